@@ -1,0 +1,68 @@
+"""Command-line interface (user-facing layer).
+
+Each sub-command lives in its own module under ``titlerules.cli`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+``(args) -> int``.
+
+Exit codes: 0 ran, 1 findings (lint errors, unformatted file, failed policy tests),
+2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from titlerules._version import __version__
+from titlerules.errors import TitleRulesError
+
+# Sub-command modules, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "titlerules.cli.calendar_cmd",
+    "titlerules.cli.demo_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="titlerules",
+        description="Professional-title (职称) policy engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"titlerules {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command whose module is not there yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help/--version
+        return int(exc.code or 0)
+    func: Callable[[Any], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except TitleRulesError as exc:
+        if args.debug:
+            raise
+        print(f"titlerules: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
