@@ -1,0 +1,582 @@
+"""Language layer: parse ``.policy`` text into the IR.
+
+The grammar is ``grammar/policy.lark`` (LALR, contextual lexer).  A Lark ``Transformer``
+builds the IR bottom-up; comments are collected by a lexer callback and attached to the
+node they stand before (or after, on the same line), so formatting and conversion keep them.
+Syntax errors become :class:`~titlerules.errors.PolicySyntaxError` with line, column, the
+source line, a caret and a hint in plain words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+from lark.tree import Meta
+
+from titlerules.errors import PolicySyntaxError
+from titlerules.lang import ir
+from titlerules.lang.diagnostics import Diagnostic
+from titlerules.resources import grammar_dir
+
+MAX_SOURCE_CHARS = 2_000_000
+
+
+_COMMENT_SINK: list[Token] = []
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"COMMENT": _COMMENT_SINK.append},
+    )
+
+
+def grammar_text() -> str:
+    """The grammar source (for tools such as ``hypothesis.extra.lark``)."""
+    return (grammar_dir() / "policy.lark").read_text(encoding="utf-8")
+
+
+def parse(text: str, path: str | None = None) -> ir.PolicyFile:
+    """Parse policy text into a :class:`~titlerules.lang.ir.PolicyFile`.
+
+    Raises :class:`PolicySyntaxError` whose ``diagnostics`` hold the error with its span.
+    """
+    if len(text) > MAX_SOURCE_CHARS:
+        raise PolicySyntaxError(
+            f"policy file is longer than {MAX_SOURCE_CHARS} characters",
+            hint="split it into modules under policies/common/ and import them",
+            code="TR303",
+        )
+    _COMMENT_SINK.clear()
+    try:
+        tree = _lark().parse(text)
+        comments = list(_COMMENT_SINK)
+        result = _Builder(comments).transform(tree)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text, path) from None
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, _BuildError):
+            raise _build_error(exc.orig_exc, text, path) from None
+        raise
+    finally:
+        _COMMENT_SINK.clear()
+    assert isinstance(result, ir.PolicyFile)
+    return ir.PolicyFile(
+        header=result.header,
+        items=result.items,
+        trailing_comments=result.trailing_comments,
+        path=path,
+    )
+
+
+# ---------------------------------------------------------------- syntax errors
+
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a quoted string ("...")',
+    "INT": "a number",
+    "DATE": "a date (YYYY-MM-DD)",
+    "CLAUSE": "a clause path such as 二(一)",
+    "RULE_KIND": "exclusion, requirement or procedure",
+    "SEVERITY": "blocking or advisory",
+    "POLICY_ID": "a policy id such as eryuan-2024",
+    "MODULE_PATH": "a module path such as common/base",
+    "UNIT": "a unit (working_days, days, months, years)",
+    "COMP_OP": "a comparison (==, !=, <, <=, >, >=)",
+    "RBRACE": "'}'",
+    "LBRACE": "'{'",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "COLON": "':'",
+    "COMMA": "','",
+    "EQUAL": "'='",
+    "$END": "the end of the file",
+}
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words: list[str] = []
+    for name in sorted(expected):
+        if name.startswith("__ANON"):
+            continue
+        word = _TOKEN_WORDS.get(name)
+        if word is None:
+            terminal = next((t for t in _lark().terminals if t.name == name), None)
+            pattern = getattr(getattr(terminal, "pattern", None), "value", None)
+            word = f"'{pattern}'" if isinstance(pattern, str) and terminal is not None and (
+                type(terminal.pattern).__name__ == "PatternStr"
+            ) else name.lower()
+        words.append(word)
+    unique = list(dict.fromkeys(words))
+    if len(unique) > 6:
+        unique = [*unique[:6], "..."]
+    return ", ".join(unique)
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySyntaxError:
+    line = getattr(exc, "line", 0) or 0
+    column = getattr(exc, "column", 0) or 0
+    hint: str | None = None
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r}"
+        if char in "“”‘’":
+            hint = 'use ASCII double quotes "..." around strings'
+        elif char in "（）":
+            hint = "use ASCII parentheses ( ) in expressions (clause paths may keep （）)"
+        elif char == "'":
+            hint = 'strings use double quotes: "..."'
+        else:
+            hint = "remove it, or quote it inside a string"
+        end_column = column + 1
+    elif isinstance(exc, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        message = "unexpected end of file"
+        hint = f"expected {_describe_expected(set(exc.expected))}; is a '}}' missing?"
+        end_column = column + 1
+    elif isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            lines = text.splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+            message = "unexpected end of file"
+            end_column = column + 1
+        else:
+            message = f"unexpected {_token_word(token)} {str(token)!r}"
+            end_column = column + max(len(str(token)), 1)
+        hint = f"expected {_describe_expected(set(exc.expected))}"
+        if token.type == "NAME" and str(token) in _RULE_STATEMENT_WORDS:
+            hint = f"'{token}' belongs inside a rule block {{ ... }}"
+    else:  # pragma: no cover - lark has no other UnexpectedInput subclasses
+        message = "syntax error"
+        end_column = column + 1
+    span = ir.Span(line, column, line, end_column)
+    diagnostic = Diagnostic("TR301", "error", message, span, file=path, hint=hint)
+    error = PolicySyntaxError(
+        diagnostic.render(text),
+        location=diagnostic.location,
+        hint=None,
+    )
+    error.diagnostics = (diagnostic,)  # type: ignore[attr-defined]
+    return error
+
+
+_RULE_STATEMENT_WORDS = {"cite", "when", "require", "unless", "applies", "severity"}
+
+
+def _token_word(token: Token) -> str:
+    if token.type.startswith("__ANON") or not token.type.isupper():
+        return "token"
+    return {
+        "NAME": "name",
+        "STRING": "string",
+        "INT": "number",
+        "DATE": "date",
+    }.get(token.type, "token")
+
+
+class _BuildError(Exception):
+    def __init__(self, message: str, meta: Meta | Token, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = _span_of(meta)
+        self.hint = hint
+
+
+def _build_error(exc: _BuildError, text: str, path: str | None) -> PolicySyntaxError:
+    diagnostic = Diagnostic("TR302", "error", exc.message, exc.span, file=path, hint=exc.hint)
+    error = PolicySyntaxError(diagnostic.render(text), location=diagnostic.location)
+    error.diagnostics = (diagnostic,)  # type: ignore[attr-defined]
+    return error
+
+
+# ---------------------------------------------------------------- tree -> IR
+
+
+def _span_of(meta: Meta | Token) -> ir.Span:
+    if isinstance(meta, Token):
+        return ir.Span(
+            meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0
+        )
+    if getattr(meta, "empty", True):
+        return ir.NO_SPAN
+    return ir.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unquote(token: str) -> str:
+    body = token[1:-1]
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+
+
+def _date(token: Token) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(token))
+    except ValueError:
+        raise _BuildError(
+            f"invalid date '{token}'", token, hint="write a real calendar date as YYYY-MM-DD"
+        ) from None
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Turns the Lark tree into IR nodes; no Lark type survives."""
+
+    def __init__(self, comments: list[Token]) -> None:
+        super().__init__()
+        self._comments = sorted(comments, key=lambda t: (t.line or 0, t.column or 0))
+        self._claimed: set[int] = set()
+
+    # ------------------------------------------------ comments
+    def _take_comments(self, first_line: int, last_line: int) -> list[Token]:
+        taken = []
+        for index, token in enumerate(self._comments):
+            if index in self._claimed:
+                continue
+            if first_line <= (token.line or 0) <= last_line:
+                self._claimed.add(index)
+                taken.append(token)
+        return taken
+
+    @staticmethod
+    def _comment(token: Token, trailing: bool = False) -> ir.Comment:
+        return ir.Comment(str(token)[1:].rstrip(), trailing)
+
+    # ------------------------------------------------ file
+    def start(self, meta: Meta, children: list[Any]) -> ir.PolicyFile:
+        header, *items = children
+        placed: list[Any] = []
+        previous_end = header.span.end_line
+        for item in items:
+            leading = [
+                self._comment(tok)
+                for tok in self._take_comments(previous_end + 1, item.span.line - 1)
+            ]
+            trailing_tokens = [
+                tok
+                for tok in self._take_comments(item.span.end_line, item.span.end_line)
+                if (tok.column or 0) >= item.span.end_column
+            ]
+            own = [*leading, *(self._comment(t, trailing=True) for t in trailing_tokens)]
+            if own:
+                item = _with_comments(item, tuple(own))
+            placed.append(item)
+            previous_end = item.span.end_line
+        rest = [
+            self._comment(tok)
+            for index, tok in enumerate(self._comments)
+            if index not in self._claimed
+        ]
+        self._claimed.update(range(len(self._comments)))
+        return ir.PolicyFile(header=header, items=tuple(placed), trailing_comments=tuple(rest))
+
+    def _header(self, kind: str, meta: Meta, children: list[Any]) -> ir.Header:
+        ident, *fields = children
+        values: dict[str, Any] = {}
+        for name, value in fields:
+            if name in values:
+                raise _BuildError(f"header field '{name}' is given twice", meta)
+            values[name] = value
+        if "title" in values:
+            values["title"], values["title_en"] = values["title"]
+        if "source" in values:
+            values["source"], values["source_sha256"] = values["source"]
+        span = _span_of(meta)
+        # The header is first in the file: comments above it belong to it.
+        inner = [self._comment(t) for t in self._take_comments(1, span.end_line)]
+        return ir.Header(
+            kind=kind,  # type: ignore[arg-type]
+            id=str(ident),
+            comments=tuple(inner),
+            span=span,
+            **values,
+        )
+
+    def policy_header(self, meta: Meta, children: list[Any]) -> ir.Header:
+        return self._header("policy", meta, children)
+
+    def module_header(self, meta: Meta, children: list[Any]) -> ir.Header:
+        return self._header("module", meta, children)
+
+    def title_field(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+        zh = unquote(children[0])
+        en = unquote(children[1]) if len(children) > 1 and children[1] is not None else None
+        return ("title", (zh, en))
+
+    def jurisdiction_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("jurisdiction", unquote(c[0]))
+
+    def issuer_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("issuer", unquote(c[0]))
+
+    def document_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("document", unquote(c[0]))
+
+    def description_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("description", unquote(c[0]))
+
+    def issued_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("issued", _date(c[0]))
+
+    def year_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("year", int(c[0]))
+
+    def source_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
+        return ("source", (unquote(c[0]), unquote(c[1])))
+
+    # ------------------------------------------------ items
+    def import_stmt(self, meta: Meta, c: list[Any]) -> ir.Import:
+        return ir.Import(unquote(c[0]), span=_span_of(meta))
+
+    def extends_stmt(self, meta: Meta, c: list[Any]) -> ir.Extends:
+        return ir.Extends(unquote(c[0]), span=_span_of(meta))
+
+    def type_expr(self, meta: Meta, c: list[Any]) -> ir.TypeRef:
+        arg = str(c[1]) if len(c) > 1 and c[1] is not None else None
+        return ir.TypeRef(str(c[0]), arg, span=_span_of(meta))
+
+    def param_decl(self, meta: Meta, c: list[Any]) -> ir.Param:
+        return ir.Param(str(c[0]), c[1], c[2], span=_span_of(meta))
+
+    def let_decl(self, meta: Meta, c: list[Any]) -> ir.Let:
+        return ir.Let(str(c[0]), c[1], span=_span_of(meta))
+
+    def def_decl(self, meta: Meta, c: list[Any]) -> ir.Def:
+        name, *rest = c
+        body = rest[-1]
+        params = tuple(str(p) for p in rest[:-1] if p is not None)
+        if len(set(params)) != len(params):
+            raise _BuildError(f"'{name}' names a parameter twice", meta)
+        return ir.Def(str(name), params, body, span=_span_of(meta))
+
+    def override_decl(self, meta: Meta, c: list[Any]) -> ir.Param | ir.Rule:
+        item = c[0]
+        span = _span_of(meta)
+        if isinstance(item, ir.Param):
+            return ir.Param(item.name, item.type, item.value, True, item.comments, span)
+        assert isinstance(item, ir.Rule)
+        return _replace_rule(item, override=True, span=span)
+
+    def rule_decl(self, meta: Meta, c: list[Any]) -> ir.Rule:
+        kind, ident, title = str(c[0]), str(c[1]), unquote(c[2])
+        rest = c[3:]
+        title_en = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title_en = unquote(rest[0])
+            rest = rest[1:]
+        elif rest and rest[0] is None:
+            rest = rest[1:]
+        fields: dict[str, Any] = {"require": [], "unless": [], "notes": []}
+        slots: list[tuple[str, ir.Span]] = []
+        for stmt_name, value, stmt_span in rest:
+            if stmt_name in ("require", "unless", "notes"):
+                slot = f"{'note' if stmt_name == 'notes' else stmt_name}[{len(fields[stmt_name])}]"
+                fields[stmt_name].append(value)
+            else:
+                if stmt_name in fields:
+                    raise _BuildError(
+                        f"rule '{ident}' has more than one '{_STMT_WORD[stmt_name]}'",
+                        _token_meta(stmt_span),
+                        hint="combine the conditions with 'and' / 'or'",
+                    )
+                fields[stmt_name] = value
+                slot = _STMT_WORD[stmt_name]
+            slots.append((slot, stmt_span))
+        span = _span_of(meta)
+        comments = self._rule_comments(span, slots)
+        return ir.Rule(
+            kind=kind,  # type: ignore[arg-type]
+            id=ident,
+            title=title,
+            title_en=title_en,
+            citation=fields.get("citation"),
+            applies=fields.get("applies"),
+            when=fields.get("when"),
+            require=tuple(fields["require"]),
+            unless=tuple(fields["unless"]),
+            severity=fields.get("severity", "blocking"),
+            notes=tuple(fields["notes"]),
+            comments=comments,
+            span=span,
+        )
+
+    def _rule_comments(
+        self, span: ir.Span, slots: list[tuple[str, ir.Span]]
+    ) -> tuple[tuple[str, tuple[ir.Comment, ...]], ...]:
+        result: dict[str, list[ir.Comment]] = {}
+        # Same-line comment after the rule's opening line belongs to the header slot.
+        previous_end = span.line
+        header_trailing = self._take_comments(span.line, span.line)
+        if header_trailing:
+            result["header"] = [self._comment(t, trailing=True) for t in header_trailing]
+        for slot, stmt_span in slots:
+            leading = self._take_comments(previous_end + 1, stmt_span.line - 1)
+            trailing = [
+                tok
+                for tok in self._take_comments(stmt_span.end_line, stmt_span.end_line)
+                if (tok.line or 0) > span.line or stmt_span.line > span.line
+            ]
+            entries = [self._comment(t) for t in leading]
+            entries += [self._comment(t, trailing=True) for t in trailing]
+            if entries:
+                result[slot] = entries
+            previous_end = stmt_span.end_line
+        tail = self._take_comments(previous_end + 1, span.end_line)
+        if tail:
+            result["end"] = [self._comment(t) for t in tail]
+        return tuple((k, tuple(v)) for k, v in result.items())
+
+    # ------------------------------------------------ rule statements
+    def cite_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        span = _span_of(meta)
+        return ("citation", ir.Citation(str(c[0]), unquote(c[1]), span=span), span)
+
+    def applies_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("applies", c[0], _span_of(meta))
+
+    def when_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("when", c[0], _span_of(meta))
+
+    def require_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("require", c[0], _span_of(meta))
+
+    def unless_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        span = _span_of(meta)
+        if len(c) == 2:
+            label = unquote(c[0]) if c[0] is not None else None
+            return ("unless", ir.Exception_(c[1], label, span=span), span)
+        return ("unless", ir.Exception_(c[0], None, span=span), span)
+
+    def severity_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("severity", str(c[0]), _span_of(meta))
+
+    def note_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("notes", unquote(c[0]), _span_of(meta))
+
+    # ------------------------------------------------ expressions
+    def int_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
+        return ir.Literal_(int(c[0]), span=_span_of(meta))
+
+    def date_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
+        return ir.Literal_(_date(c[0]), span=_span_of(meta))
+
+    def duration_lit(self, meta: Meta, c: list[Any]) -> ir.DurationLit:
+        unit = str(c[1])
+        if not unit.endswith("s"):
+            unit += "s"
+        return ir.DurationLit(int(c[0]), unit, span=_span_of(meta))
+
+    def string_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
+        return ir.Literal_(unquote(c[0]), span=_span_of(meta))
+
+    def true_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
+        return ir.Literal_(True, span=_span_of(meta))
+
+    def false_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
+        return ir.Literal_(False, span=_span_of(meta))
+
+    def name(self, meta: Meta, c: list[Any]) -> ir.Name:
+        return ir.Name(str(c[0]), span=_span_of(meta))
+
+    def attr(self, meta: Meta, c: list[Any]) -> ir.Attr:
+        return ir.Attr(c[0], str(c[1]), span=_span_of(meta))
+
+    def call(self, meta: Meta, c: list[Any]) -> ir.Call:
+        return ir.Call(str(c[0]), tuple(a for a in c[1:] if a is not None), span=_span_of(meta))
+
+    def method_call(self, meta: Meta, c: list[Any]) -> ir.MethodCall:
+        args = tuple(a for a in c[2:] if a is not None)
+        return ir.MethodCall(c[0], str(c[1]), args, span=_span_of(meta))
+
+    def lambda_(self, meta: Meta, c: list[Any]) -> ir.Lambda:
+        return ir.Lambda(str(c[0]), c[1], span=_span_of(meta))
+
+    def set_lit(self, meta: Meta, c: list[Any]) -> ir.SetLit:
+        return ir.SetLit(tuple(a for a in c if a is not None), span=_span_of(meta))
+
+    def binop(self, meta: Meta, c: list[Any]) -> ir.BinOp:
+        return ir.BinOp(str(c[1]), c[0], c[2], span=_span_of(meta))
+
+    def compare(self, meta: Meta, c: list[Any]) -> ir.Compare:
+        return ir.Compare(str(c[1]), c[0], c[2], span=_span_of(meta))
+
+    def member(self, meta: Meta, c: list[Any]) -> ir.Compare:
+        return ir.Compare("in", c[0], c[1], span=_span_of(meta))
+
+    def not_member(self, meta: Meta, c: list[Any]) -> ir.Compare:
+        return ir.Compare("not in", c[0], c[1], span=_span_of(meta))
+
+    def _bool(self, op: str, meta: Meta, c: list[Any]) -> ir.BoolOp:
+        # and/or are associative: flatten nested chains, so the IR has one canonical shape.
+        operands: list[Any] = []
+        for child in c:
+            if isinstance(child, ir.BoolOp) and child.op == op:
+                operands.extend(child.operands)
+            else:
+                operands.append(child)
+        return ir.BoolOp(op, tuple(operands), span=_span_of(meta))  # type: ignore[arg-type]
+
+    def or_(self, meta: Meta, c: list[Any]) -> ir.BoolOp:
+        return self._bool("or", meta, c)
+
+    def and_(self, meta: Meta, c: list[Any]) -> ir.BoolOp:
+        return self._bool("and", meta, c)
+
+    def not_(self, meta: Meta, c: list[Any]) -> ir.Not:
+        return ir.Not(c[0], span=_span_of(meta))
+
+    def neg(self, meta: Meta, c: list[Any]) -> ir.Neg:
+        return ir.Neg(c[0], span=_span_of(meta))
+
+    def if_then_else(self, meta: Meta, c: list[Any]) -> ir.IfThenElse:
+        return ir.IfThenElse(c[0], c[1], c[2], span=_span_of(meta))
+
+
+_STMT_WORD = {
+    "citation": "cite",
+    "applies": "applies",
+    "when": "when",
+    "severity": "severity",
+}
+
+
+def _token_meta(span: ir.Span) -> Token:
+    token = Token("X", "", line=span.line, column=span.column)
+    token.end_line = span.end_line
+    token.end_column = span.end_column
+    return token
+
+
+def _replace_rule(rule: ir.Rule, **changes: Any) -> ir.Rule:
+    import dataclasses
+
+    return dataclasses.replace(rule, **changes)
+
+
+def _with_comments(item: Any, comments: tuple[ir.Comment, ...]) -> Any:
+    import dataclasses
+
+    if isinstance(item, ir.Rule):
+        merged = dict(item.comments)
+        merged["before"] = comments
+        return dataclasses.replace(item, comments=tuple(merged.items()))
+    return dataclasses.replace(item, comments=(*item.comments, *comments))

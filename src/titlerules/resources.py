@@ -1,0 +1,29 @@
+"""Where the bundled grammar and policies are (bottom layer).
+
+In a wheel they are inside the package (``titlerules/_bundled/``); in a source checkout
+(editable install) they are the top-level ``grammar/`` and ``policies/`` folders.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def data_root() -> Path:
+    """The folder holding ``grammar/`` and ``policies/``."""
+    bundled = _PACKAGE_DIR / "_bundled"
+    if (bundled / "grammar").is_dir():
+        return bundled
+    return _PACKAGE_DIR.parent.parent
+
+
+def grammar_dir() -> Path:
+    return data_root() / "grammar"
+
+
+def policies_dir() -> Path:
+    return data_root() / "policies"
