@@ -40,6 +40,9 @@ class TitleRulesError(Exception):
     """Base of every error titlerules raises on purpose."""
 
     code = "TR000"
+    #: A full rendering (e.g. compiler-style, with the source line and a caret) when the
+    #: error has one; ``str()`` returns it.
+    rendered: str | None = None
 
     def __init__(
         self,
@@ -57,9 +60,14 @@ class TitleRulesError(Exception):
             self.code = code
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self.message, self.location, self.hint, self.code))
+        return (
+            _rebuild,
+            (type(self), self.message, self.location, self.hint, self.code, self.rendered),
+        )
 
     def __str__(self) -> str:
+        if self.rendered is not None:
+            return self.rendered
         where = f"{self.location}: " if self.location is not None and str(self.location) else ""
         text = f"{where}{self.message}"
         if self.hint:
@@ -73,8 +81,11 @@ def _rebuild(
     location: Location | None,
     hint: str | None,
     code: str,
+    rendered: str | None = None,
 ) -> TitleRulesError:
-    return cls(message, location=location, hint=hint, code=code)
+    error = cls(message, location=location, hint=hint, code=code)
+    error.rendered = rendered
+    return error
 
 
 class UsageError(TitleRulesError):
@@ -109,9 +120,10 @@ class PolicyError(TitleRulesError):
 
 
 class PolicySyntaxError(PolicyError):
-    """A policy file does not parse."""
+    """A policy file does not parse; ``diagnostics`` holds the error with its span."""
 
     code = "TR301"
+    diagnostics: tuple[object, ...] = ()
 
 
 class PolicyCheckError(PolicyError):

@@ -21,6 +21,11 @@ from titlerules.errors import TitleRulesError
 
 # Sub-command modules, in the order `--help` lists them.
 COMMAND_MODULES = (
+    "titlerules.cli.check_cmd",
+    "titlerules.cli.lint_cmd",
+    "titlerules.cli.fmt_cmd",
+    "titlerules.cli.convert_cmd",
+    "titlerules.cli.policies_cmd",
     "titlerules.cli.calendar_cmd",
     "titlerules.cli.demo_cmd",
 )
@@ -57,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return func(args)
+    except BrokenPipeError:  # output piped into a command that stopped reading
+        sys.stderr.close()
+        return 0
     except TitleRulesError as exc:
         if args.debug:
             raise

@@ -169,13 +169,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
         end_column = column + 1
     span = ir.Span(line, column, line, end_column)
     diagnostic = Diagnostic("TR301", "error", message, span, file=path, hint=hint)
-    error = PolicySyntaxError(
-        diagnostic.render(text),
-        location=diagnostic.location,
-        hint=None,
-    )
-    error.diagnostics = (diagnostic,)  # type: ignore[attr-defined]
-    return error
+    return _error_from(diagnostic, text)
 
 
 _RULE_STATEMENT_WORDS = {"cite", "when", "require", "unless", "applies", "severity"}
@@ -201,9 +195,16 @@ class _BuildError(Exception):
 
 
 def _build_error(exc: _BuildError, text: str, path: str | None) -> PolicySyntaxError:
-    diagnostic = Diagnostic("TR302", "error", exc.message, exc.span, file=path, hint=exc.hint)
-    error = PolicySyntaxError(diagnostic.render(text), location=diagnostic.location)
-    error.diagnostics = (diagnostic,)  # type: ignore[attr-defined]
+    diagnostic = Diagnostic("TR301", "error", exc.message, exc.span, file=path, hint=exc.hint)
+    return _error_from(diagnostic, text)
+
+
+def _error_from(diagnostic: Diagnostic, text: str) -> PolicySyntaxError:
+    error = PolicySyntaxError(
+        diagnostic.message, location=diagnostic.location, hint=diagnostic.hint
+    )
+    error.rendered = diagnostic.render(text)
+    error.diagnostics = (diagnostic,)
     return error
 
 

@@ -1,0 +1,1 @@
+"""Engine layer: compile checked IR into closures; evaluate records into decisions."""

@@ -1,0 +1,484 @@
+"""Engine layer: compile a checked policy into closures, once.
+
+Every IR expression becomes a Python closure ``fn(env) -> value``; names, parameters, enum
+terms and record paths are resolved here, at compile time, so evaluating a record does no
+parsing and no name lookup beyond reading the record's own attributes.  No text a user
+wrote is ever passed to ``eval``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from titlerules.engine.runtime import (
+    BUILTIN_IMPLS,
+    Duration,
+    Env,
+    Fn,
+    Seq,
+    Unknown,
+    arithmetic,
+    compare,
+    rank,
+    unknown,
+)
+from titlerules.errors import PolicyError
+from titlerules.lang import ir
+from titlerules.lang.checker import enum_registry, lookup_term
+from titlerules.lang.loader import ResolvedPolicy
+from titlerules.lang.types import ROOTS, ROUNDINGS
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledException:
+    label: str | None
+    condition: Fn
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule ready to run: its IR (for citations and titles) and its closures."""
+
+    rule: ir.Rule
+    document: str | None
+    applies: Fn | None
+    violation: Fn
+    exceptions: tuple[CompiledException, ...]
+
+
+class Compiler:
+    def __init__(self, policy: ResolvedPolicy) -> None:
+        self.policy = policy
+        self.enums = enum_registry()
+        self.params: dict[str, Any] = {}
+        self.let_fns: dict[str, Fn] = {}
+        self._scope: list[set[str]] = []
+
+    def compile(self) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
+        for name, sourced in self.policy.params.items():
+            assert isinstance(sourced.item, ir.Param)
+            value = self.expr(sourced.item.value)(_CONST_ENV)
+            if sourced.item.type.name == "set" and isinstance(value, (set, frozenset)):
+                value = frozenset(value)
+            self.params[name] = value
+        for name, sourced in self.policy.lets.items():
+            assert isinstance(sourced.item, ir.Let)
+            self.let_fns[name] = self.expr(sourced.item.value)
+        rules = []
+        for sourced in self.policy.rules.values():
+            assert isinstance(sourced.item, ir.Rule)
+            rules.append(self.rule(sourced.item))
+        return self.params, tuple(rules)
+
+    def rule(self, rule: ir.Rule) -> CompiledRule:
+        from titlerules.lang.printer import format_expr
+
+        applies = self.expr(rule.applies) if rule.applies is not None else None
+        if rule.kind == "exclusion":
+            assert rule.when is not None
+            violation = self.expr(rule.when)
+        else:
+            required = self.expr(
+                rule.require[0]
+                if len(rule.require) == 1
+                else ir.BoolOp("and", rule.require, span=rule.span)
+            )
+
+            def violation(env: Env, required: Fn = required) -> Any:
+                held = required(env)
+                if type(held) is Unknown:
+                    return held
+                return not held
+
+        exceptions = tuple(
+            CompiledException(exc.label, self.expr(exc.condition), format_expr(exc.condition))
+            for exc in rule.unless
+        )
+        return CompiledRule(rule, self.policy.header.document, applies, violation, exceptions)
+
+    # ------------------------------------------------ expressions
+    def expr(self, e: ir.Expr) -> Fn:
+        method = getattr(self, "_" + type(e).__name__.lower().rstrip("_"))
+        fn: Fn = method(e)
+        return fn
+
+    def _literal(self, e: ir.Literal_) -> Fn:
+        value = e.value
+        return lambda env: value
+
+    def _durationlit(self, e: ir.DurationLit) -> Fn:
+        value = Duration(e.amount, e.unit)
+        return lambda env: value
+
+    def _setlit(self, e: ir.SetLit) -> Fn:
+        items = [self.expr(i) for i in e.items]
+        if all(isinstance(i, (ir.Literal_, ir.Name, ir.Attr)) for i in e.items):
+            constant = frozenset(fn(_CONST_ENV) for fn in items)
+            if not any(type(v) is Unknown for v in constant):
+                return lambda env: constant
+
+        def build(env: Env) -> Any:
+            values = [fn(env) for fn in items]
+            missing = [v for v in values if type(v) is Unknown]
+            if missing:
+                return Unknown(frozenset().union(*(m.paths for m in missing)))
+            return frozenset(values)
+
+        return build
+
+    def _in_scope(self, name: str) -> bool:
+        return any(name in frame for frame in self._scope)
+
+    def _name(self, e: ir.Name) -> Fn:
+        name = e.id
+        if self._in_scope(name):
+            return lambda env: env.vars[name]
+        if name in self.params:
+            value = self.params[name]
+            return lambda env: value
+        if name in self.policy.params:  # a parameter read while compiling parameters
+            sourced = self.policy.params[name].item
+            assert isinstance(sourced, ir.Param)
+            return self.expr(sourced.value)
+        if name in self.policy.lets:
+            return self._let_ref(name)
+        if name in ROOTS:
+
+            def root(env: Env) -> Any:
+                value = env.roots.get(name)
+                return unknown(name) if value is None else value
+
+            return root
+        if name == "as_of":
+            return lambda env: env.as_of if env.as_of is not None else unknown("as_of")
+        if name in ROUNDINGS:
+            return lambda env: name
+        member = self._enum(name, None)
+        return lambda env: member
+
+    def _let_ref(self, name: str) -> Fn:
+        def let(env: Env) -> Any:
+            cache = env.lets
+            if name in cache:
+                return cache[name]
+            value = self.let_fns[name](env)
+            cache[name] = value
+            return value
+
+        return let
+
+    def _enum(self, term: str, enum_name: str | None) -> enum.Enum:
+        if enum_name is not None:
+            for member in self.enums[enum_name]:
+                if term in (member.name, member.value, getattr(member, "zh", None)):
+                    return member
+        members = lookup_term(term)
+        if len({type(m) for m in members}) == 1:
+            return members[0]
+        raise PolicyError(f"cannot resolve '{term}' (run 'titlerules lint')", code="TR310")
+
+    def _path(self, e: ir.Attr) -> tuple[ir.Expr, list[str]]:
+        names: list[str] = []
+        node: ir.Expr = e
+        while isinstance(node, ir.Attr):
+            names.append(node.name)
+            node = node.obj
+        names.reverse()
+        return node, names
+
+    def _attr(self, e: ir.Attr) -> Fn:
+        base, names = self._path(e)
+        if (
+            isinstance(base, ir.Name)
+            and base.id in self.enums
+            and not self._in_scope(base.id)
+            and len(names) == 1
+        ):
+            member = self._enum(names[0], base.id)
+            return lambda env: member
+        if isinstance(base, ir.Name) and base.id in ROOTS:
+            root = base.id
+
+            def base_value(env: Env) -> tuple[Any, str]:
+                value = env.roots.get(root)
+                return (value, root)
+
+        elif isinstance(base, ir.Name) and self._in_scope(base.id):
+            var = base.id
+
+            def base_value(env: Env) -> tuple[Any, str]:
+                return (env.vars[var], env.var_paths.get(var, var))
+
+        else:
+            base_fn = self.expr(base)
+
+            def base_value(env: Env) -> tuple[Any, str]:
+                return (base_fn(env), "(value)")
+
+        suffixes = ["." + ".".join(names[: i + 1]) for i in range(len(names))]
+        steps = list(zip(names, suffixes, strict=True))
+
+        def read(env: Env) -> Any:
+            value, path = base_value(env)
+            if value is None:
+                return unknown(path)
+            if type(value) is Unknown:
+                return value
+            for name, suffix in steps:
+                value = getattr(value, name)
+                if value is None:
+                    return unknown(path + suffix)
+            full = path + suffixes[-1]
+            if isinstance(value, (list, tuple)):
+                value = Seq.of(value, full)
+            elif isinstance(value, (set, frozenset)):
+                value = frozenset(value)
+            if env.trace is not None and not hasattr(value, "model_fields"):
+                env.trace.append((full, value))
+            return value
+
+        return read
+
+    def _call(self, e: ir.Call) -> Fn:
+        args = [self.expr(a) for a in e.args]
+        if e.func in self.policy.defs:
+            return self._def_call(e.func, args, [self._path_of(a) for a in e.args])
+        if e.func == "known":
+            inner = args[0]
+            return lambda env: type(inner(env)) is not Unknown
+        if e.func == "coalesce":
+            first, second = args
+
+            def coalesce(env: Env) -> Any:
+                value = first(env)
+                return second(env) if type(value) is Unknown else value
+
+            return coalesce
+        impl = BUILTIN_IMPLS[e.func]
+
+        def call(env: Env) -> Any:
+            values = [fn(env) for fn in args]
+            missing = [v for v in values if type(v) is Unknown]
+            if missing:
+                return Unknown(frozenset().union(*(m.paths for m in missing)))
+            return impl(env, *values)
+
+        return call
+
+    def _path_of(self, e: ir.Expr) -> Any:
+        """A function giving the record path an argument was read from (for missing facts)."""
+        if isinstance(e, ir.Name) and self._in_scope(e.id):
+            var = e.id
+            return lambda env: env.var_paths.get(var, var)
+        if isinstance(e, ir.Attr):
+            base, names = self._path(e)
+            if isinstance(base, ir.Name) and base.id in ROOTS:
+                text = ".".join([base.id, *names])
+                return lambda env: text
+            if isinstance(base, ir.Name) and self._in_scope(base.id):
+                var, suffix = base.id, "." + ".".join(names)
+                return lambda env: env.var_paths.get(var, var) + suffix
+        return lambda env: "(value)"
+
+    def _def_call(self, name: str, args: list[Fn], arg_paths: list[Any]) -> Fn:
+        definition = self.policy.defs[name].item
+        assert isinstance(definition, ir.Def)
+        self._scope.append(set(definition.params))
+        body = self.expr(definition.body)
+        self._scope.pop()
+        params = definition.params
+
+        def call(env: Env) -> Any:
+            values = [fn(env) for fn in args]
+            saved = {p: env.vars.get(p, _ABSENT) for p in params}
+            saved_paths = {p: env.var_paths.get(p) for p in params}
+            for param, value, path in zip(params, values, arg_paths, strict=True):
+                env.vars[param] = value
+                env.var_paths[param] = path(env)
+            try:
+                return body(env)
+            finally:
+                for param in params:
+                    if saved[param] is _ABSENT:
+                        env.vars.pop(param, None)
+                    else:
+                        env.vars[param] = saved[param]
+                    previous = saved_paths[param]
+                    if previous is None:
+                        env.var_paths.pop(param, None)
+                    else:
+                        env.var_paths[param] = previous
+
+        return call
+
+    def _methodcall(self, e: ir.MethodCall) -> Fn:
+        obj = self.expr(e.obj)
+        if e.method in ("contains_all", "contains_any"):
+            other = self.expr(e.args[0])  # type: ignore[arg-type]
+            every = e.method == "contains_all"
+
+            def contains(env: Env) -> Any:
+                container, wanted = obj(env), other(env)
+                for value in (container, wanted):
+                    if type(value) is Unknown:
+                        return value
+                have = set(container.items if isinstance(container, Seq) else container)
+                return set(wanted) <= have if every else bool(set(wanted) & have)
+
+            return contains
+        lam = e.args[0] if e.args else None
+        body: Fn | None = None
+        var = ""
+        if isinstance(lam, ir.Lambda):
+            var = lam.param
+            self._scope.append({var})
+            body = self.expr(lam.body)
+            self._scope.pop()
+        return _list_method(e.method, obj, var, body)
+
+    def _binop(self, e: ir.BinOp) -> Fn:
+        left, right, op = self.expr(e.left), self.expr(e.right), e.op
+        return lambda env: arithmetic(op, left(env), right(env), env)
+
+    def _compare(self, e: ir.Compare) -> Fn:
+        left, right, op = self.expr(e.left), self.expr(e.right), e.op
+        return lambda env: compare(op, left(env), right(env))
+
+    def _boolop(self, e: ir.BoolOp) -> Fn:
+        fns = tuple(self.expr(o) for o in e.operands)
+        stop = e.op == "or"  # or stops at True, and stops at False
+
+        def kleene(env: Env) -> Any:
+            missing: frozenset[str] | None = None
+            for fn in fns:
+                value = fn(env)
+                if type(value) is Unknown:
+                    missing = value.paths if missing is None else missing | value.paths
+                elif bool(value) is stop:
+                    return stop
+            return (not stop) if missing is None else Unknown(missing)
+
+        return kleene
+
+    def _not(self, e: ir.Not) -> Fn:
+        inner = self.expr(e.operand)
+
+        def negate(env: Env) -> Any:
+            value = inner(env)
+            return value if type(value) is Unknown else not value
+
+        return negate
+
+    def _neg(self, e: ir.Neg) -> Fn:
+        inner = self.expr(e.operand)
+
+        def negate(env: Env) -> Any:
+            value = inner(env)
+            if type(value) is Unknown:
+                return value
+            if isinstance(value, Duration):
+                return Duration(-value.amount, value.unit)
+            return -value
+
+        return negate
+
+    def _ifthenelse(self, e: ir.IfThenElse) -> Fn:
+        cond, then, other = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
+
+        def choose(env: Env) -> Any:
+            value = cond(env)
+            if type(value) is Unknown:
+                return value
+            return then(env) if value else other(env)
+
+        return choose
+
+
+_ABSENT = object()
+
+
+class _ConstEnv(Env):
+    """The environment constants are folded in: reading a record is not allowed."""
+
+    def __init__(self) -> None:
+        from titlerules.calendar import default_calendar
+
+        super().__init__(roots={}, as_of=None, calendar=default_calendar())
+
+
+_CONST_ENV = _ConstEnv()
+
+
+def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
+    def elements(env: Env) -> Any:
+        seq = obj(env)
+        if type(seq) is Unknown:
+            return seq
+        if not isinstance(seq, Seq):
+            seq = Seq.of(list(seq), "(list)")
+        return seq
+
+    def each(env: Env, seq: Seq) -> list[tuple[Any, str, Any]]:
+        assert body is not None
+        saved = env.vars.get(var, _ABSENT)
+        saved_path = env.var_paths.get(var)
+        out = []
+        try:
+            for item, path in zip(seq.items, seq.paths, strict=True):
+                env.vars[var] = item
+                env.var_paths[var] = path
+                out.append((item, path, body(env)))
+        finally:
+            if saved is _ABSENT:
+                env.vars.pop(var, None)
+            else:
+                env.vars[var] = saved
+            if saved_path is None:
+                env.var_paths.pop(var, None)
+            else:
+                env.var_paths[var] = saved_path
+        return out
+
+    def run(env: Env) -> Any:
+        seq = elements(env)
+        if type(seq) is Unknown:
+            return seq
+        if body is None:  # .count()
+            return len(seq.items)
+        results = each(env, seq)
+        missing = [r for _, _, r in results if type(r) is Unknown]
+        if method in ("any", "all"):
+            decisive = method == "any"
+            if any(r is decisive for _, _, r in results if type(r) is not Unknown):
+                return decisive
+            if missing:
+                return Unknown(frozenset().union(*(m.paths for m in missing)))
+            return not decisive
+        if method in ("count", "where"):
+            if missing:
+                return Unknown(frozenset().union(*(m.paths for m in missing)))
+            kept = [(item, path) for item, path, r in results if r]
+            if method == "count":
+                return len(kept)
+            return Seq(tuple(i for i, _ in kept), tuple(p for _, p in kept))
+        if missing:
+            return Unknown(frozenset().union(*(m.paths for m in missing)))
+        values = [r for _, _, r in results]
+        if method == "sum":
+            total: Any = 0
+            for value in values:
+                total = value if total == 0 and isinstance(value, Duration) else total + value
+            return total
+        if not values:
+            return unknown(f"{method} of an empty list")
+        return (min if method == "min" else max)(values, key=rank)
+
+    return run
+
+
+def compile_policy(policy: ResolvedPolicy) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
+    """Parameters (folded to constants) and compiled rules of a checked policy."""
+    return Compiler(policy).compile()

@@ -1,0 +1,106 @@
+"""Engine layer: render a :class:`~titlerules.engine.decision.Decision` as text (zh / en)."""
+
+from __future__ import annotations
+
+from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
+
+_OUTCOME = {
+    "zh": {
+        ("applicant", Outcome.ELIGIBLE): "符合申报条件",
+        ("applicant", Outcome.INELIGIBLE): "不符合申报条件",
+        ("applicant", Outcome.UNDETERMINED): "无法判定（缺少事实）",
+        ("procedure", Outcome.ELIGIBLE): "程序合规",
+        ("procedure", Outcome.INELIGIBLE): "程序不合规",
+        ("procedure", Outcome.UNDETERMINED): "无法判定（缺少事实）",
+    },
+    "en": {
+        ("applicant", Outcome.ELIGIBLE): "eligible",
+        ("applicant", Outcome.INELIGIBLE): "ineligible",
+        ("applicant", Outcome.UNDETERMINED): "undetermined (facts missing)",
+        ("procedure", Outcome.ELIGIBLE): "procedure compliant",
+        ("procedure", Outcome.INELIGIBLE): "procedure not compliant",
+        ("procedure", Outcome.UNDETERMINED): "undetermined (facts missing)",
+    },
+}
+
+_RULE_WORD = {
+    "zh": {
+        RuleOutcome.FAILED: "不符合",
+        RuleOutcome.UNKNOWN: "待查明",
+        RuleOutcome.PASSED: "符合",
+        RuleOutcome.NOT_APPLICABLE: "不适用",
+    },
+    "en": {
+        RuleOutcome.FAILED: "failed",
+        RuleOutcome.UNKNOWN: "unknown",
+        RuleOutcome.PASSED: "passed",
+        RuleOutcome.NOT_APPLICABLE: "not applicable",
+    },
+}
+
+
+def _cite(result: RuleResult, lang: str) -> str:
+    if result.citation is None:
+        return ""
+    doc = result.citation.document or ""
+    if lang == "zh":
+        return f"（{doc} {result.citation.clause}）"
+    return f" ({doc} {result.citation.clause})"
+
+
+def _facts(result: RuleResult, lang: str) -> str:
+    if not result.facts:
+        return ""
+    seen: dict[str, object] = {}
+    for fact in result.facts:
+        seen.setdefault(fact.path, fact.value)
+    parts = [f"{path} = {value}" for path, value in list(seen.items())[:8]]
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def rule_line(result: RuleResult, lang: str = "zh") -> str:
+    """One line for one rule, e.g. ``不符合：<title>（<document> <clause>）: <facts>``."""
+    title = result.title if lang == "zh" or not result.title_en else result.title_en
+    word = _RULE_WORD[lang][result.outcome]
+    sep = "：" if lang == "zh" else ": "
+    line = f"{word}{sep}{title}{_cite(result, lang)}"
+    details = _facts(result, lang)
+    if result.outcome is RuleOutcome.UNKNOWN and result.missing:
+        label = "缺少" if lang == "zh" else "missing"
+        details = f"{label} {', '.join(result.missing)}"
+    if result.exceptions_applied:
+        label = "例外适用" if lang == "zh" else "exception applied"
+        details = (details + "; " if details else "") + f"{label}: " + ", ".join(
+            result.exceptions_applied
+        )
+    if details:
+        line += f": {details}"
+    if result.severity == "advisory":
+        line += "（提示）" if lang == "zh" else " (advisory)"
+    return line
+
+
+def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
+    """The decision as text: the outcome, then the rules that decided it."""
+    if lang not in _OUTCOME:
+        lang = "zh"
+    header = _OUTCOME[lang][(decision.subject, decision.outcome)]
+    who = f"{decision.record}: " if decision.record else ""
+    lines = [f"{who}{header}  [{decision.receipt.policy_id}]"]
+    shown = (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+    for result in decision.rules:
+        if verbose or result.outcome in shown or result.exceptions_applied:
+            lines.append("  " + rule_line(result, lang))
+    if decision.missing_facts:
+        label = "需补充的事实" if lang == "zh" else "facts needed"
+        lines.append(f"  {label}: {', '.join(decision.missing_facts)}")
+    if decision.receipt.provisional_calendar_years:
+        years = ", ".join(str(y) for y in decision.receipt.provisional_calendar_years)
+        note = (
+            f"  注意：{years} 年的法定节假日安排尚未公布，工作日按暂定日历计算"
+            if lang == "zh"
+            else f"  note: the official holiday schedule for {years} is not published; "
+            "working days are provisional"
+        )
+        lines.append(note)
+    return "\n".join(lines)

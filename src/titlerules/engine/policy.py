@@ -1,0 +1,300 @@
+"""Engine layer: :class:`Policy`, a loaded, checked and compiled policy that evaluates records.
+
+Evaluating a rule (Catala-style default logic, Kleene three-valued):
+
+* ``applies`` false -> *not applicable*;
+* the violation (``when`` for an exclusion, ``not require`` otherwise) is false -> *passed*;
+* the violation holds but an ``unless`` exception holds -> *passed*, with the exception listed;
+* the violation holds, the rule applies and no exception holds -> *failed*;
+* otherwise (a fact is missing somewhere that matters) -> *unknown*, with the missing paths.
+
+The decision is *ineligible* when a blocking rule failed, else *undetermined* when a
+blocking rule is unknown, else *eligible*.  Advisory rules are reported but never decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from titlerules import calendar as cal
+from titlerules._version import __version__
+from titlerules.engine.compiler import CompiledRule, compile_policy
+from titlerules.engine.decision import (
+    Citation,
+    Decision,
+    FactRead,
+    Outcome,
+    Receipt,
+    RuleOutcome,
+    RuleResult,
+)
+from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.errors import EvaluationError, PolicyCheckError, RecordError, TitleRulesError
+from titlerules.lang import ir
+from titlerules.lang.checker import check
+from titlerules.lang.diagnostics import Diagnostic
+from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve
+
+APPLICANT_KINDS = ("exclusion", "requirement")
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    outcome: RuleOutcome
+    missing: frozenset[str]
+    exceptions: tuple[str, ...]
+
+
+class Policy:
+    """A policy ready to evaluate applicants (and procedures).  Build with :func:`load_policy`."""
+
+    def __init__(
+        self,
+        resolved: ResolvedPolicy,
+        diagnostics: list[Diagnostic],
+        calendar: cal.Calendar | None = None,
+    ) -> None:
+        self.resolved = resolved
+        self.diagnostics = diagnostics
+        self.calendar = calendar or cal.default_calendar()
+        self.params, self._compiled = compile_policy(resolved)
+        self.sha256 = resolved.sha256
+
+    # ------------------------------------------------ description
+    @property
+    def id(self) -> str:
+        return self.resolved.header.id
+
+    @property
+    def header(self) -> ir.Header:
+        return self.resolved.header
+
+    @property
+    def title(self) -> str | None:
+        return self.resolved.header.title
+
+    @property
+    def rules(self) -> tuple[ir.Rule, ...]:
+        return tuple(c.rule for c in self._compiled)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id} ({len(self._compiled)} rules)>"
+
+    # ------------------------------------------------ evaluation
+    def evaluate(
+        self,
+        record: BaseModel | dict[str, Any],
+        *,
+        as_of: dt.date | None = None,
+        explain: bool = True,
+    ) -> Decision:
+        """Decide one record: an applicant (exclusion and requirement rules) or a committee
+        procedure (procedure rules).  ``as_of`` defaults to the record's own date (the
+        application's submission date, or the meeting date of a procedure)."""
+        model = _as_record(record)
+        subject = "procedure" if type(model).__name__ == "Procedure" else "applicant"
+        kinds = ("procedure",) if subject == "procedure" else APPLICANT_KINDS
+        env = Env(
+            roots={subject: model},
+            as_of=as_of if as_of is not None else _default_as_of(model),
+            calendar=self.calendar,
+        )
+        results: list[RuleResult] = []
+        missing: set[str] = set()
+        failed = unknown = False
+        for compiled in self._compiled:
+            if compiled.rule.kind not in kinds:
+                continue
+            env.trace = [] if explain else None
+            try:
+                verdict = _run(compiled, env)
+            except TitleRulesError:
+                raise
+            except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+                raise EvaluationError(
+                    f"rule '{compiled.rule.id}' could not be evaluated: {exc}",
+                    hint="check the record against docs/records.md; run 'titlerules lint'",
+                ) from exc
+            blocking = compiled.rule.severity == "blocking"
+            if verdict.outcome is RuleOutcome.FAILED and blocking:
+                failed = True
+            elif verdict.outcome is RuleOutcome.UNKNOWN and blocking:
+                unknown = True
+                missing |= verdict.missing
+            results.append(_result(compiled, verdict, env.trace))
+        outcome = (
+            Outcome.INELIGIBLE if failed else Outcome.UNDETERMINED if unknown else Outcome.ELIGIBLE
+        )
+        return Decision(
+            outcome=outcome,
+            subject=subject,
+            record=_record_label(model),
+            rules=results,
+            missing_facts=sorted(missing),
+            receipt=Receipt(
+                policy_id=self.id,
+                policy_sha256=self.sha256,
+                engine_version=__version__,
+                calendar_version=self.calendar.data_version,
+                as_of=env.as_of,
+                provisional_calendar_years=sorted(env.provisional_years),
+            ),
+        )
+
+    def evaluate_many(
+        self,
+        records: Iterable[BaseModel | dict[str, Any]],
+        *,
+        as_of: dt.date | None = None,
+        explain: bool = False,
+    ) -> Iterator[Decision | TitleRulesError]:
+        """One result per record, in order: a decision, or the error for that record."""
+        for record in records:
+            try:
+                yield self.evaluate(record, as_of=as_of, explain=explain)
+            except TitleRulesError as exc:
+                yield exc
+
+
+def _run(compiled: CompiledRule, env: Env) -> _Check:
+    applies: Any = True
+    if compiled.applies is not None:
+        applies = compiled.applies(env)
+        if applies is False:
+            return _Check(RuleOutcome.NOT_APPLICABLE, frozenset(), ())
+    violation = compiled.violation(env)
+    if violation is False:
+        return _Check(RuleOutcome.PASSED, frozenset(), ())
+    missing: frozenset[str] = violation.paths if type(violation) is Unknown else frozenset()
+    exception_missing: frozenset[str] = frozenset()
+    for exception in compiled.exceptions:
+        held = exception.condition(env)
+        if held is True:
+            return _Check(RuleOutcome.PASSED, frozenset(), (exception.label or exception.text,))
+        if type(held) is Unknown:
+            exception_missing |= held.paths
+    missing |= exception_missing
+    if type(applies) is Unknown:
+        missing |= applies.paths
+    if violation is True and applies is True and not exception_missing:
+        return _Check(RuleOutcome.FAILED, frozenset(), ())
+    return _Check(RuleOutcome.UNKNOWN, missing, ())
+
+
+def _result(compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None) -> RuleResult:
+    rule = compiled.rule
+    citation = (
+        Citation(document=compiled.document, clause=rule.citation.clause, quote=rule.citation.quote)
+        if rule.citation is not None
+        else None
+    )
+    facts: list[FactRead] = []
+    if trace:
+        seen: set[str] = set()
+        for path, value in trace:
+            if path not in seen:
+                seen.add(path)
+                facts.append(FactRead(path=path, value=jsonable(value)))
+    return RuleResult(
+        id=rule.id,
+        kind=rule.kind,
+        title=rule.title,
+        title_en=rule.title_en,
+        severity=rule.severity,
+        outcome=verdict.outcome,
+        citation=citation,
+        facts=facts,
+        exceptions_applied=list(verdict.exceptions),
+        missing=sorted(verdict.missing),
+    )
+
+
+def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
+    if isinstance(record, BaseModel):
+        return record
+    if isinstance(record, dict):
+        from titlerules import facts
+
+        return facts.parse_record(record)
+    raise RecordError(
+        f"cannot evaluate a {type(record).__name__}",
+        hint="pass an Applicant or Procedure model, or a dict with the record's fields",
+    )
+
+
+def _default_as_of(model: BaseModel) -> dt.date | None:
+    for path in (("application", "submitted_on"), ("meeting", "start")):
+        value: Any = model
+        for name in path:
+            value = getattr(value, name, None)
+            if value is None:
+                break
+        if isinstance(value, dt.date):
+            return value
+    return None
+
+
+def _record_label(model: BaseModel) -> str | None:
+    person = getattr(model, "person", None)
+    if person is not None:
+        return getattr(person, "name", None)
+    committee = getattr(model, "committee", None)
+    return getattr(committee, "name", None) if committee is not None else None
+
+
+# ---------------------------------------------------------------- loading
+
+_CACHE: dict[tuple[str, str], Policy] = {}
+
+
+def lint_policy(path: Path) -> tuple[ResolvedPolicy, list[Diagnostic]]:
+    """Resolve and check a policy file; every diagnostic, errors and warnings."""
+    resolved = resolve(path)
+    return resolved, check(resolved)
+
+
+def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
+    """Load a bundled policy by id (``"eryuan-2024"``) or a policy file by path.
+
+    Raises :class:`PolicyCheckError` listing every error when the policy does not check.
+    A compiled policy is cached by its content hash and the engine version.
+    """
+    path = find_policy(str(id_or_path))
+    resolved = resolve(path)
+    key = (resolved.sha256, __version__)
+    if calendar is None and key in _CACHE:
+        return _CACHE[key]
+    diagnostics = check(resolved)
+    errors = [d for d in diagnostics if d.level == "error"]
+    if errors:
+        rendered = "\n".join(d.render(resolved.sources.get(d.file or "")) for d in errors)
+        error = PolicyCheckError(
+            f"{len(errors)} error(s) in {path}",
+            hint=f"run 'titlerules lint {path}'",
+            diagnostics=tuple(errors),
+        )
+        error.rendered = f"{len(errors)} error(s) in {path}:\n{rendered}"
+        raise error
+    policy = Policy(resolved, diagnostics, calendar)
+    if calendar is None:
+        _CACHE[key] = policy
+    return policy
+
+
+def bundled_policies() -> list[tuple[str, str]]:
+    """(id, title) of every policy shipped with titlerules."""
+    from titlerules.lang.loader import parse_file
+    from titlerules.resources import policies_dir
+
+    out = []
+    for path in sorted(policies_dir().glob("*.policy")):
+        pf, _ = parse_file(path)
+        if pf.header.kind == "policy":
+            out.append((pf.header.id, pf.header.title or ""))
+    return out

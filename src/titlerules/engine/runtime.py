@@ -1,0 +1,290 @@
+"""Engine layer: runtime values and the built-in functions the compiled closures call.
+
+Values are plain Python: ``bool``, ``int``, ``Fraction`` (never float), ``date``, ``str``,
+enum members, ``frozenset``, :class:`Duration`, :class:`Seq` (a list read from a record,
+with the record path of each element) and :class:`Unknown` — a missing fact, carrying the
+record paths that would decide it.  Kleene logic: ``False and unknown`` is False, ``True or
+unknown`` is True, and anything else touching an unknown is unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from titlerules import calendar as cal
+
+
+class Unknown:
+    """A value that depends on facts the record does not state (``paths``)."""
+
+    __slots__ = ("paths",)
+
+    def __init__(self, paths: frozenset[str]) -> None:
+        self.paths = paths
+
+    def __repr__(self) -> str:
+        return f"Unknown({sorted(self.paths)})"
+
+    def __or__(self, other: Unknown) -> Unknown:
+        return Unknown(self.paths | other.paths)
+
+
+def unknown(*paths: str) -> Unknown:
+    return Unknown(frozenset(paths))
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Duration:
+    """An amount of working days, calendar days, months or years."""
+
+    amount: int | Fraction
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    """A list read from a record: its items and the record path of each."""
+
+    items: tuple[Any, ...]
+    paths: tuple[str, ...]
+
+    @staticmethod
+    def of(items: list[Any] | tuple[Any, ...], path: str) -> Seq:
+        return Seq(tuple(items), tuple(f"{path}[{i}]" for i in range(len(items))))
+
+
+@dataclass
+class Env:
+    """One evaluation: the records, the as-of date, bound variables and the trace."""
+
+    roots: dict[str, Any]
+    as_of: dt.date | None
+    calendar: cal.Calendar
+    trace: list[tuple[str, Any]] | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    var_paths: dict[str, str] = field(default_factory=dict)
+    lets: dict[str, Any] = field(default_factory=dict)
+    provisional_years: set[int] = field(default_factory=set)
+
+    def read(self, path: str, value: Any) -> None:
+        if self.trace is not None:
+            self.trace.append((path, value))
+
+
+Fn = Callable[[Env], Any]
+
+
+def rank(value: Any) -> Any:
+    """Order key: enum members compare by their rank, everything else by value."""
+    if isinstance(value, enum.Enum):
+        return getattr(value, "rank", value.value)
+    if isinstance(value, Duration):
+        return value.amount
+    return value
+
+
+def compare(op: str, left: Any, right: Any) -> Any:
+    if type(left) is Unknown:
+        return left | right if type(right) is Unknown else left
+    if type(right) is Unknown:
+        return right
+    if op == "==":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if op == "in":
+        return bool(left in _members(right))
+    if op == "not in":
+        return bool(left not in _members(right))
+    a, b = rank(left), rank(right)
+    if op == "<":
+        return bool(a < b)
+    if op == "<=":
+        return bool(a <= b)
+    if op == ">":
+        return bool(a > b)
+    return bool(a >= b)
+
+
+def _members(container: Any) -> Any:
+    return container.items if isinstance(container, Seq) else container
+
+
+def arithmetic(op: str, left: Any, right: Any, env: Env) -> Any:
+    if type(left) is Unknown:
+        return left | right if type(right) is Unknown else left
+    if type(right) is Unknown:
+        return right
+    if isinstance(left, dt.date) and isinstance(right, Duration):
+        amount = right.amount if op == "+" else -right.amount
+        return shift_date(left, Duration(amount, right.unit), env)
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        if op == "+":
+            return Duration(left.amount + right.amount, left.unit)
+        if op == "-":
+            return Duration(left.amount - right.amount, left.unit)
+        return Fraction(left.amount) / Fraction(right.amount)
+    if isinstance(left, Duration):
+        amount = left.amount * right if op == "*" else Fraction(left.amount) / right
+        return Duration(_normal(amount), left.unit)
+    if isinstance(right, Duration):
+        return Duration(_normal(left * right.amount), right.unit)
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if right == 0:
+        return unknown("division by zero")
+    return _normal(Fraction(left) / Fraction(right))
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+def note_years(env: Env, *dates: dt.date) -> None:
+    """Record the calendar years a working-day answer depended on, if provisional."""
+    years = sorted({d.year for d in dates})
+    if not years:
+        return
+    for year in range(years[0], years[-1] + 1):
+        if env.calendar.is_provisional_year(year):
+            env.provisional_years.add(year)
+
+
+def shift_date(start: dt.date, by: Duration, env: Env) -> Any:
+    amount = by.amount
+    if isinstance(amount, Fraction):
+        return unknown(f"a fractional {by.unit} shift")
+    if by.unit == "working_days":
+        result = env.calendar.add_working_days(start, amount)
+        note_years(env, start, result)
+        return result
+    if by.unit == "days":
+        return start + dt.timedelta(days=amount)
+    if by.unit == "months":
+        return start + relativedelta(months=amount)
+    return start + relativedelta(years=amount)
+
+
+def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fraction:
+    """Whole (floor), rounded-up (ceil) or exact years / months from start to end."""
+    delta = relativedelta(end, start)
+    months = delta.years * 12 + delta.months
+    whole = months // 12 if unit == "years" else months
+    anchor = start + relativedelta(months=whole * 12 if unit == "years" else whole)
+    remainder_days = (end - anchor).days
+    if rounding == "floor" or (rounding == "ceil" and remainder_days == 0):
+        return whole
+    if rounding == "ceil":
+        return whole + 1
+    step = relativedelta(years=1) if unit == "years" else relativedelta(months=1)
+    span_days = ((anchor + step) - anchor).days
+    return _normal(whole + Fraction(remainder_days, span_days))
+
+
+def builtin_working_days_between(env: Env, a: dt.date, b: dt.date) -> Duration:
+    note_years(env, a, b)
+    return Duration(env.calendar.working_days_between(a, b), "working_days")
+
+
+def builtin_is_working_day(env: Env, d: dt.date) -> bool:
+    note_years(env, d)
+    return env.calendar.is_working_day(d)
+
+
+def builtin_add_working_days(env: Env, d: dt.date, n: Any) -> Any:
+    amount = n.amount if isinstance(n, Duration) else n
+    return shift_date(d, Duration(amount, "working_days"), env)
+
+
+def builtin_days_between(env: Env, a: dt.date, b: dt.date) -> Duration:
+    return Duration((b - a).days, "days")
+
+
+def builtin_years_between(env: Env, a: dt.date, b: dt.date, rounding: str) -> Any:
+    return between(a, b, "years", rounding)
+
+
+def builtin_months_between(env: Env, a: dt.date, b: dt.date, rounding: str) -> Any:
+    return between(a, b, "months", rounding)
+
+
+def _term(value: Any) -> str:
+    return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def builtin_retirement_date(env: Env, birth: dt.date, gender: Any, category: Any) -> dt.date:
+    return cal.retirement_date(birth, _term(gender), _term(category))  # type: ignore[arg-type]
+
+
+def builtin_sanction_end(env: Env, start: dt.date, kind: Any) -> dt.date:
+    zh = getattr(kind, "zh", None) or _term(kind)
+    end = cal.sanction_end(start, zh)
+    return end if end is not None else dt.date.max
+
+
+def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return unknown(f"date({y}, {m}, {d}) is not a real date")
+
+
+def _end_of_month(env: Env, d: dt.date) -> dt.date:
+    return d + relativedelta(day=31)
+
+
+BUILTIN_IMPLS: dict[str, Callable[..., Any]] = {
+    "working_days_between": builtin_working_days_between,
+    "is_working_day": builtin_is_working_day,
+    "add_working_days": builtin_add_working_days,
+    "days_between": builtin_days_between,
+    "years_between": builtin_years_between,
+    "months_between": builtin_months_between,
+    "retirement_date": builtin_retirement_date,
+    "sanction_end": builtin_sanction_end,
+    "date": builtin_date,
+    "year": lambda env, d: d.year,
+    "month": lambda env, d: d.month,
+    "start_of_month": lambda env, d: d.replace(day=1),
+    "end_of_month": _end_of_month,
+    "end_of_year": lambda env, d: dt.date(d.year, 12, 31),
+    "min": lambda env, a, b: a if rank(a) <= rank(b) else b,
+    "max": lambda env, a, b: a if rank(a) >= rank(b) else b,
+}
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-friendly rendering of a runtime value (for decisions and logs)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return getattr(value, "zh", None) or value.value
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, Seq):
+        return f"{len(value.items)} item(s)"
+    if isinstance(value, (set, frozenset)):
+        return sorted(jsonable(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return str(value)

@@ -1,0 +1,274 @@
+"""Language layer: resolve ``import`` and ``extends`` into one policy.
+
+* ``import "common/x"`` brings a module's shared definitions (params, lets, defs).
+* ``extends "other"`` brings another policy's definitions *and* rules.
+* A local ``override param`` / ``override <rule>`` replaces an inherited one by name or id;
+  overriding something that does not exist is an error, and so is redefining without
+  ``override``.
+
+Paths are looked up next to the importing file, then in the bundled ``policies/`` folder.
+A path may not be absolute or climb out with ``..``; an import cycle is an error naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from titlerules.errors import InputFileError, PolicyError
+from titlerules.lang import ir
+from titlerules.lang.diagnostics import Diagnostic
+from titlerules.lang.parser import parse
+from titlerules.resources import policies_dir
+
+MAX_IMPORT_DEPTH = 16
+POLICY_SUFFIXES = (".policy", ".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Sourced:
+    """An item with the file it came from."""
+
+    item: ir.Param | ir.Let | ir.Def | ir.Rule
+    file: str
+
+
+@dataclass
+class ResolvedPolicy:
+    """A policy with its imports and parents merged in; input to the checker and compiler."""
+
+    header: ir.Header
+    path: str
+    params: dict[str, Sourced] = field(default_factory=dict)
+    lets: dict[str, Sourced] = field(default_factory=dict)
+    defs: dict[str, Sourced] = field(default_factory=dict)
+    rules: dict[str, Sourced] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    root_file: ir.PolicyFile | None = None
+
+    @property
+    def sha256(self) -> str:
+        """Content hash over every file the policy is made of (in load order)."""
+        digest = hashlib.sha256()
+        for name, text in self.sources.items():
+            digest.update(Path(name).name.encode("utf-8"))
+            digest.update(b"\0")
+            digest.update(text.encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"{path}: no such file", hint="check the path, or run 'titlerules policies'"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not valid UTF-8 at byte {exc.start}",
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def parse_file(path: Path) -> tuple[ir.PolicyFile, str]:
+    """Parse a policy file of any spelling (DSL, YAML, JSON) by its extension."""
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        from titlerules.lang import yaml_io
+
+        return yaml_io.load_yaml(text, str(path)), text
+    if suffix == ".json":
+        from titlerules.lang import yaml_io
+
+        return yaml_io.load_json(text, str(path)), text
+    return parse(text, str(path)), text
+
+
+def find_policy(name: str, relative_to: Path | None = None) -> Path:
+    """The file a policy id, module path or file path names."""
+    candidate = Path(name)
+    if candidate.suffix in POLICY_SUFFIXES and candidate.is_file():
+        return candidate
+    if candidate.is_absolute() or ".." in candidate.parts:
+        raise PolicyError(
+            f"policy path '{name}' must be relative and stay inside the policies folder",
+            hint="write it as 'common/name' relative to policies/",
+            code="TR320",
+        )
+    roots = [relative_to] if relative_to is not None else []
+    roots.append(policies_dir())
+    for root in roots:
+        for suffix in ("", *POLICY_SUFFIXES):
+            path = root / f"{name}{suffix}"
+            if path.is_file():
+                return path
+    raise PolicyError(
+        f"no policy or module named '{name}'",
+        hint="run 'titlerules policies' for the bundled ids, or give a file path",
+        code="TR320",
+    )
+
+
+def resolve(path: Path) -> ResolvedPolicy:
+    """Load a policy file with everything it imports or extends."""
+    root, text = parse_file(path)
+    resolved = ResolvedPolicy(header=root.header, path=str(path), root_file=root)
+    _merge(resolved, root, path, text, stack=[path.resolve()], own=True)
+    return resolved
+
+
+def _merge(
+    target: ResolvedPolicy,
+    pf: ir.PolicyFile,
+    path: Path,
+    text: str,
+    stack: list[Path],
+    own: bool,
+) -> None:
+    file = str(path)
+    target.sources[file] = text
+    for item in pf.items:
+        if isinstance(item, (ir.Import, ir.Extends)):
+            _merge_child(target, item, path, stack)
+    for item in pf.items:
+        if isinstance(item, (ir.Import, ir.Extends)):
+            continue
+        if isinstance(item, ir.Rule) and pf.header.kind == "module":
+            target.diagnostics.append(
+                Diagnostic(
+                    "TR321",
+                    "error",
+                    f"module '{pf.header.id}' declares rule '{item.id}'",
+                    item.span,
+                    file,
+                    "modules hold shared params, lets and defs; put rules in a policy "
+                    "(a policy can 'extends' another policy to inherit its rules)",
+                )
+            )
+            continue
+        _add(target, item, file)
+
+
+def _merge_child(
+    target: ResolvedPolicy, item: ir.Import | ir.Extends, path: Path, stack: list[Path]
+) -> None:
+    word = "import" if isinstance(item, ir.Import) else "extends"
+    try:
+        child_path = find_policy(item.path, path.parent)
+    except PolicyError as exc:
+        target.diagnostics.append(
+            Diagnostic("TR320", "error", exc.message, item.span, str(path), exc.hint)
+        )
+        return
+    resolved_child = child_path.resolve()
+    if resolved_child in stack:
+        cycle = " -> ".join(p.name for p in [*stack, resolved_child])
+        target.diagnostics.append(
+            Diagnostic(
+                "TR322",
+                "error",
+                f"import cycle: {cycle}",
+                item.span,
+                str(path),
+                "remove one of the imports so the files form a tree",
+            )
+        )
+        return
+    if len(stack) >= MAX_IMPORT_DEPTH:
+        target.diagnostics.append(
+            Diagnostic(
+                "TR322",
+                "error",
+                f"imports nested deeper than {MAX_IMPORT_DEPTH}",
+                item.span,
+                str(path),
+                "flatten the chain of imports",
+            )
+        )
+        return
+    if str(child_path) in target.sources:
+        return  # already merged (diamond imports are fine)
+    child, child_text = parse_file(child_path)
+    if isinstance(item, ir.Import) and child.header.kind != "module":
+        target.diagnostics.append(
+            Diagnostic(
+                "TR321",
+                "error",
+                f"'{item.path}' is a policy, not a module",
+                item.span,
+                str(path),
+                f"use 'extends \"{item.path}\"' to build on a policy; {word} is for modules",
+            )
+        )
+        return
+    if isinstance(item, ir.Extends) and child.header.kind != "policy":
+        target.diagnostics.append(
+            Diagnostic(
+                "TR321",
+                "error",
+                f"'{item.path}' is a module, not a policy",
+                item.span,
+                str(path),
+                f"use 'import \"{item.path}\"' for modules",
+            )
+        )
+        return
+    _merge(target, child, child_path, child_text, [*stack, resolved_child], own=False)
+
+
+def _add(target: ResolvedPolicy, item: ir.Item, file: str) -> None:
+    if isinstance(item, ir.Rule):
+        table, kind, key = target.rules, "rule", item.id
+        overriding = item.override
+    elif isinstance(item, ir.Param):
+        table, kind, key = target.params, "param", item.name
+        overriding = item.override
+    elif isinstance(item, ir.Let):
+        table, kind, key = target.lets, "let", item.name
+        overriding = False
+    elif isinstance(item, ir.Def):
+        table, kind, key = target.defs, "def", item.name
+        overriding = False
+    else:  # pragma: no cover - imports are handled by the caller
+        return
+    exists = key in table
+    if overriding and not exists:
+        target.diagnostics.append(
+            Diagnostic(
+                "TR317",
+                "error",
+                f"'override' of {kind} '{key}', which no imported or extended file declares",
+                item.span,
+                file,
+                "remove 'override', or check the name against the base policy",
+            )
+        )
+        table[key] = Sourced(item, file)
+        return
+    if exists and not overriding:
+        previous = table[key]
+        same_file = previous.file == file
+        target.diagnostics.append(
+            Diagnostic(
+                "TR314",
+                "error",
+                f"duplicate {kind} '{key}'"
+                + ("" if same_file else f" (also declared in {Path(previous.file).name})"),
+                item.span,
+                file,
+                "rename it" if same_file else f"write 'override {kind}' to replace the inherited one"
+                if kind in ("rule", "param")
+                else "rename it",
+            )
+        )
+        return
+    table[key] = Sourced(item, file)
