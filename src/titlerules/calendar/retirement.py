@@ -1,0 +1,189 @@
+"""Statutory retirement age and date (calendar layer: pure, knows nothing of policies).
+
+Before 2025 the statutory retirement age (法定退休年龄) was 60 for men, 55 for women cadres
+(女干部) and 50 for women workers (女工人). From 2025-01-01 it rises month by month:
+
+* 全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定 (2024-09-13), and its
+  annex 国务院关于渐进式延迟法定退休年龄的办法, 第二条:
+  - original age 60 (men): one month later for every four months of birth, up to 63;
+  - original age 55 (women cadres): one month later for every four months, up to 58;
+  - original age 50 (women workers): one month later for every two months, up to 55.
+
+The first cohort is the one that would have retired in January 2025 under the old age
+(men born in January 1965, women cadres born in January 1970, women workers born in January
+1975); its delay is one month. The annex's tables (附件1-3) follow from the rule: a man born
+in 1965-01..1965-04 retires at 60 years 1 month, one born 1965-05..1965-08 at 60 years 2
+months, and so on until the cap of 63 years from birth month 1976-09.
+
+The retirement date returned is the date the person reaches that age: birth date plus the
+age in years and months, with the day clamped to the end of a shorter month (a 31st birthday
+in a 30-day month becomes the 30th). Retirement takes effect in that month. Flexible early or
+late retirement (弹性退休, 办法 第三条) is an individual choice and is not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum, StrEnum
+
+from titlerules.calendar._dates import add_months, check_date
+from titlerules.errors import UsageError
+
+REFORM_DECISION = (
+    "全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定（2024年9月13日）"
+    "及附件《国务院关于渐进式延迟法定退休年龄的办法》第二条"
+)
+PRE_REFORM_RULE = (
+    "国务院关于安置老弱病残干部的暂行办法、国务院关于工人退休、退职的暂行办法"
+    "（国发〔1978〕104号）: 男60周岁，女干部55周岁，女工人50周岁"
+)
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class StaffCategory(StrEnum):
+    """Whether a woman retires under the cadre (干部) or the worker (工人) rule."""
+
+    CADRE = "cadre"
+    WORKER = "worker"
+
+
+_GENDER_ALIASES = {
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "man": Gender.MALE,
+    "男": Gender.MALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "woman": Gender.FEMALE,
+    "女": Gender.FEMALE,
+}
+_CATEGORY_ALIASES = {
+    "cadre": StaffCategory.CADRE,
+    "干部": StaffCategory.CADRE,
+    "worker": StaffCategory.WORKER,
+    "工人": StaffCategory.WORKER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Scheme:
+    original_years: int
+    first_cohort: tuple[int, int]  # (year, month) of the first birth month delayed
+    months_per_step: int
+    max_delay_months: int
+
+
+_MEN = _Scheme(60, (1965, 1), 4, 36)
+_WOMEN_CADRES = _Scheme(55, (1970, 1), 4, 36)
+_WOMEN_WORKERS = _Scheme(50, (1975, 1), 2, 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    """A statutory retirement: the age reached and the date it is reached."""
+
+    birth: date
+    gender: Gender
+    category: StaffCategory | None
+    original_age_years: int
+    delay_months: int
+    age_years: int
+    age_months: int
+    date: date
+    citation: str
+
+
+def _normalise(
+    value: object, aliases: dict[str, Gender] | dict[str, StaffCategory], argument: str
+) -> Gender | StaffCategory:
+    text = value.value if isinstance(value, Enum) else value
+    if isinstance(text, str):
+        found = aliases.get(text.strip().lower())
+        if found is not None:
+            return found
+    choices = " or ".join(sorted({str(v) for v in aliases.values()}))
+    raise UsageError(f"unknown {argument} {value!r}", hint=f"use {choices}")
+
+
+def parse_gender(value: Gender | str) -> Gender:
+    """``value`` as a :class:`Gender` (accepts male/female, m/f, 男/女, or an enum)."""
+    result = _normalise(value, _GENDER_ALIASES, "gender")
+    assert isinstance(result, Gender)
+    return result
+
+
+def parse_category(value: StaffCategory | str) -> StaffCategory:
+    """``value`` as a :class:`StaffCategory` (accepts cadre/worker, 干部/工人, or an enum)."""
+    result = _normalise(value, _CATEGORY_ALIASES, "category")
+    assert isinstance(result, StaffCategory)
+    return result
+
+
+def retirement(
+    birth: date,
+    gender: Gender | str,
+    category: StaffCategory | str | None = None,
+) -> Retirement:
+    """The statutory retirement of a person born on ``birth``.
+
+    ``category`` is required for women (cadre 55 / worker 50 before the reform) and
+    ignored for men.
+    """
+    birth = check_date(birth, "birth")
+    sex = parse_gender(gender)
+    staff: StaffCategory | None = None
+    if sex is Gender.MALE:
+        scheme = _MEN
+    else:
+        if category is None:
+            raise UsageError(
+                "a woman's retirement age depends on her category",
+                hint="pass category='cadre' (干部, 55 before 2025) or 'worker' (工人, 50)",
+            )
+        staff = parse_category(category)
+        scheme = _WOMEN_CADRES if staff is StaffCategory.CADRE else _WOMEN_WORKERS
+    months_after_first = (birth.year - scheme.first_cohort[0]) * 12 + (
+        birth.month - scheme.first_cohort[1]
+    )
+    if months_after_first < 0:
+        delay = 0
+        citation = PRE_REFORM_RULE
+    else:
+        delay = min(months_after_first // scheme.months_per_step + 1, scheme.max_delay_months)
+        citation = REFORM_DECISION
+    total_months = scheme.original_years * 12 + delay
+    return Retirement(
+        birth=birth,
+        gender=sex,
+        category=staff,
+        original_age_years=scheme.original_years,
+        delay_months=delay,
+        age_years=total_months // 12,
+        age_months=total_months % 12,
+        date=add_months(birth, total_months),
+        citation=citation,
+    )
+
+
+def retirement_age(
+    birth: date,
+    gender: Gender | str,
+    category: StaffCategory | str | None = None,
+) -> tuple[int, int]:
+    """The statutory retirement age as (years, months), e.g. ``(60, 1)``."""
+    result = retirement(birth, gender, category)
+    return result.age_years, result.age_months
+
+
+def retirement_date(
+    birth: date,
+    gender: Gender | str,
+    category: StaffCategory | str | None = None,
+) -> date:
+    """The date the statutory retirement age is reached (see the module docstring)."""
+    return retirement(birth, gender, category).date
