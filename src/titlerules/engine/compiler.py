@@ -14,6 +14,7 @@ from typing import Any
 
 from titlerules.engine.runtime import (
     BUILTIN_IMPLS,
+    LENIENT_BUILTINS,
     Duration,
     Env,
     Fn,
@@ -258,6 +259,8 @@ class Compiler:
 
             return coalesce
         impl = BUILTIN_IMPLS[e.func]
+        if e.func in LENIENT_BUILTINS:
+            return lambda env: impl(env, *(fn(env) for fn in args))
 
         def call(env: Env) -> Any:
             values = [fn(env) for fn in args]
@@ -273,6 +276,9 @@ class Compiler:
         if isinstance(e, ir.Name) and self._in_scope(e.id):
             var = e.id
             return lambda env: env.var_paths.get(var, var)
+        if isinstance(e, ir.Name) and e.id in ROOTS:
+            root = e.id
+            return lambda env: root
         if isinstance(e, ir.Attr):
             base, names = self._path(e)
             if isinstance(base, ir.Name) and base.id in ROOTS:

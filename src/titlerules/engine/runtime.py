@@ -19,6 +19,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from titlerules import calendar as cal
+from titlerules.errors import TitleRulesError
 
 
 class Unknown:
@@ -228,14 +229,35 @@ def _term(value: Any) -> str:
     return str(value.value if isinstance(value, enum.Enum) else value)
 
 
-def builtin_retirement_date(env: Env, birth: dt.date, gender: Any, category: Any) -> dt.date:
-    return cal.retirement_date(birth, _term(gender), _term(category))  # type: ignore[arg-type]
+def builtin_retirement_date(env: Env, birth: Any, gender: Any, category: Any) -> Any:
+    """Called with unknown arguments too: a man's retirement age does not depend on his
+    post category, so an unknown category only matters for women."""
+    for value in (birth, gender):
+        if type(value) is Unknown:
+            return value
+    if type(category) is Unknown:
+        if _term(gender) != "male":
+            return category
+        category = None
+    try:
+        return cal.retirement_date(birth, _term(gender), None if category is None else _term(category))
+    except TitleRulesError as exc:
+        return unknown(f"retirement date ({exc.message})")
 
 
-def builtin_sanction_end(env: Env, start: dt.date, kind: Any) -> dt.date:
-    zh = getattr(kind, "zh", None) or _term(kind)
-    end = cal.sanction_end(start, zh)
-    return end if end is not None else dt.date.max
+_SANCTION_SYSTEMS = ("institution", "administrative", "party")
+
+
+def builtin_sanction_end(env: Env, start: dt.date, kind: Any) -> Any:
+    """End of the default effect period; 9999-12-31 for a permanent sanction (开除)."""
+    term = getattr(kind, "zh", None) or _term(kind)
+    for system in _SANCTION_SYSTEMS:
+        try:
+            end = cal.sanction_end(start, term, system)
+        except TitleRulesError:
+            continue
+        return end if end is not None else dt.date.max
+    return unknown(f"the default effect period of '{term}'")
 
 
 def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
@@ -248,6 +270,9 @@ def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
 def _end_of_month(env: Env, d: dt.date) -> dt.date:
     return d + relativedelta(day=31)
 
+
+# Built-ins that decide for themselves what an unknown argument means.
+LENIENT_BUILTINS = frozenset({"retirement_date"})
 
 BUILTIN_IMPLS: dict[str, Callable[..., Any]] = {
     "working_days_between": builtin_working_days_between,

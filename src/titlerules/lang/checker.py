@@ -108,8 +108,9 @@ class Checker:
             self._file = sourced.file
             assert isinstance(sourced.item, ir.Rule)
             self._check_rule(sourced.item)
+        is_policy = self.policy.header.kind == "policy"
         for name, sourced in self.policy.params.items():
-            if name not in self.used and sourced.file == self.policy.path:
+            if is_policy and name not in self.used and sourced.file == self.policy.path:
                 self._file = sourced.file
                 self.warning(
                     "TR316",
