@@ -23,6 +23,7 @@ from titlerules.errors import TitleRulesError
 COMMAND_MODULES = (
     "titlerules.cli.check_cmd",
     "titlerules.cli.lint_cmd",
+    "titlerules.cli.test_cmd",
     "titlerules.cli.fmt_cmd",
     "titlerules.cli.convert_cmd",
     "titlerules.cli.policies_cmd",

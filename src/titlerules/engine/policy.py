@@ -221,7 +221,11 @@ def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
     if isinstance(record, dict):
         from titlerules import facts
 
-        return facts.parse_record(record)
+        if len(record) == 1 and "procedure" in record:
+            return facts.parse_record(facts.Procedure, record["procedure"], path="procedure")
+        if len(record) == 1 and "applicant" in record:
+            return facts.parse_record(facts.Applicant, record["applicant"], path="applicant")
+        return facts.parse_record(facts.Applicant, record)
     raise RecordError(
         f"cannot evaluate a {type(record).__name__}",
         hint="pass an Applicant or Procedure model, or a dict with the record's fields",

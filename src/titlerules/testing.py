@@ -1,0 +1,257 @@
+"""Policy tests (a use of the engine): YAML cases with expected outcomes, and rule coverage.
+
+A case file (``policies/tests/<policy-id>/*.yaml``)::
+
+    policy: eryuan-2024
+    cases:
+      - name: 公务员不得申报
+        base: ../../../examples/eryuan-2024/applicants/li-hua.yaml   # relative to this file
+        applicant: {...}            # or procedure: {...}; merged over base
+        set: {applicant.employment.is_civil_servant: true}          # dotted paths, [i] for lists
+        unset: [applicant.unit_debrief.yes_votes]                   # make facts missing
+        as_of: 2024-06-01
+        expect:
+          outcome: ineligible
+          failed: [civil_servant]   # exact set (default [])
+          unknown: []               # exact set (default [])
+          passed: [...]             # optional, must have passed
+          exceptions: [...]         # optional, an `unless` applied
+
+A rule is *covered* when some case makes it fail and some case makes it pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from titlerules.engine.decision import Decision, RuleOutcome
+from titlerules.engine.policy import Policy, load_policy
+from titlerules.errors import InputFileError, Location, TitleRulesError
+
+
+@dataclass
+class CaseResult:
+    file: str
+    name: str
+    policy_id: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+
+
+@dataclass
+class Coverage:
+    policy_id: str
+    rules: list[str]
+    failed_seen: set[str] = field(default_factory=set)
+    passed_seen: set[str] = field(default_factory=set)
+
+    @property
+    def missing_fail(self) -> list[str]:
+        return [r for r in self.rules if r not in self.failed_seen]
+
+    @property
+    def missing_pass(self) -> list[str]:
+        return [r for r in self.rules if r not in self.passed_seen]
+
+    @property
+    def percent(self) -> float:
+        if not self.rules:
+            return 100.0
+        covered = sum(1 for r in self.rules if r in self.failed_seen and r in self.passed_seen)
+        return 100.0 * covered / len(self.rules)
+
+
+@dataclass
+class TestReport:
+    results: list[CaseResult]
+    coverage: dict[str, Coverage]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+_INDEX = re.compile(r"^(?P<name>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
+
+
+def _steps(path: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for part in path.split("."):
+        match = _INDEX.match(part)
+        if match is None:
+            raise ValueError(f"bad path segment '{part}'")
+        steps.append(match["name"])
+        if match["index"] is not None:
+            steps.append(int(match["index"]))
+    return steps
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``a.b[0].c`` in nested dicts/lists, creating mappings on the way."""
+    steps = _steps(path)
+    node: Any = data
+    for step, following in zip(steps, steps[1:], strict=False):
+        if isinstance(step, int):
+            node = node[step]
+            continue
+        if node.get(step) is None:
+            node[step] = [] if isinstance(following, int) else {}
+        node = node[step]
+    last = steps[-1]
+    if isinstance(last, int):
+        node[last] = value
+    else:
+        node[last] = value
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return over
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read {path}: {exc}", location=Location(file=str(path)))
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"invalid YAML: {exc}", location=Location(file=str(path))) from None
+
+
+def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The record a case describes: base file, inline record, set and unset applied."""
+    data: dict[str, Any] = {}
+    if "base" in case:
+        loaded = _load_yaml(folder / str(case["base"]))
+        if not isinstance(loaded, dict):
+            raise InputFileError(f"base {case['base']} is not a record mapping")
+        data = copy.deepcopy(loaded)
+    for kind in ("applicant", "procedure"):
+        if kind in case:
+            data = _merge(data, {kind: case[kind]})
+    for path, value in (case.get("set") or {}).items():
+        set_path(data, str(path), value)
+    for path in case.get("unset") or []:
+        set_path(data, str(path), None)
+    return data
+
+
+def run_case_file(path: Path, policies: dict[str, Policy] | None = None) -> tuple[
+    list[CaseResult], dict[str, Coverage]
+]:
+    policies = policies if policies is not None else {}
+    document = _load_yaml(path)
+    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
+        raise InputFileError(
+            "a policy test file has a 'cases' list",
+            location=Location(file=str(path)),
+            hint="see docs/authoring.md for the format",
+        )
+    policy_id = str(document.get("policy") or path.parent.name)
+    if policy_id not in policies:
+        policies[policy_id] = load_policy(policy_id)
+    policy = policies[policy_id]
+    coverage = Coverage(policy.id, [r.id for r in policy.rules])
+    results = []
+    for index, case in enumerate(document["cases"]):
+        if not isinstance(case, dict):
+            raise InputFileError(
+                f"cases[{index}] is not a mapping", location=Location(file=str(path))
+            )
+        name = str(case.get("name") or f"cases[{index}]")
+        results.append(_run_case(policy, case, path, name, coverage))
+    return results, {policy.id: coverage}
+
+
+def _run_case(
+    policy: Policy, case: dict[str, Any], path: Path, name: str, coverage: Coverage
+) -> CaseResult:
+    result = CaseResult(str(path), name, policy.id, ok=True)
+    expect = case.get("expect") or {}
+    try:
+        record = build_record(case, path.parent)
+        as_of = case.get("as_of")
+        if isinstance(as_of, str):
+            as_of = dt.date.fromisoformat(as_of)
+        decision = policy.evaluate(record, as_of=as_of)
+    except (TitleRulesError, ValueError, KeyError, IndexError, TypeError) as exc:
+        result.ok = False
+        result.problems.append(f"could not evaluate: {exc}")
+        return result
+    result.decision = decision
+    by_outcome: dict[RuleOutcome, set[str]] = {o: set() for o in RuleOutcome}
+    for rule in decision.rules:
+        by_outcome[rule.outcome].add(rule.id)
+    coverage.failed_seen |= by_outcome[RuleOutcome.FAILED]
+    coverage.passed_seen |= by_outcome[RuleOutcome.PASSED]
+    if "outcome" not in expect:
+        result.problems.append("expect.outcome is missing")
+    elif decision.outcome.value != expect["outcome"]:
+        result.problems.append(
+            f"outcome: expected {expect['outcome']}, got {decision.outcome.value}"
+        )
+    for key, outcome in (("failed", RuleOutcome.FAILED), ("unknown", RuleOutcome.UNKNOWN)):
+        wanted = set(expect.get(key) or [])
+        actual = by_outcome[outcome]
+        if wanted != actual:
+            extra, lacking = sorted(actual - wanted), sorted(wanted - actual)
+            diff = []
+            if lacking:
+                diff.append("- expected but not " + key + ": " + ", ".join(lacking))
+            if extra:
+                diff.append("+ " + key + " but not expected: " + ", ".join(extra))
+            result.problems.append(f"{key} rules differ:\n    " + "\n    ".join(diff))
+    for rule_id in expect.get("passed") or []:
+        if rule_id not in by_outcome[RuleOutcome.PASSED]:
+            actual = next((r.outcome.value for r in decision.rules if r.id == rule_id), "absent")
+            result.problems.append(f"rule {rule_id}: expected passed, got {actual}")
+    applied = {r.id for r in decision.rules if r.exceptions_applied}
+    for rule_id in expect.get("exceptions") or []:
+        if rule_id not in applied:
+            result.problems.append(f"rule {rule_id}: expected an exception to apply")
+    result.ok = not result.problems
+    return result
+
+
+def case_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.yaml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputFileError(f"{path}: no such file or folder")
+    return files
+
+
+def run_tests(paths: Iterable[Path]) -> TestReport:
+    """Run every case file under the given paths; coverage per policy."""
+    policies: dict[str, Policy] = {}
+    results: list[CaseResult] = []
+    coverage: dict[str, Coverage] = {}
+    for file in case_files(paths):
+        file_results, file_coverage = run_case_file(file, policies)
+        results.extend(file_results)
+        for policy_id, cov in file_coverage.items():
+            if policy_id in coverage:
+                coverage[policy_id].failed_seen |= cov.failed_seen
+                coverage[policy_id].passed_seen |= cov.passed_seen
+            else:
+                coverage[policy_id] = cov
+    return TestReport(results, coverage)
