@@ -1,0 +1,479 @@
+"""facts layer: pydantic record models, pure, no DSL knowledge.
+
+The applicant record: one application by one person, with every fact the notices ask about
+(person, employment, titles held, this application, service, assessments, education,
+continuing education, sanctions, investigations, credit records, ability tests,
+achievements, unit debrief and unit publicity).
+
+A fact the record does not state is ``None`` (unknown), never ``False``/``0``/``[]``:
+a list that is ``None`` is unknown, an empty list is known to be empty.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from titlerules.facts.base import (
+    Count,
+    FactDate,
+    FactModel,
+    Flag,
+    Hours,
+    Text,
+    Year,
+    fact,
+    required,
+)
+from titlerules.facts.enums import (
+    AchievementKind,
+    AdminLevel,
+    ApplicationRoute,
+    AssessmentGrade,
+    CommitteeLevel,
+    CreditReason,
+    CreditRecordKind,
+    CreditScope,
+    EducationLevel,
+    EmployerKind,
+    FileCustodian,
+    Gender,
+    IdType,
+    InvestigationKind,
+    PartySeverity,
+    PersonnelIdentity,
+    PostCategory,
+    PublicityChannel,
+    PublicityKind,
+    ResidenceStatus,
+    SanctionSeverity,
+    SanctionSystem,
+    ServiceEvidence,
+    TitleAcquisition,
+    TitleLevel,
+    TitleSeries,
+)
+from titlerules.facts.idcard import IdNumberError, check_id_number, looks_like_id_number
+
+__all__ = [
+    "AbilityTest",
+    "Achievement",
+    "AnnualAssessment",
+    "Applicant",
+    "Application",
+    "ContinuingEducation",
+    "CreditRecord",
+    "DelayedRetirement",
+    "DelegationLetter",
+    "Education",
+    "Employment",
+    "FailedApplication",
+    "Investigation",
+    "OtherApplication",
+    "Person",
+    "PublicityWindow",
+    "Sanction",
+    "SeriesTransfer",
+    "ServicePeriod",
+    "TitleHeld",
+    "UnitDebrief",
+    "checked_id_number",
+    "field_error",
+    "id_number_is_checked",
+    "id_number_mismatch",
+]
+
+_CHECKED_ID_TYPES = (IdType.RESIDENT_ID_CARD, IdType.HMT_RESIDENCE_PERMIT)
+
+
+def id_number_is_checked(id_type: IdType | None, id_number: str) -> bool:
+    """Whether ``id_number`` is validated against GB 11643.
+
+    It is for a 居民身份证 or a 港澳台居民居住证, and for a number of that shape whose type the
+    record does not state.
+    """
+    if id_type is None:
+        return looks_like_id_number(id_number)
+    return id_type in _CHECKED_ID_TYPES
+
+
+def checked_id_number(value: str | None, id_type: IdType | None) -> str | None:
+    """``value`` normalised, or a validation error if it is a checked number and invalid."""
+    if value is None or not id_number_is_checked(id_type, value):
+        return value
+    try:
+        return check_id_number(value).number
+    except IdNumberError as error:
+        raise PydanticCustomError("id_number", "{reason}", {"reason": str(error)}) from None
+
+
+def id_number_mismatch(
+    id_type: IdType | None,
+    id_number: str | None,
+    birth_date: object,
+    gender: Gender | None,
+) -> str | None:
+    """Why a (valid) identity number disagrees with the stated birth date or gender, if it does."""
+    if id_number is None or not id_number_is_checked(id_type, id_number):
+        return None
+    try:
+        info = check_id_number(id_number)
+    except IdNumberError:
+        return None
+    problems: list[str] = []
+    if birth_date is not None and info.birth_date != birth_date:
+        problems.append(
+            f"the number states birth date {info.birth_date.isoformat()}, "
+            f"but birth_date is {birth_date}"
+        )
+    if gender is not None and (gender is Gender.MALE) != info.is_male:
+        stated = "male (17th digit odd)" if info.is_male else "female (17th digit even)"
+        problems.append(f"the number states {stated}, but gender is {gender.value}")
+    return "; ".join(problems) or None
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field error that belongs to ``field`` (the loader appends it to the path)."""
+    return PydanticCustomError(
+        "fact_field", "{field}: {message}", {"field": field, "message": message}
+    )
+
+
+# --- person ---------------------------------------------------------------------------------
+
+
+class Person(FactModel):
+    """The applicant as a person (个人信息)."""
+
+    name: Text | None = fact("姓名")
+    gender: Gender | None = fact("性别")
+    birth_date: FactDate | None = fact("出生日期")
+    id_type: IdType | None = fact("证件类型")
+    id_number: Text | None = fact("证件号码")
+    nationality: Text | None = fact("国籍")
+    residence_status: ResidenceStatus | None = fact("身份类别（内地/港澳台/外籍）")
+    household_registration: Text | None = fact("户口所在地")
+
+    @field_validator("id_number")
+    @classmethod
+    def _check_id_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        id_type = info.data.get("id_type")
+        return checked_id_number(value, id_type if isinstance(id_type, IdType) else None)
+
+    @model_validator(mode="after")
+    def _id_number_agrees(self) -> Self:
+        problem = id_number_mismatch(self.id_type, self.id_number, self.birth_date, self.gender)
+        if problem is not None:
+            raise field_error("id_number", problem)
+        return self
+
+
+# --- employment -----------------------------------------------------------------------------
+
+
+class DelayedRetirement(FactModel):
+    """Approved delayed retirement (按规定批准延迟退休)."""
+
+    approved: Flag | None = fact("是否按规定批准延迟退休")
+    approved_by: Text | None = fact("批准机关")
+    start: FactDate | None = fact("延迟退休起始日")
+    end: FactDate | None = fact("延迟退休截止日")
+
+
+class DelegationLetter(FactModel):
+    """Letter delegating the evaluation to another jurisdiction (委托评审函/委托函)."""
+
+    issued_by: Text | None = fact("出具单位")
+    issued_on: FactDate | None = fact("出具日期")
+    hr_approved: Flag | None = fact("人社部门是否同意受理")
+
+
+class Employment(FactModel):
+    """The applicant's current employment (工作单位与岗位)."""
+
+    employer_name: Text | None = fact("工作单位")
+    employer_kind: EmployerKind | None = fact("单位性质")
+    employer_region: Text | None = fact("单位所在地")
+    supervising_department: Text | None = fact("主管部门")
+    is_civil_servant: Flag | None = fact("是否公务员")
+    is_civil_servant_managed: Flag | None = fact("是否参照公务员法管理（参公）")
+    post_category: PostCategory | None = fact("岗位类别")
+    identity: PersonnelIdentity | None = fact("身份（干部/工人）")
+    in_post: Flag | None = fact("是否在职在岗")
+    professional_technical_work: Flag | None = fact("是否从事专业技术工作")
+    dispatched: Flag | None = fact("是否劳务派遣")
+    post_series: TitleSeries | None = fact("现岗位对应职称系列")
+    specialty: Text | None = fact("现从事专业")
+    current_post_start: FactDate | None = fact("现岗位起始日期")
+    post_in_structure_quota: Flag | None = fact("是否在岗位结构比例内")
+    retired: Flag | None = fact("是否已办理离退休手续")
+    retired_on: FactDate | None = fact("离退休日期")
+    delayed_retirement: DelayedRetirement | None = fact("延迟退休")
+    personnel_file_custodian: FileCustodian | None = fact("人事档案保管（代理）机构")
+    delegation_letter: DelegationLetter | None = fact("委托评审函")
+    recommending_unit: Text | None = fact("推荐单位")
+
+
+# --- titles and applications ----------------------------------------------------------------
+
+
+class TitleHeld(FactModel):
+    """A professional title the applicant holds (已取得职称)."""
+
+    series: TitleSeries | None = fact("职称系列")
+    specialty: Text | None = fact("专业")
+    level: TitleLevel | None = fact("职称层级")
+    title_name: Text | None = fact("职称名称")
+    obtained_on: FactDate | None = fact("取得日期")
+    how: TitleAcquisition | None = fact("取得方式")
+    province: Text | None = fact("取得地（省份）")
+    issued_by: Text | None = fact("评审组织或批准单位")
+    approval_number: Text | None = fact("批准文号")
+    during_aid_posting: Flag | None = fact("是否援派期间在受援地取得")
+    appointed_on: FactDate | None = fact("聘任日期")
+    disclosed: Flag | None = fact("申报时是否如实填报")
+
+
+class Application(FactModel):
+    """This application (本次申报)."""
+
+    year: Year | None = fact("申报年度")
+    series: TitleSeries | None = fact("申报职称系列")
+    specialty: Text | None = fact("申报专业")
+    level: TitleLevel | None = fact("申报层级")
+    title_name: Text | None = fact("申报职称名称")
+    committee: Text | None = fact("评审委员会")
+    committee_level: CommitteeLevel | None = fact("评委会层级")
+    exceptional: Flag | None = fact("是否破格申报")
+    route: ApplicationRoute | None = fact("申报途径")
+    first_application: Flag | None = fact("是否首次申报职称")
+    online: Flag | None = fact("是否网上申报")
+    submitted_on: FactDate | None = fact("申报材料提交日期")
+    material_deadline: FactDate | None = fact("材料收审截止日")
+    meeting_date: FactDate | None = fact("评审会议日期")
+    pledge_signed: Flag | None = fact("是否签订个人（诚信）承诺书")
+    unit_pledge_signed: Flag | None = fact("是否提交单位承诺书")
+    unit_reviewed: Flag | None = fact("用人单位是否审核签章")
+    department_reviewed: Flag | None = fact("主管部门是否审核签章")
+    submitted_by_unit: Flag | None = fact("是否由单位统一报送")
+    materials_complete: Flag | None = fact("申报材料是否齐全")
+    review_rounds: Count | None = fact("网上申报系统提出审核意见次数")
+    review_issues_outstanding: Flag | None = fact("审核意见提出后是否仍存在问题")
+    ability_test_exempt: Flag | None = fact("是否免于水平能力测试")
+
+
+class OtherApplication(FactModel):
+    """Another application by the same person in the same year (同年度其他申报)."""
+
+    year: Year | None = fact("申报年度")
+    series: TitleSeries | None = fact("职称系列")
+    specialty: Text | None = fact("专业")
+    level: TitleLevel | None = fact("层级")
+    committee: Text | None = fact("评审委员会")
+    committee_level: CommitteeLevel | None = fact("评委会层级")
+    submitted_on: FactDate | None = fact("报送日期")
+
+
+class FailedApplication(FactModel):
+    """An earlier application that did not pass (评审未通过)."""
+
+    year: Year | None = fact("申报年度")
+    series: TitleSeries | None = fact("职称系列")
+    level: TitleLevel | None = fact("层级")
+    committee: Text | None = fact("评审委员会")
+    new_achievements_since: Flag | None = fact("是否提供新的业绩成果")
+    materials_resubmitted_elsewhere: Flag | None = fact("是否将未通过材料再送其他评委会")
+
+
+class SeriesTransfer(FactModel):
+    """A change of series or specialty (转系列/转专业评审, 转评)."""
+
+    from_series: TitleSeries | None = fact("原职称系列")
+    from_specialty: Text | None = fact("原专业")
+    to_series: TitleSeries | None = fact("现岗位职称系列")
+    to_specialty: Text | None = fact("现岗位专业")
+    level: TitleLevel | None = fact("转评层级")
+    post_changed_on: FactDate | None = fact("岗位变动日期")
+    unit_assessed_competent: Flag | None = fact("是否经单位考核合格")
+    transferred_on: FactDate | None = fact("转评取得日期")
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+class ServicePeriod(FactModel):
+    """A period of work (工作经历). ``end`` is ``None`` while ``ongoing`` (or when unknown)."""
+
+    start: FactDate | None = fact("起始日期")
+    end: FactDate | None = fact("截止日期")
+    ongoing: Flag | None = fact("是否至今")
+    employer: Text | None = fact("工作单位")
+    post: Text | None = fact("岗位/职务")
+    professional_technical: Flag | None = fact("是否从事专业技术工作")
+    grassroots: Flag | None = fact("是否基层一线")
+    rural: Flag | None = fact("是否农村基层")
+    township: Flag | None = fact("是否县（市）区乡镇（街道）及以下")
+    remote_area: Flag | None = fact("是否艰苦边远地区")
+    aid_posting: Flag | None = fact("是否援藏援疆援青")
+    poverty_alleviation: Flag | None = fact("是否服务脱贫攻坚")
+    rural_revitalisation: Flag | None = fact("是否服务乡村振兴")
+    erhai_protection: Flag | None = fact("是否服务洱海保护")
+    epidemic_frontline: Flag | None = fact("是否疫情防控一线")
+    evidence: ServiceEvidence | None = fact("认定依据")
+
+
+class AnnualAssessment(FactModel):
+    """One year's annual assessment (年度考核)."""
+
+    year: Year = required("考核年度")
+    grade: AssessmentGrade | None = fact("考核等次")
+
+
+class Education(FactModel):
+    """A completed education (学历/学位)."""
+
+    level: EducationLevel | None = fact("学历（学位）")
+    obtained_on: FactDate | None = fact("取得日期")
+    field: Text | None = fact("所学专业")
+    institution: Text | None = fact("毕业院校")
+    full_time: Flag | None = fact("是否全日制")
+
+
+class ContinuingEducation(FactModel):
+    """Continuing-education hours registered for a year (继续教育)."""
+
+    year: Year = required("年度")
+    hours: Hours | None = fact("学时")
+    province: Text | None = fact("取得地（省份）")
+    compliant: Flag | None = fact("是否符合继续教育规定")
+
+
+class Sanction(FactModel):
+    """A penalty or disciplinary sanction (刑事处罚/政务处分/党纪处分/行政处分/事业单位处分).
+
+    ``end`` closes the sanction period (处分期), ``effect_end`` its period of effect (影响期);
+    ``lifted_on`` is set when the sanction was lifted early (解除处分).
+    """
+
+    system: SanctionSystem | None = fact("处分类别")
+    kind: Text | None = fact("处分或刑罚名称（原文）")
+    severity: SanctionSeverity | None = fact("处分种类（警告至开除）")
+    party_severity: PartySeverity | None = fact("党纪处分种类")
+    decided_by: Text | None = fact("作出决定机关")
+    start: FactDate | None = fact("处分（刑期）起始日")
+    end: FactDate | None = fact("处分期（刑期）截止日")
+    effect_end: FactDate | None = fact("影响期截止日")
+    lifted_on: FactDate | None = fact("解除处分日期")
+
+
+class Investigation(FactModel):
+    """An investigation on suspicion of a violation (立案审查/留置/立案调查)."""
+
+    kind: InvestigationKind | None = fact("措施种类")
+    authority: Text | None = fact("立案机关")
+    start: FactDate | None = fact("起始日期")
+    end: FactDate | None = fact("结束日期")
+    ongoing: Flag | None = fact("是否仍在进行")
+
+
+class CreditRecord(FactModel):
+    """An entry on a credit or integrity list (失信黑名单/诚信档案)."""
+
+    kind: CreditRecordKind | None = fact("记录类别")
+    reason: CreditReason | None = fact("记录原因")
+    scope: CreditScope | None = fact("记录范围")
+    recorded_by: Text | None = fact("记录单位")
+    recorded_on: FactDate | None = fact("记入日期")
+    expires_on: FactDate | None = fact("记录期满日")
+
+
+class AbilityTest(FactModel):
+    """A 水平能力测试 result (Xianning 六(五))."""
+
+    series: TitleSeries | None = fact("职称系列")
+    specialty: Text | None = fact("测试专业")
+    level: TitleLevel | None = fact("测试级别")
+    taken_on: FactDate | None = fact("测试日期")
+    passed: Flag | None = fact("是否合格")
+
+
+class Achievement(FactModel):
+    """An achievement (业绩成果): paper, award, commendation, project ..."""
+
+    kind: AchievementKind | None = fact("成果类别")
+    obtained_on: FactDate | None = fact("取得日期")
+    description: Text | None = fact("内容")
+    awarding_level: AdminLevel | None = fact("授予（表彰）机关级别")
+    awarded_by: Text | None = fact("授予机关")
+
+
+class UnitDebrief(FactModel):
+    """The applicant's report to the staff assembly and its vote (述职推荐, Eryuan 二(三)2)."""
+
+    held_on: FactDate | None = fact("述职日期")
+    assembly: Text | None = fact("会议（职工大会/职工代表大会）")
+    attendees: Count | None = fact("参会人数")
+    yes_votes: Count | None = fact("同意推荐票数")
+    secret_ballot: Flag | None = fact("是否无记名投票")
+    recorded_in_form: Flag | None = fact("是否在“基层单位意见”栏如实填写")
+
+    @model_validator(mode="after")
+    def _votes_within_attendees(self) -> Self:
+        if (
+            self.attendees is not None
+            and self.yes_votes is not None
+            and self.yes_votes > self.attendees
+        ):
+            raise field_error(
+                "yes_votes",
+                f"{self.yes_votes} yes votes exceed the {self.attendees} attendees",
+            )
+        return self
+
+
+class PublicityWindow(FactModel):
+    """A publicity window (公示): unit, pre-meeting or results."""
+
+    kind: PublicityKind | None = fact("公示类别")
+    channel: PublicityChannel | None = fact("公示渠道")
+    start: FactDate | None = fact("公示起始日")
+    end: FactDate | None = fact("公示截止日")
+    objections: Count | None = fact("收到异议（举报）件数")
+    objections_resolved: Flag | None = fact("异议是否已核实处理")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise field_error("end", f"publicity ends {self.end} before it starts {self.start}")
+        return self
+
+
+# --- the record -----------------------------------------------------------------------------
+
+
+class Applicant(FactModel):
+    """One application by one person (申报人记录)."""
+
+    RECORD_KEY: ClassVar[str] = "applicant"
+
+    id: Text | None = fact("记录编号")
+    person: Person | None = fact("个人信息")
+    employment: Employment | None = fact("工作单位与岗位")
+    titles: list[TitleHeld] | None = fact("已取得职称")
+    application: Application | None = fact("本次申报")
+    other_applications: list[OtherApplication] | None = fact("同年度其他申报")
+    failed_applications: list[FailedApplication] | None = fact("以往评审未通过")
+    series_transfer: SeriesTransfer | None = fact("转系列（专业）")
+    service: list[ServicePeriod] | None = fact("工作经历")
+    assessments: list[AnnualAssessment] | None = fact("年度考核")
+    education: list[Education] | None = fact("学历（学位）")
+    continuing_education: list[ContinuingEducation] | None = fact("继续教育")
+    sanctions: list[Sanction] | None = fact("处分与刑事处罚")
+    investigations: list[Investigation] | None = fact("立案审查、留置、立案调查")
+    credit_records: list[CreditRecord] | None = fact("失信记录")
+    ability_tests: list[AbilityTest] | None = fact("水平能力测试")
+    achievements: list[Achievement] | None = fact("业绩成果")
+    unit_debrief: UnitDebrief | None = fact("单位述职推荐")
+    unit_publicity: PublicityWindow | None = fact("单位公示")

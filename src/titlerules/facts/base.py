@@ -1,0 +1,130 @@
+"""facts layer: pydantic record models, pure, no DSL knowledge.
+
+The shared base of every record model and the small value types records are written in:
+dates (ISO ``2024-03-01``; also ``2024/3/1``, ``2024.3.1`` and ``2024年3月1日``), non-empty
+text, yes/no flags (also ``是``/``否``), non-negative counts and exact fractions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "Count",
+    "FactDate",
+    "FactModel",
+    "Flag",
+    "Hours",
+    "Ratio",
+    "Text",
+    "Year",
+    "fact",
+    "required",
+]
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _parse_date(raw: object) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        match = _DATE.fullmatch(raw.strip())
+        if match is not None:
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                pass
+    raise PydanticCustomError("fact_date", "invalid date '{value}'", {"value": str(raw)})
+
+
+def _parse_flag(raw: object) -> object:
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text in ("是", "有"):
+            return True
+        if text in ("否", "无"):
+            return False
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw not in (0, 1):
+        raise PydanticCustomError(
+            "fact_flag", "expected true or false, got '{value}'", {"value": str(raw)}
+        )
+    return raw
+
+
+def _parse_ratio(raw: object) -> object:
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            if text.endswith("%"):
+                return Fraction(Decimal(text[:-1].strip())) / 100
+            return Fraction(text)
+        except (ValueError, ZeroDivisionError, InvalidOperation):
+            raise PydanticCustomError(
+                "fact_ratio",
+                "invalid fraction '{value}'; write it as 3/10 or 30%",
+                {"value": text},
+            ) from None
+    if isinstance(raw, float):
+        # YAML reads 0.3 as a float; its shortest decimal spelling is what the author wrote.
+        return Fraction(Decimal(repr(raw)))
+    return raw
+
+
+FactDate = Annotated[date, BeforeValidator(_parse_date)]
+"""A calendar date."""
+
+Text = Annotated[str, Field(min_length=1)]
+"""Non-empty text (leading and trailing blanks are stripped first)."""
+
+Flag = Annotated[bool, BeforeValidator(_parse_flag)]
+"""true/false (also yes/no, 是/否)."""
+
+Count = Annotated[int, Field(ge=0)]
+"""A non-negative whole number."""
+
+Year = Annotated[int, Field(ge=1949, le=2100)]
+"""A calendar year."""
+
+Hours = Annotated[Decimal, Field(ge=0)]
+"""A non-negative exact decimal (e.g. continuing-education hours)."""
+
+Ratio = Annotated[
+    Fraction,
+    BeforeValidator(_parse_ratio),
+    Field(ge=0, le=1),
+    PlainSerializer(lambda value: str(value), return_type=str),
+]
+"""An exact fraction between 0 and 1, written ``3/10`` or ``30%``."""
+
+
+def fact(zh: str, default: Any = None, **kwargs: Any) -> Any:
+    """An optional field described by its Chinese term (unknown = ``None``)."""
+    return Field(default, description=zh, **kwargs)
+
+
+def required(zh: str, **kwargs: Any) -> Any:
+    """A mandatory field described by its Chinese term."""
+    return Field(..., description=zh, **kwargs)
+
+
+class FactModel(BaseModel):
+    """Base of every record model: immutable, unknown keys rejected, text stripped."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
+        validate_default=False,
+        use_enum_values=False,
+    )
