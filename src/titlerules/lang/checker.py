@@ -548,11 +548,15 @@ class Checker:
                 self.error("TR312", f"cannot look for {left} in {right}", e)
             return T.BOOL
         if not T.compatible(left, right):
+            number = next(
+                (str(side.value) for side in (e.right, e.left) if isinstance(side, ir.Literal_)),
+                "5",
+            )
             self.error(
                 "TR312",
                 f"cannot compare {left} with {right}",
                 e,
-                _compare_hint(left, right),
+                _compare_hint(left, right, number),
             )
         elif e.op in ("<", "<=", ">", ">=") and left.kind in ("bool", "text", "set", "list"):
             self.error("TR312", f"{left} values have no order", e, "use == or !=")
@@ -617,11 +621,11 @@ def _arith_hint(op: str, left: Type, right: Type) -> str:
     return "check the units of both sides"
 
 
-def _compare_hint(left: Type, right: Type) -> str:
+def _compare_hint(left: Type, right: Type, number: str) -> str:
     kinds = {left.kind, right.kind}
     if kinds == {"duration", "int"}:
         unit = left.arg if left.kind == "duration" else right.arg
-        return f"give the number a unit, e.g. '5 {unit}'"
+        return f"give the number a unit, e.g. '{number} {unit}'"
     if "date" in kinds:
         return "compare a date with a date"
     if kinds == {"duration"}:
