@@ -30,23 +30,48 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import load_policy
-    from titlerules.facts import load_records
+    from titlerules.facts import Applicant, Procedure, load_batch
 
     as_of = _date(args.as_of) if args.as_of else None
     policy = load_policy(args.policy)
-    decisions: list[dict[str, Any]] = []
+    payloads: list[dict[str, Any]] = []
     texts: list[str] = []
+    unreadable = False
     for name in args.records:
-        for record in load_records(Path(name)):
+        for result in load_batch(Path(name)):
+            where = f"{result.file}: {result.record_path}" if result.file else result.record_path
+            if result.error is not None:
+                unreadable = True
+                payloads.append(
+                    {
+                        "file": result.file,
+                        "record_path": result.record_path,
+                        "error": str(result.error),
+                    }
+                )
+                texts.append(f"{where}: error: {result.error}")
+                continue
+            record = result.record
+            if not isinstance(record, (Applicant, Procedure)):
+                kind = type(record).__name__
+                payloads.append(
+                    {
+                        "file": result.file,
+                        "record_path": result.record_path,
+                        "error": f"a {kind} is not evaluated by a policy",
+                    }
+                )
+                texts.append(f"{where}: skipped: a {kind} is not evaluated by a policy")
+                continue
             decision = policy.evaluate(record, as_of=as_of)
-            decisions.append(decision.model_dump(mode="json"))
+            payloads.append(decision.model_dump(mode="json"))
             texts.append(explain(decision, args.lang, verbose=args.verbose))
     if args.json:
-        payload: Any = decisions[0] if len(decisions) == 1 else decisions
+        payload: Any = payloads[0] if len(payloads) == 1 else payloads
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(texts))
-    return 0
+    return 2 if unreadable else 0
 
 
 def _date(text: str) -> dt.date:

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from titlerules import calendar as cal
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import bundled_policies, load_policy
-    from titlerules.facts import load_records
+    from titlerules.facts import Applicant, Procedure, load_records
 
     root = Path(args.examples)
     print("== 工作日日历 / working-day calendar ==")
@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n== {ident}: {title} ({len(policy.rules)} rules) ==")
         for path in sorted(folder.rglob("*.yaml")):
             for record in load_records(path):
+                if not isinstance(record, (Applicant, Procedure)):
+                    continue
                 decision = policy.evaluate(record)
                 print(f"-- {path}")
                 print(explain(decision, args.lang))

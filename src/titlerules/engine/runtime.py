@@ -108,6 +108,8 @@ def compare(op: str, left: Any, right: Any) -> Any:
     if op == "not in":
         return bool(left not in _members(right))
     a, b = rank(left), rank(right)
+    if a is None or b is None:  # an unranked term (e.g. 不确定) is neither above nor below
+        return False
     if op == "<":
         return bool(a < b)
     if op == "<=":
