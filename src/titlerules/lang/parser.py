@@ -136,14 +136,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         message = f"unexpected character {char!r}"
-        if char in "“”‘’":
-            hint = 'use ASCII double quotes "..." around strings'
-        elif char in "（）":
-            hint = "use ASCII parentheses ( ) in expressions (clause paths may keep （）)"
-        elif char == "'":
-            hint = 'strings use double quotes: "..."'
-        else:
-            hint = "remove it, or quote it inside a string"
+        hint = _character_hint(char)
         end_column = column + 1
     elif isinstance(exc, UnexpectedEOF):
         lines = text.splitlines() or [""]
@@ -153,16 +146,26 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
         end_column = column + 1
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
+        text_of_token = str(token)
         if token.type == "$END":
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
             message = "unexpected end of file"
             end_column = column + 1
+            hint = f"expected {_describe_expected(set(exc.expected))}"
+        elif token.type in _CATCH_ALL and not (
+            text_of_token[0].isalnum() or text_of_token[0] in '_"'
+        ):
+            # The fallback lexer matched punctuation the grammar has no place for.
+            char = text_of_token[0]
+            message = f"unexpected character {char!r}"
+            hint = _character_hint(char)
+            end_column = column + 1
         else:
-            message = f"unexpected {_token_word(token)} {str(token)!r}"
-            end_column = column + max(len(str(token)), 1)
-        hint = f"expected {_describe_expected(set(exc.expected))}"
-        if token.type == "NAME" and str(token) in _RULE_STATEMENT_WORDS:
+            message = f"unexpected {_token_word(token)} {text_of_token!r}"
+            end_column = column + max(len(text_of_token), 1)
+            hint = f"expected {_describe_expected(set(exc.expected))}"
+        if text_of_token in _RULE_STATEMENT_WORDS:
             hint = f"'{token}' belongs inside a rule block {{ ... }}"
     else:  # pragma: no cover - lark has no other UnexpectedInput subclasses
         message = "syntax error"
@@ -172,12 +175,29 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
     return _error_from(diagnostic, text)
 
 
+# Terminals that match almost any text: when one of them is where it cannot be, what the
+# author wrote is stray punctuation, not a token.
+_CATCH_ALL = frozenset({"CLAUSE", "MODULE_PATH", "POLICY_ID"})
+
+
+def _character_hint(char: str) -> str:
+    if char in "“”‘’":
+        return 'use ASCII double quotes "..." around strings'
+    if char in "（）":
+        return "use ASCII parentheses ( ) in expressions (clause paths may keep （）)"
+    if char == "'":
+        return 'strings use double quotes: "..."'
+    return "remove it, or quote it inside a string"
+
+
 _RULE_STATEMENT_WORDS = {"cite", "when", "require", "unless", "applies", "severity"}
 
 
 def _token_word(token: Token) -> str:
     if token.type.startswith("__ANON") or not token.type.isupper():
         return "token"
+    if token.type == str(token).upper():
+        return "keyword"
     return {
         "NAME": "name",
         "STRING": "string",
