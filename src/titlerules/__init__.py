@@ -1,7 +1,60 @@
-"""titlerules: executable, citable policy for China's professional-title (职称) evaluations."""
+"""titlerules: executable, citable policy for China's professional-title (职称) evaluations.
+
+The public API::
+
+    import titlerules
+
+    policy = titlerules.load_policy("eryuan-2024")       # a bundled id or a file path
+    decision = policy.evaluate(applicant)                 # a model or a dict
+    decision.outcome                                      # eligible / ineligible / undetermined
+    print(decision.explain("zh"))
+
+    titlerules.lint("my.policy")                          # every diagnostic
+    titlerules.format(titlerules.parse(text))             # canonical DSL text
+
+Everything not listed in ``__all__`` may change between versions.
+"""
 
 from __future__ import annotations
 
-from titlerules._version import __version__
+from pathlib import Path
 
-__all__ = ["__version__"]
+from titlerules._version import __version__
+from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
+from titlerules.engine.policy import Policy, bundled_policies, load_policy
+from titlerules.errors import TitleRulesError
+from titlerules.lang.diagnostics import Diagnostic
+from titlerules.lang.ir import PolicyFile
+from titlerules.lang.parser import parse
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "Outcome",
+    "Policy",
+    "PolicyFile",
+    "RuleOutcome",
+    "RuleResult",
+    "TitleRulesError",
+    "__version__",
+    "bundled_policies",
+    "format",
+    "lint",
+    "load_policy",
+    "parse",
+]
+
+
+def lint(path: str | Path) -> list[Diagnostic]:
+    """Every diagnostic (errors and warnings) for a policy file or bundled id."""
+    from titlerules.engine.policy import lint_policy
+    from titlerules.lang.loader import find_policy
+
+    return lint_policy(find_policy(str(path)))[1]
+
+
+def format(policy: PolicyFile) -> str:  # noqa: A001 - the verb users look for
+    """Canonical DSL text of a parsed policy (what ``titlerules fmt`` prints)."""
+    from titlerules.lang.printer import format_policy
+
+    return format_policy(policy)
