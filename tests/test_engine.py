@@ -230,7 +230,8 @@ import "common/procedure"
 param publicity_min: working_days = 5 working_days
 procedure results_publicity "评审结果公示不少于5个工作日" {
   cite 一(七) "公示时间不少于 5 个工作日"
-  require windows_of(procedure, PublicityKind.results).all(w -> window_working_days(w) >= publicity_min)
+  require windows_of(procedure, PublicityKind.results)
+    .all(w -> window_working_days(w) >= publicity_min)
 }
 """
 
@@ -268,7 +269,12 @@ def test_provisional_calendar_years_are_in_the_receipt(
 ) -> None:
     record = _procedure()
     record["procedure"]["publicity"] = [
-        {"kind": "results", "channel": "information_platform", "start": "2027-03-01", "end": "2027-03-10"}
+        {
+            "kind": "results",
+            "channel": "information_platform",
+            "start": "2027-03-01",
+            "end": "2027-03-10",
+        }
     ]
     decision = make_policy(PUBLICITY).evaluate(record)
     assert decision.receipt.provisional_calendar_years == [2027]

@@ -77,7 +77,15 @@ BAD_POLICIES: list[tuple[str, list[tuple[str, int, int, str, str | None]]]] = [
     ),
     (
         'requirement a "x" { cite 一 "" require applicant.employment.in_post }\n',
-        [("TR315", 4, 21, "rule 'a' cites 一 with an empty quote", "quote the notice's words verbatim")],
+        [
+            (
+                "TR315",
+                4,
+                21,
+                "rule 'a' cites 一 with an empty quote",
+                "quote the notice's words verbatim",
+            )
+        ],
     ),
     (
         "param unused: int = 3\n"
@@ -215,7 +223,9 @@ def test_lint_cli_prints_location_caret_and_hint(
 def test_lint_clean_file_exits_zero(
     write_policy: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write_policy('exclusion a "x" { cite 一 "q" when applicant.employment.retired }\n', "ok.policy")
+    path = write_policy(
+        'exclusion a "x" { cite 一 "q" when applicant.employment.retired }\n', "ok.policy"
+    )
     assert main(["lint", str(path)]) == 0
     assert "ok, 0 warning(s), 1 rule(s)" in capsys.readouterr().out
 

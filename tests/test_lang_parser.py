@@ -98,12 +98,13 @@ def test_rule_with_exceptions_and_comments() -> None:
 def test_precedence_and_methods() -> None:
     (rule,) = _items(
         'requirement r "t" { cite 一 "q"\n'
-        "  require not a and b or -c * 2 + d >= 3 and xs.where(x -> x.k in {A, B}).count() == 0\n}\n"
+        "  require not a and b or -c * 2 + d >= 3\n"
+        "    and xs.where(x -> x.k in {A, B}).count() == 0\n}\n"
     )
     assert isinstance(rule, ir.Rule)
     count = ir.MethodCall(
         ir.MethodCall(
-            ir.Attr(ir.Name("xs"), "k") if False else ir.Name("xs"),
+            ir.Name("xs"),
             "where",
             (
                 ir.Lambda(

@@ -63,5 +63,5 @@ def test_installed_wheel_loads_a_bundled_policy(wheel: Path, tmp_path: Path) -> 
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    ident, count = result.stdout.split()
+    _ident, count = result.stdout.split()
     assert int(count) > 0

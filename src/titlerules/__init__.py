@@ -53,7 +53,7 @@ def lint(path: str | Path) -> list[Diagnostic]:
     return lint_policy(find_policy(str(path)))[1]
 
 
-def format(policy: PolicyFile) -> str:  # noqa: A001 - the verb users look for
+def format(policy: PolicyFile) -> str:
     """Canonical DSL text of a parsed policy (what ``titlerules fmt`` prints)."""
     from titlerules.lang.printer import format_policy
 

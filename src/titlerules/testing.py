@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set ``a.b[0].c`` in nested dicts/lists, creating mappings on the way."""
     steps = _steps(path)
     node: Any = data
-    for step, following in zip(steps, steps[1:], strict=False):
+    for step, following in itertools.pairwise(steps):
         if isinstance(step, int):
             node = node[step]
             continue
@@ -126,7 +127,9 @@ def _load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read {path}: {exc}", location=Location(file=str(path)))
+        raise InputFileError(
+            f"cannot read {path}: {exc}", location=Location(file=str(path))
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -151,9 +154,9 @@ def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:
     return data
 
 
-def run_case_file(path: Path, policies: dict[str, Policy] | None = None) -> tuple[
-    list[CaseResult], dict[str, Coverage]
-]:
+def run_case_file(
+    path: Path, policies: dict[str, Policy] | None = None
+) -> tuple[list[CaseResult], dict[str, Coverage]]:
     policies = policies if policies is not None else {}
     document = _load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
@@ -218,8 +221,8 @@ def _run_case(
             result.problems.append(f"{key} rules differ:\n    " + "\n    ".join(diff))
     for rule_id in expect.get("passed") or []:
         if rule_id not in by_outcome[RuleOutcome.PASSED]:
-            actual = next((r.outcome.value for r in decision.rules if r.id == rule_id), "absent")
-            result.problems.append(f"rule {rule_id}: expected passed, got {actual}")
+            got = next((r.outcome.value for r in decision.rules if r.id == rule_id), "absent")
+            result.problems.append(f"rule {rule_id}: expected passed, got {got}")
     applied = {r.id for r in decision.rules if r.exceptions_applied}
     for rule_id in expect.get("exceptions") or []:
         if rule_id not in applied:

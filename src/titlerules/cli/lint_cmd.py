@@ -18,9 +18,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="policy file or bundled id")
     parser.add_argument("--json", action="store_true", help="diagnostics as JSON")
-    parser.add_argument(
-        "--warnings-as-errors", action="store_true", help="exit 1 on warnings too"
-    )
+    parser.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     parser.set_defaults(func=run)
 
 

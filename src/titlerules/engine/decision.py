@@ -10,13 +10,13 @@ exceptions that applied, the facts that were missing), every missing fact, and a
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """The decision about a record."""
 
     ELIGIBLE = "eligible"
@@ -24,7 +24,7 @@ class Outcome(str, Enum):
     UNDETERMINED = "undetermined"
 
 
-class RuleOutcome(str, Enum):
+class RuleOutcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_APPLICABLE = "not_applicable"

@@ -70,8 +70,10 @@ def rule_line(result: RuleResult, lang: str = "zh") -> str:
         details = f"{label} {', '.join(result.missing)}"
     if result.exceptions_applied:
         label = "例外适用" if lang == "zh" else "exception applied"
-        details = (details + "; " if details else "") + f"{label}: " + ", ".join(
-            result.exceptions_applied
+        details = (
+            (details + "; " if details else "")
+            + f"{label}: "
+            + ", ".join(result.exceptions_applied)
         )
     if details:
         line += f": {details}"

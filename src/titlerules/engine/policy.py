@@ -187,7 +187,9 @@ def _run(compiled: CompiledRule, env: Env) -> _Check:
     return _Check(RuleOutcome.UNKNOWN, missing, ())
 
 
-def _result(compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None) -> RuleResult:
+def _result(
+    compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
+) -> RuleResult:
     rule = compiled.rule
     citation = (
         Citation(document=compiled.document, clause=rule.citation.clause, quote=rule.citation.quote)

@@ -197,7 +197,8 @@ def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fra
         return whole + 1
     step = relativedelta(years=1) if unit == "years" else relativedelta(months=1)
     span_days = ((anchor + step) - anchor).days
-    return _normal(whole + Fraction(remainder_days, span_days))
+    exact: int | Fraction = _normal(whole + Fraction(remainder_days, span_days))
+    return exact
 
 
 def builtin_working_days_between(env: Env, a: dt.date, b: dt.date) -> Duration:
@@ -242,7 +243,9 @@ def builtin_retirement_date(env: Env, birth: Any, gender: Any, category: Any) ->
             return category
         category = None
     try:
-        return cal.retirement_date(birth, _term(gender), None if category is None else _term(category))
+        return cal.retirement_date(
+            birth, _term(gender), None if category is None else _term(category)
+        )
     except TitleRulesError as exc:
         return unknown(f"retirement date ({exc.message})")
 

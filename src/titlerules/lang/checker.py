@@ -134,8 +134,7 @@ class Checker:
                     "TR323",
                     f"policy header has no '{name}'",
                     header,
-                    "every policy names its notice: title, document number, source file and "
-                    "year",
+                    "every policy names its notice: title, document number, source file and year",
                 )
 
     def _check_param(self, param: ir.Param) -> Type:
@@ -387,8 +386,7 @@ class Checker:
                 "TR311",
                 f"unknown field '{path}'",
                 e,
-                did_you_mean(path, options)
-                or f"{base} has: {', '.join(list(fields)[:12])}",
+                did_you_mean(path, options) or f"{base} has: {', '.join(list(fields)[:12])}",
             )
             return T.ANY
         return fields[e.name]

@@ -265,7 +265,9 @@ def _add(target: ResolvedPolicy, item: ir.Item, file: str) -> None:
                 + ("" if same_file else f" (also declared in {Path(previous.file).name})"),
                 item.span,
                 file,
-                "rename it" if same_file else f"write 'override {kind}' to replace the inherited one"
+                "rename it"
+                if same_file
+                else f"write 'override {kind}' to replace the inherited one"
                 if kind in ("rule", "param")
                 else "rename it",
             )

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -119,9 +119,13 @@ def _describe_expected(expected: set[str]) -> str:
         if word is None:
             terminal = next((t for t in _lark().terminals if t.name == name), None)
             pattern = getattr(getattr(terminal, "pattern", None), "value", None)
-            word = f"'{pattern}'" if isinstance(pattern, str) and terminal is not None and (
-                type(terminal.pattern).__name__ == "PatternStr"
-            ) else name.lower()
+            word = (
+                f"'{pattern}'"
+                if isinstance(pattern, str)
+                and terminal is not None
+                and (type(terminal.pattern).__name__ == "PatternStr")
+                else name.lower()
+            )
         words.append(word)
     unique = list(dict.fromkeys(words))
     if len(unique) > 6:
@@ -134,7 +138,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
     column = getattr(exc, "column", 0) or 0
     hint: str | None = None
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        position = exc.pos_in_stream or 0
+        char = text[position] if position < len(text) else ""
         message = f"unexpected character {char!r}"
         hint = _character_hint(char)
         end_column = column + 1
@@ -233,9 +238,7 @@ def _error_from(diagnostic: Diagnostic, text: str) -> PolicySyntaxError:
 
 def _span_of(meta: Meta | Token) -> ir.Span:
     if isinstance(meta, Token):
-        return ir.Span(
-            meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0
-        )
+        return ir.Span(meta.line or 0, meta.column or 0, meta.end_line or 0, meta.end_column or 0)
     if getattr(meta, "empty", True):
         return ir.NO_SPAN
     return ir.Span(meta.line, meta.column, meta.end_line, meta.end_column)

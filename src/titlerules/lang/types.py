@@ -99,7 +99,7 @@ def from_annotation(annotation: Any) -> Type:
     if origin in (typing.Union, pytypes.UnionType):
         rest = [a for a in args if a is not type(None)]
         return from_annotation(rest[0]) if len(rest) == 1 else ANY
-    if origin in (list, tuple, typing.Sequence) or origin is not None and _is_seq(origin):
+    if origin in (list, tuple, typing.Sequence) or (origin is not None and _is_seq(origin)):
         return list_of(from_annotation(args[0]) if args else ANY)
     if origin in (set, frozenset):
         return set_of(from_annotation(args[0]) if args else ANY)
