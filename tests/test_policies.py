@@ -148,3 +148,15 @@ def test_policy_cases_pass_with_full_coverage(policy_path: Path) -> None:
 def test_clause_paths_are_found_in_the_notice(clause: str, exists: bool) -> None:
     text = (SOURCES / "000_2a8c394c015eda13.txt").read_text(encoding="utf-8")
     assert clause_exists(text, clause) is exists
+
+
+def test_generated_policy_page_is_current(policy_path: Path) -> None:
+    from titlerules.lang.loader import resolve
+    from titlerules.report.policy_doc import policy_markdown
+
+    resolved = resolve(policy_path)
+    page = Path(__file__).resolve().parent.parent / "docs" / "policies" / f"{resolved.header.id}.md"
+    assert page.is_file(), f"run: titlerules doc {resolved.header.id} -o {page}"
+    assert page.read_text(encoding="utf-8") == policy_markdown(resolved), (
+        f"stale page: run titlerules doc {resolved.header.id} -o {page}"
+    )

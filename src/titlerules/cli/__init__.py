@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "titlerules.cli.fmt_cmd",
     "titlerules.cli.convert_cmd",
     "titlerules.cli.policies_cmd",
+    "titlerules.cli.doc_cmd",
     "titlerules.cli.calendar_cmd",
     "titlerules.cli.demo_cmd",
 )

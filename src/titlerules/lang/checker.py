@@ -163,7 +163,7 @@ class Checker:
 
     def _const_names(self, expr: ir.Expr, param: str) -> None:
         """A parameter's value is a constant: no record fields, lets or calls."""
-        for node in _walk(expr):
+        for node in ir.walk(expr):
             if isinstance(node, ir.Name) and node.id in (*self.roots, *self.policy.lets):
                 self.error(
                     "TR312",
@@ -637,33 +637,6 @@ def _path_text(e: ir.Expr) -> str:
     if isinstance(e, ir.Attr):
         return f"{_path_text(e.obj)}.{e.name}"
     return "(...)"
-
-
-def _walk(expr: ir.Expr | ir.Lambda) -> list[ir.Expr | ir.Lambda]:
-    """Every node of an expression, depth first."""
-    out: list[ir.Expr | ir.Lambda] = [expr]
-    children: list[ir.Expr | ir.Lambda] = []
-    if isinstance(expr, ir.Attr):
-        children = [expr.obj]
-    elif isinstance(expr, ir.Call):
-        children = list(expr.args)
-    elif isinstance(expr, ir.MethodCall):
-        children = [expr.obj, *expr.args]
-    elif isinstance(expr, ir.Lambda):
-        children = [expr.body]
-    elif isinstance(expr, ir.SetLit):
-        children = list(expr.items)
-    elif isinstance(expr, (ir.BinOp, ir.Compare)):
-        children = [expr.left, expr.right]
-    elif isinstance(expr, ir.BoolOp):
-        children = list(expr.operands)
-    elif isinstance(expr, (ir.Not, ir.Neg)):
-        children = [expr.operand]
-    elif isinstance(expr, ir.IfThenElse):
-        children = [expr.cond, expr.then, expr.else_]
-    for child in children:
-        out.extend(_walk(child))
-    return out
 
 
 def check(policy: ResolvedPolicy) -> list[Diagnostic]:

@@ -328,3 +328,40 @@ class PolicyFile:
     @property
     def params(self) -> tuple[Param, ...]:
         return tuple(item for item in self.items if isinstance(item, Param))
+
+
+def walk(expr: Expr | Lambda) -> list[Expr | Lambda]:
+    """Every node of an expression, depth first, the node itself first."""
+    out: list[Expr | Lambda] = [expr]
+    children: list[Expr | Lambda] = []
+    if isinstance(expr, Attr):
+        children = [expr.obj]
+    elif isinstance(expr, Call):
+        children = list(expr.args)
+    elif isinstance(expr, MethodCall):
+        children = [expr.obj, *expr.args]
+    elif isinstance(expr, Lambda):
+        children = [expr.body]
+    elif isinstance(expr, SetLit):
+        children = list(expr.items)
+    elif isinstance(expr, (BinOp, Compare)):
+        children = [expr.left, expr.right]
+    elif isinstance(expr, BoolOp):
+        children = list(expr.operands)
+    elif isinstance(expr, (Not, Neg)):
+        children = [expr.operand]
+    elif isinstance(expr, IfThenElse):
+        children = [expr.cond, expr.then, expr.else_]
+    for child in children:
+        out.extend(walk(child))
+    return out
+
+
+def rule_expressions(rule: Rule) -> list[Expr]:
+    """The expressions of a rule: applies, when, every require and every exception."""
+    found: list[Expr] = [*rule.require, *(e.condition for e in rule.unless)]
+    if rule.when is not None:
+        found.append(rule.when)
+    if rule.applies is not None:
+        found.append(rule.applies)
+    return found

@@ -1,0 +1,54 @@
+"""``titlerules doc POLICY [-o FILE]`` and ``titlerules compare A B``: policies for people."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    doc = subparsers.add_parser("doc", help="a policy as a Markdown page")
+    doc.add_argument("policy", help="bundled policy id or policy file")
+    doc.add_argument("-o", "--output", help="write to this file instead of printing")
+    doc.set_defaults(func=run_doc)
+    compare = subparsers.add_parser(
+        "compare", help="how two policies differ, clause family by clause family"
+    )
+    compare.add_argument("left")
+    compare.add_argument("right")
+    compare.add_argument("--json", action="store_true")
+    compare.set_defaults(func=run_compare)
+
+
+def _resolve(name: str) -> Any:
+    from titlerules.engine.policy import load_policy
+
+    return load_policy(name).resolved
+
+
+def run_doc(args: argparse.Namespace) -> int:
+    from titlerules.report.policy_doc import policy_markdown
+
+    text = policy_markdown(_resolve(args.policy))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from titlerules.report.compare import compare, compare_markdown
+
+    left, right = _resolve(args.left), _resolve(args.right)
+    if args.json:
+        rows = [
+            {"family": r.key, "heading": r.heading, args.left: r.left, args.right: r.right}
+            for r in compare(left, right)
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(compare_markdown(left, right), end="")
+    return 0

@@ -1,0 +1,1 @@
+"""Report layer: renders policies and decisions for people (Markdown pages, comparison tables)."""
