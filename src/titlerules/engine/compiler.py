@@ -116,10 +116,9 @@ class Compiler:
 
     def _setlit(self, e: ir.SetLit) -> Fn:
         items = [self.expr(i) for i in e.items]
-        if all(isinstance(i, (ir.Literal_, ir.Name, ir.Attr)) for i in e.items):
+        if all(self._is_constant(i) for i in e.items):
             constant = frozenset(fn(_CONST_ENV) for fn in items)
-            if not any(type(v) is Unknown for v in constant):
-                return lambda env: constant
+            return lambda env: constant
 
         def build(env: Env) -> Any:
             values = [fn(env) for fn in items]
@@ -129,6 +128,20 @@ class Compiler:
             return frozenset(values)
 
         return build
+
+    def _is_constant(self, e: ir.Expr) -> bool:
+        """A literal, a parameter or an enum term: foldable before any record is seen."""
+        if isinstance(e, ir.Literal_):
+            return True
+        if isinstance(e, ir.Name):
+            return (
+                not self._in_scope(e.id)
+                and e.id not in self.policy.lets
+                and (e.id in self.params or e.id not in (*ROOTS, "as_of"))
+            )
+        if isinstance(e, ir.Attr):
+            return isinstance(e.obj, ir.Name) and e.obj.id in self.enums
+        return False
 
     def _in_scope(self, name: str) -> bool:
         return any(name in frame for frame in self._scope)
@@ -162,11 +175,19 @@ class Compiler:
 
     def _let_ref(self, name: str) -> Fn:
         def let(env: Env) -> Any:
+            # Evaluated once per record; the facts it read are replayed into the trace of
+            # every later rule that uses it, so each rule's explanation is complete.
             cache = env.lets
+            trace = env.trace
             if name in cache:
+                if trace is not None:
+                    trace.extend(env.let_reads.get(name, ()))
                 return cache[name]
+            start = len(trace) if trace is not None else 0
             value = self.let_fns[name](env)
             cache[name] = value
+            if trace is not None:
+                env.let_reads[name] = tuple(trace[start:])
             return value
 
         return let

@@ -75,6 +75,7 @@ class Env:
     vars: dict[str, Any] = field(default_factory=dict)
     var_paths: dict[str, str] = field(default_factory=dict)
     lets: dict[str, Any] = field(default_factory=dict)
+    let_reads: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
     provisional_years: set[int] = field(default_factory=set)
 
     def read(self, path: str, value: Any) -> None:
