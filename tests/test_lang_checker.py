@@ -213,7 +213,7 @@ def test_lint_cli_prints_location_caret_and_hint(
         'exclusion a "x" {\n  cite 一 "q"\n  when applicant.santions.count() > 0\n}\n', "p.policy"
     )
     assert main(["lint", str(path)]) == 1
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out
     assert f"{path}:6:8: error: unknown field 'applicant.santions' [TR311]" in err
     assert "   6 |   when applicant.santions.count() > 0" in err
     assert "     |        ^^^^^^^^^^^^^^^^^^" in err

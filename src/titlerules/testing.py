@@ -146,7 +146,8 @@ def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:
         data = copy.deepcopy(loaded)
     for kind in ("applicant", "procedure"):
         if kind in case:
-            data = _merge(data, {kind: case[kind]})
+            # A copy: `set` below must not change data a YAML anchor shares with other cases.
+            data = _merge(data, {kind: copy.deepcopy(case[kind])})
     for path, value in (case.get("set") or {}).items():
         set_path(data, str(path), value)
     for path in case.get("unset") or []:

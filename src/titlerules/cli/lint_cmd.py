@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
             diagnostics = list(getattr(exc, "diagnostics", ()))
             if not diagnostics:
                 raise
-            print(str(exc), file=sys.stderr)
+            print(str(exc))
             worst = max(worst, 1)
             out.extend(_as_json(d) for d in diagnostics)
             continue
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 out.append(_as_json(d))
             else:
-                print(d.render(resolved.sources.get(d.file or "")), file=sys.stderr)
+                print(d.render(resolved.sources.get(d.file or "")))
         errors = sum(d.level == "error" for d in diagnostics)
         warnings = len(diagnostics) - errors
         if errors or (warnings and args.warnings_as_errors):

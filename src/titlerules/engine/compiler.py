@@ -8,9 +8,12 @@ wrote is ever passed to ``eval``.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from titlerules.engine.runtime import (
     BUILTIN_IMPLS,
@@ -21,14 +24,14 @@ from titlerules.engine.runtime import (
     Seq,
     Unknown,
     arithmetic,
-    compare,
+    comparator,
     rank,
     unknown,
 )
-from titlerules.errors import PolicyError
+from titlerules.errors import Location, PolicyError, TitleRulesError
 from titlerules.lang import ir
-from titlerules.lang.checker import enum_registry, lookup_term
-from titlerules.lang.loader import ResolvedPolicy
+from titlerules.lang.checker import enum_registry, enum_terms, lookup_term
+from titlerules.lang.loader import ResolvedPolicy, Sourced
 from titlerules.lang.types import ROOTS, ROUNDINGS
 
 
@@ -61,7 +64,10 @@ class Compiler:
     def compile(self) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
         for name, sourced in self.policy.params.items():
             assert isinstance(sourced.item, ir.Param)
-            value = self.expr(sourced.item.value)(_CONST_ENV)
+            try:
+                value = self.expr(sourced.item.value)(_CONST_ENV)
+            except (ArithmeticError, ValueError, TypeError, TitleRulesError) as exc:
+                raise _param_error(name, sourced, exc) from None
             if sourced.item.type.name == "set" and isinstance(value, (set, frozenset)):
                 value = frozenset(value)
             self.params[name] = value
@@ -195,7 +201,7 @@ class Compiler:
     def _enum(self, term: str, enum_name: str | None) -> enum.Enum:
         if enum_name is not None:
             for member in self.enums[enum_name]:
-                if term in (member.name, member.value, getattr(member, "zh", None)):
+                if term in enum_terms(member):
                     return member
         members = lookup_term(term)
         if len({type(m) for m in members}) == 1:
@@ -242,6 +248,8 @@ class Compiler:
 
         suffixes = ["." + ".".join(names[: i + 1]) for i in range(len(names))]
         steps = list(zip(names, suffixes, strict=True))
+        if isinstance(base, ir.Name) and base.id in ROOTS:
+            return _root_reader(base.id, names)
 
         def read(env: Env) -> Any:
             value, path = base_value(env)
@@ -254,13 +262,7 @@ class Compiler:
                 if value is None:
                     return unknown(path + suffix)
             full = path + suffixes[-1]
-            if isinstance(value, (list, tuple)):
-                value = Seq.of(value, full)
-            elif isinstance(value, (set, frozenset)):
-                value = frozenset(value)
-            if env.trace is not None and not hasattr(value, "model_fields"):
-                env.trace.append((full, value))
-            return value
+            return _finish_read(value, full, env)
 
         return read
 
@@ -282,6 +284,26 @@ class Compiler:
         impl = BUILTIN_IMPLS[e.func]
         if e.func in LENIENT_BUILTINS:
             return lambda env: impl(env, *(fn(env) for fn in args))
+        if len(args) == 1:
+            (only,) = args
+
+            def call1(env: Env) -> Any:
+                value = only(env)
+                return value if type(value) is Unknown else impl(env, value)
+
+            return call1
+        if len(args) == 2:
+            first, second = args
+
+            def call2(env: Env) -> Any:
+                a, b = first(env), second(env)
+                if type(a) is Unknown:
+                    return a | b if type(b) is Unknown else a
+                if type(b) is Unknown:
+                    return b
+                return impl(env, a, b)
+
+            return call2
 
         def call(env: Env) -> Any:
             values = [fn(env) for fn in args]
@@ -371,8 +393,18 @@ class Compiler:
         return lambda env: arithmetic(op, left(env), right(env), env)
 
     def _compare(self, e: ir.Compare) -> Fn:
-        left, right, op = self.expr(e.left), self.expr(e.right), e.op
-        return lambda env: compare(op, left(env), right(env))
+        left, right = self.expr(e.left), self.expr(e.right)
+        test = comparator(e.op)
+
+        def compared(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if type(a) is Unknown:
+                return a | b if type(b) is Unknown else a
+            if type(b) is Unknown:
+                return b
+            return test(a, b)
+
+        return compared
 
     def _boolop(self, e: ir.BoolOp) -> Fn:
         fns = tuple(self.expr(o) for o in e.operands)
@@ -424,6 +456,60 @@ class Compiler:
         return choose
 
 
+def _finish_read(value: Any, full: str, env: Env) -> Any:
+    """A value read at record path ``full``: lists become :class:`Seq`, sets frozensets;
+    the read is traced when the evaluation explains itself."""
+    if isinstance(value, (list, tuple)):
+        value = Seq.of(value, full)
+    elif isinstance(value, (set, frozenset)):
+        value = frozenset(value)
+    if env.trace is not None and not isinstance(value, BaseModel):
+        env.trace.append((full, value))
+    return value
+
+
+def _root_reader(root: str, names: list[str]) -> Fn:
+    """A reader of ``root.a.b...``: paths and their 'missing' values are built once, here."""
+    root_missing = unknown(root)
+    steps = tuple(
+        (name, unknown(root + "." + ".".join(names[: i + 1]))) for i, name in enumerate(names)
+    )
+    full = root + "." + ".".join(names)
+    if len(steps) == 1:
+        ((only, only_missing),) = steps
+
+        def read1(env: Env) -> Any:
+            value = env.roots.get(root)
+            if value is None:
+                return root_missing
+            value = getattr(value, only)
+            if value is None:
+                return only_missing
+            if env.trace is None and type(value) in _PLAIN:
+                return value
+            return _finish_read(value, full, env)
+
+        return read1
+
+    def read(env: Env) -> Any:
+        value = env.roots.get(root)
+        if value is None:
+            return root_missing
+        for name, missing in steps:
+            value = getattr(value, name)
+            if value is None:
+                return missing
+        if env.trace is None and type(value) in _PLAIN:
+            return value
+        return _finish_read(value, full, env)
+
+    return read
+
+
+# Value types a record read returns as they are (no Seq / frozenset wrapping needed).
+_PLAIN = frozenset({bool, int, str, dt.date})
+
+
 _ABSENT = object()
 
 
@@ -448,25 +534,27 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
             seq = Seq.of(list(seq), "(list)")
         return seq
 
-    def each(env: Env, seq: Seq) -> list[tuple[Any, str, Any]]:
+    def each(env: Env, seq: Seq) -> list[Any]:
+        """The body's value for every element (all of them: each may add to the trace)."""
         assert body is not None
-        saved = env.vars.get(var, _ABSENT)
-        saved_path = env.var_paths.get(var)
+        variables, var_paths = env.vars, env.var_paths
+        saved = variables.get(var, _ABSENT)
+        saved_path = var_paths.get(var)
         out = []
         try:
             for item, path in zip(seq.items, seq.paths, strict=True):
-                env.vars[var] = item
-                env.var_paths[var] = path
-                out.append((item, path, body(env)))
+                variables[var] = item
+                var_paths[var] = path
+                out.append(body(env))
         finally:
             if saved is _ABSENT:
-                env.vars.pop(var, None)
+                variables.pop(var, None)
             else:
-                env.vars[var] = saved
+                variables[var] = saved
             if saved_path is None:
-                env.var_paths.pop(var, None)
+                var_paths.pop(var, None)
             else:
-                env.var_paths[var] = saved_path
+                var_paths[var] = saved_path
         return out
 
     def run(env: Env) -> Any:
@@ -475,11 +563,14 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
             return seq
         if body is None:  # .count()
             return len(seq.items)
-        results = each(env, seq)
-        missing = [r for _, _, r in results if type(r) is Unknown]
+        if not seq.items:
+            values: list[Any] = []
+        else:
+            values = each(env, seq)
+        missing = [r for r in values if type(r) is Unknown]
         if method in ("any", "all"):
             decisive = method == "any"
-            if any(r is decisive for _, _, r in results if type(r) is not Unknown):
+            if any(r is decisive for r in values):
                 return decisive
             if missing:
                 return Unknown(frozenset().union(*(m.paths for m in missing)))
@@ -487,13 +578,13 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         if method in ("count", "where"):
             if missing:
                 return Unknown(frozenset().union(*(m.paths for m in missing)))
-            kept = [(item, path) for item, path, r in results if r]
             if method == "count":
-                return len(kept)
-            return Seq(tuple(i for i, _ in kept), tuple(p for _, p in kept))
+                return sum(1 for r in values if r)
+            kept = [i for i, r in enumerate(values) if r]
+            paths = seq.paths
+            return Seq(tuple(seq.items[i] for i in kept), tuple(paths[i] for i in kept))
         if missing:
             return Unknown(frozenset().union(*(m.paths for m in missing)))
-        values = [r for _, _, r in results]
         if method == "sum":
             total: Any = 0
             for value in values:
@@ -509,3 +600,16 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
 def compile_policy(policy: ResolvedPolicy) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
     """Parameters (folded to constants) and compiled rules of a checked policy."""
     return Compiler(policy).compile()
+
+
+def _param_error(name: str, sourced: Sourced, exc: Exception) -> PolicyError:
+    """A parameter whose constant value cannot be computed (e.g. a date past 9999-12-31)."""
+    span = sourced.item.span
+    reason = exc.message if isinstance(exc, TitleRulesError) else str(exc)
+    return PolicyError(
+        f"parameter '{name}' cannot be computed: {reason}",
+        location=Location(file=sourced.file, line=span.line or None, column=span.column or None),
+        hint="give the parameter a value inside the supported range (dates 2000-2099 for "
+        "working days, years 1-9999)",
+        code="TR330",
+    )

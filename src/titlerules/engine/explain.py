@@ -89,11 +89,26 @@ def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
     header = _OUTCOME[lang][(decision.subject, decision.outcome)]
     who = f"{decision.record}: " if decision.record else ""
     lines = [f"{who}{header}  [{decision.receipt.policy_id}]"]
-    shown = (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+    # An ineligible decision is explained by its failed rules; the rules that could not be
+    # decided are then only counted (they cannot change the outcome).
+    shown = (
+        (RuleOutcome.FAILED,)
+        if decision.outcome is Outcome.INELIGIBLE
+        else (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+    )
+    hidden = 0
     for result in decision.rules:
         if verbose or result.outcome in shown or result.exceptions_applied:
             lines.append("  " + rule_line(result, lang))
-    if decision.missing_facts:
+        elif result.outcome is RuleOutcome.UNKNOWN:
+            hidden += 1
+    if hidden:
+        lines.append(
+            f"  另有 {hidden} 条规则因缺少事实尚无法判定（--verbose 查看）"
+            if lang == "zh"
+            else f"  {hidden} more rule(s) could not be decided for missing facts (see --verbose)"
+        )
+    if decision.missing_facts and decision.outcome is not Outcome.INELIGIBLE:
         label = "需补充的事实" if lang == "zh" else "facts needed"
         lines.append(f"  {label}: {', '.join(decision.missing_facts)}")
     if decision.receipt.provisional_calendar_years:

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -35,7 +35,14 @@ from titlerules.engine.decision import (
     RuleResult,
 )
 from titlerules.engine.runtime import Env, Unknown, jsonable
-from titlerules.errors import EvaluationError, PolicyCheckError, RecordError, TitleRulesError
+from titlerules.errors import (
+    EvaluationError,
+    Location,
+    PolicyCheckError,
+    PolicyError,
+    RecordError,
+    TitleRulesError,
+)
 from titlerules.lang import ir
 from titlerules.lang.checker import check
 from titlerules.lang.diagnostics import Diagnostic
@@ -64,6 +71,8 @@ class Policy:
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
         self.params, self._compiled = compile_policy(resolved)
+        self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
+        self._results: dict[tuple[int, RuleOutcome], RuleResult] = {}
         self.sha256 = resolved.sha256
 
     # ------------------------------------------------ description
@@ -114,11 +123,14 @@ class Policy:
             env.trace = [] if explain else None
             try:
                 verdict = _run(compiled, env)
-            except TitleRulesError:
+            except TitleRulesError as exc:
+                if exc.location is None:
+                    exc.location = self._location(compiled.rule)
                 raise
-            except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+            except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
                 raise EvaluationError(
                     f"rule '{compiled.rule.id}' could not be evaluated: {exc}",
+                    location=self._location(compiled.rule),
                     hint="check the record against docs/records.md; run 'titlerules lint'",
                 ) from exc
             blocking = compiled.rule.severity == "blocking"
@@ -127,24 +139,61 @@ class Policy:
             elif verdict.outcome is RuleOutcome.UNKNOWN and blocking:
                 unknown = True
                 missing |= verdict.missing
-            results.append(_result(compiled, verdict, env.trace))
+            results.append(self._result(compiled, verdict, env.trace))
         outcome = (
             Outcome.INELIGIBLE if failed else Outcome.UNDETERMINED if unknown else Outcome.ELIGIBLE
         )
-        return Decision(
-            outcome=outcome,
-            subject=subject,
-            record=_record_label(model),
-            rules=results,
-            missing_facts=sorted(missing),
-            receipt=Receipt(
-                policy_id=self.id,
-                policy_sha256=self.sha256,
-                engine_version=__version__,
-                calendar_version=self.calendar.data_version,
-                as_of=env.as_of,
-                provisional_calendar_years=sorted(env.provisional_years),
-            ),
+        return _construct(
+            Decision,
+            {
+                "outcome": outcome,
+                "subject": subject,
+                "record": _record_label(model),
+                "rules": results,
+                "missing_facts": sorted(missing),
+                "receipt": self._receipt(env.as_of, env.provisional_years),
+            },
+        )
+
+    def _receipt(self, as_of: dt.date | None, provisional: set[int]) -> Receipt:
+        # Receipts are immutable and the same for every record with the same as-of date.
+        key = (as_of, tuple(sorted(provisional)))
+        receipt = self._receipts.get(key)
+        if receipt is None:
+            receipt = _construct(
+                Receipt,
+                {
+                    "policy_id": self.id,
+                    "policy_sha256": self.sha256,
+                    "engine_version": __version__,
+                    "calendar_version": self.calendar.data_version,
+                    "as_of": as_of,
+                    "provisional_calendar_years": list(key[1]),
+                },
+            )
+            if len(self._receipts) < _RECEIPT_CACHE_SIZE:
+                self._receipts[key] = receipt
+        return receipt
+
+    def _result(
+        self, compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
+    ) -> RuleResult:
+        # A rule result with no facts, no missing facts and no exception is the same for
+        # every record with that outcome: build it once (results are immutable).
+        if trace or verdict.missing or verdict.exceptions:
+            return _result(compiled, verdict, trace)
+        key = (id(compiled), verdict.outcome)
+        cached = self._results.get(key)
+        if cached is None:
+            cached = self._results[key] = _result(compiled, verdict, None)
+        return cached
+
+    def _location(self, rule: ir.Rule) -> Location:
+        sourced = self.resolved.rules.get(rule.id)
+        return Location(
+            file=sourced.file if sourced is not None else self.resolved.path,
+            line=rule.span.line or None,
+            column=rule.span.column or None,
         )
 
     def evaluate_many(
@@ -192,7 +241,14 @@ def _result(
 ) -> RuleResult:
     rule = compiled.rule
     citation = (
-        Citation(document=compiled.document, clause=rule.citation.clause, quote=rule.citation.quote)
+        _construct(
+            Citation,
+            {
+                "document": compiled.document,
+                "clause": rule.citation.clause,
+                "quote": rule.citation.quote,
+            },
+        )
         if rule.citation is not None
         else None
     )
@@ -202,19 +258,64 @@ def _result(
         for path, value in trace:
             if path not in seen:
                 seen.add(path)
-                facts.append(FactRead(path=path, value=jsonable(value)))
-    return RuleResult(
-        id=rule.id,
-        kind=rule.kind,
-        title=rule.title,
-        title_en=rule.title_en,
-        severity=rule.severity,
-        outcome=verdict.outcome,
-        citation=citation,
-        facts=facts,
-        exceptions_applied=list(verdict.exceptions),
-        missing=sorted(verdict.missing),
+                facts.append(_construct(FactRead, {"path": path, "value": jsonable(value)}))
+    return _construct(
+        RuleResult,
+        {
+            "id": rule.id,
+            "kind": rule.kind,
+            "title": rule.title,
+            "title_en": rule.title_en,
+            "severity": rule.severity,
+            "outcome": verdict.outcome,
+            "citation": citation,
+            "facts": facts,
+            "exceptions_applied": list(verdict.exceptions),
+            "missing": sorted(verdict.missing),
+        },
     )
+
+
+_RECEIPT_CACHE_SIZE = 4096
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """A decision model from values the engine built and typed itself, every field given:
+    the model pydantic's validation would build, without validating again."""
+    if not _FAST_CONSTRUCT:
+        return cls(**values)
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+def _fast_construct_works() -> bool:
+    """Whether this pydantic builds models the way :func:`_construct` does (checked once)."""
+    global _FAST_CONSTRUCT
+    values = {"document": "d", "clause": "一", "quote": "q"}
+    try:
+        _FAST_CONSTRUCT = True
+        fast = _construct(Citation, dict(values))
+        validated = Citation(**values)
+        same = (
+            fast == validated
+            and fast.model_dump() == validated.model_dump()
+            and fast.model_fields_set == validated.model_fields_set
+            and hash(fast) == hash(validated)
+        )
+    except Exception:
+        same = False
+    _FAST_CONSTRUCT = same
+    return same
+
+
+_FAST_CONSTRUCT = False
+_fast_construct_works()
 
 
 def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
@@ -261,8 +362,23 @@ _CACHE: dict[tuple[str, str], Policy] = {}
 
 def lint_policy(path: Path) -> tuple[ResolvedPolicy, list[Diagnostic]]:
     """Resolve and check a policy file; every diagnostic, errors and warnings."""
-    resolved = resolve(path)
-    return resolved, check(resolved)
+    try:
+        resolved = resolve(path)
+        return resolved, check(resolved)
+    except RecursionError:
+        raise _too_deep(path) from None
+
+
+def _too_deep(path: Path) -> PolicyError:
+    # The parser bounds each expression's depth; this is what is left: chains of lets,
+    # defs or imports so long that checking them would exhaust the stack.
+    return PolicyError(
+        "policy nested too deeply to check (chains of 'let' or 'def' referring to each "
+        "other, hundreds deep)",
+        location=Location(file=str(path)),
+        hint="shorten the chain: write the derived values directly in terms of the record",
+        code="TR304",
+    )
 
 
 def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
@@ -272,11 +388,14 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
     A compiled policy is cached by its content hash and the engine version.
     """
     path = find_policy(str(id_or_path))
-    resolved = resolve(path)
-    key = (resolved.sha256, __version__)
-    if calendar is None and key in _CACHE:
-        return _CACHE[key]
-    diagnostics = check(resolved)
+    try:
+        resolved = resolve(path)
+        key = (resolved.sha256, __version__)
+        if calendar is None and key in _CACHE:
+            return _CACHE[key]
+        diagnostics = check(resolved)
+    except RecursionError:
+        raise _too_deep(path) from None
     errors = [d for d in diagnostics if d.level == "error"]
     if errors:
         rendered = "\n".join(d.render(resolved.sources.get(d.file or "")) for d in errors)
@@ -287,7 +406,10 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
         )
         error.rendered = f"{len(errors)} error(s) in {path}:\n{rendered}"
         raise error
-    policy = Policy(resolved, diagnostics, calendar)
+    try:
+        policy = Policy(resolved, diagnostics, calendar)
+    except RecursionError:
+        raise _too_deep(path) from None
     if calendar is None:
         _CACHE[key] = policy
     return policy

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from titlerules import calendar as cal
 from titlerules.errors import TitleRulesError
 
@@ -52,16 +50,43 @@ class Duration:
         return f"{self.amount} {self.unit}"
 
 
-@dataclass(frozen=True, slots=True)
 class Seq:
-    """A list read from a record: its items and the record path of each."""
+    """A list read from a record: its items and the record path of each.
 
-    items: tuple[Any, ...]
-    paths: tuple[str, ...]
+    The paths of a list read straight from a record (:meth:`of`) are spelled only when
+    asked for: most evaluations never need them.
+    """
+
+    __slots__ = ("_base", "_paths", "items")
+
+    def __init__(self, items: tuple[Any, ...], paths: tuple[str, ...] | None = None) -> None:
+        self.items = items
+        self._paths = paths
+        self._base = "(list)"
 
     @staticmethod
     def of(items: list[Any] | tuple[Any, ...], path: str) -> Seq:
-        return Seq(tuple(items), tuple(f"{path}[{i}]" for i in range(len(items))))
+        seq = Seq(tuple(items))
+        seq._base = path
+        return seq
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        if self._paths is None:
+            base = self._base
+            self._paths = tuple(f"{base}[{i}]" for i in range(len(self.items)))
+        return self._paths
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Seq):
+            return NotImplemented
+        return self.items == other.items and self.paths == other.paths
+
+    def __hash__(self) -> int:
+        return hash((self.items, self.paths))
+
+    def __repr__(self) -> str:
+        return f"Seq(items={self.items!r}, paths={self.paths!r})"
 
 
 @dataclass
@@ -118,6 +143,38 @@ def compare(op: str, left: Any, right: Any) -> Any:
     if op == ">":
         return bool(a > b)
     return bool(a >= b)
+
+
+_ORDER_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+_SIMPLE_ORDERED = frozenset({int, dt.date})
+
+
+def comparator(op: str) -> Callable[[Any, Any], bool]:
+    """``compare(op, a, b)`` for known (not unknown) operands, with ``op`` resolved once."""
+    if op == "==":
+        return lambda a, b: bool(a == b)
+    if op == "!=":
+        return lambda a, b: bool(a != b)
+    if op == "in":
+        return lambda a, b: bool(a in _members(b))
+    if op == "not in":
+        return lambda a, b: bool(a not in _members(b))
+    test = _ORDER_TESTS[op]
+
+    def ordered(a: Any, b: Any) -> bool:
+        if type(a) is type(b) and type(a) in _SIMPLE_ORDERED:
+            return test(a, b)
+        ra, rb = rank(a), rank(b)
+        if ra is None or rb is None:  # an unranked term is neither above nor below
+            return False
+        return test(ra, rb)
+
+    return ordered
 
 
 def _members(container: Any) -> Any:
@@ -181,23 +238,51 @@ def shift_date(start: dt.date, by: Duration, env: Env) -> Any:
     if by.unit == "days":
         return start + dt.timedelta(days=amount)
     if by.unit == "months":
-        return start + relativedelta(months=amount)
-    return start + relativedelta(years=amount)
+        return add_months(start, amount)
+    return add_months(start, 12 * amount)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, the day clamped to the month's end (as ``relativedelta``)."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month = month0 + 1
+    length = _month_length(year, month)
+    return dt.date(year, month, day.day if day.day <= length else length)
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from start to end, truncated towards zero with month-end clamping:
+    the total months of ``relativedelta(end, start)``, in closed form."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end >= start:
+        if add_months(start, months) > end:
+            months -= 1
+    elif add_months(start, months) < end:
+        months += 1
+    return months
 
 
 def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fraction:
     """Whole (floor), rounded-up (ceil) or exact years / months from start to end."""
-    delta = relativedelta(end, start)
-    months = delta.years * 12 + delta.months
+    months = months_between(start, end)
     whole = months // 12 if unit == "years" else months
-    anchor = start + relativedelta(months=whole * 12 if unit == "years" else whole)
+    anchor = add_months(start, whole * 12 if unit == "years" else whole)
     remainder_days = (end - anchor).days
     if rounding == "floor" or (rounding == "ceil" and remainder_days == 0):
         return whole
     if rounding == "ceil":
         return whole + 1
-    step = relativedelta(years=1) if unit == "years" else relativedelta(months=1)
-    span_days = ((anchor + step) - anchor).days
+    span_days = (add_months(anchor, 12 if unit == "years" else 1) - anchor).days
     exact: int | Fraction = _normal(whole + Fraction(remainder_days, span_days))
     return exact
 
@@ -274,7 +359,7 @@ def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
 
 
 def _end_of_month(env: Env, d: dt.date) -> dt.date:
-    return d + relativedelta(day=31)
+    return d.replace(day=_month_length(d.year, d.month))
 
 
 # Built-ins that decide for themselves what an unknown argument means.
@@ -302,14 +387,14 @@ BUILTIN_IMPLS: dict[str, Callable[..., Any]] = {
 
 def jsonable(value: Any) -> Any:
     """A JSON-friendly rendering of a runtime value (for decisions and logs)."""
+    if isinstance(value, enum.Enum):  # before str: vocabularies are StrEnums
+        return getattr(value, "zh", None) or value.value
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Fraction):
         return f"{value.numerator}/{value.denominator}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return getattr(value, "zh", None) or value.value
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, Seq):

@@ -51,6 +51,7 @@ from titlerules.facts.enums import (
     SanctionSeverity,
     SanctionSystem,
     ServiceEvidence,
+    SubmissionChannel,
     TitleAcquisition,
     TitleLevel,
     TitleSeries,
@@ -208,12 +209,18 @@ class Employment(FactModel):
     specialty: Text | None = fact("现从事专业")
     current_post_start: FactDate | None = fact("现岗位起始日期")
     post_in_structure_quota: Flag | None = fact("是否在岗位结构比例内")
+    post_management: Flag | None = fact("单位是否实行岗位管理")
     retired: Flag | None = fact("是否已办理离退休手续")
     retired_on: FactDate | None = fact("离退休日期")
     delayed_retirement: DelayedRetirement | None = fact("延迟退休")
     personnel_file_custodian: FileCustodian | None = fact("人事档案保管（代理）机构")
     delegation_letter: DelegationLetter | None = fact("委托评审函")
     recommending_unit: Text | None = fact("推荐单位")
+    probation_start: FactDate | None = fact("见习期起始日期")
+    enterprise_postdoc_left_on: FactDate | None = fact("企业博士后出站日期")
+    postdoc_cpsf_funded: Flag | None = fact("是否获得中国博士后科学基金资助")
+    postdoc_led_provincial_project: Flag | None = fact("是否主持省部级以上科研项目")
+    postdoc_stayed_in_enterprise: Flag | None = fact("博士后出站后是否继续留在企业")
 
 
 # --- titles and applications ----------------------------------------------------------------
@@ -262,6 +269,16 @@ class Application(FactModel):
     review_rounds: Count | None = fact("网上申报系统提出审核意见次数")
     review_issues_outstanding: Flag | None = fact("审核意见提出后是否仍存在问题")
     ability_test_exempt: Flag | None = fact("是否免于水平能力测试")
+    series_offered_locally: Flag | None = fact("本县是否已开展所申报系列（专业）同级别评审")
+    local_committee: Flag | None = fact("是否参加本县（当地）评委会评审")
+    post_exemption_recognised: Flag | None = fact("放宽评聘条件或不占岗位是否经行业主管部门认可")
+    senior_post_reported_on: FactDate | None = fact("正高级岗位使用申请报告报送日期")
+    committee_self_run: Flag | None = fact("是否自建评审系统或自主评审单位")
+    post_table_submitted: Flag | None = fact("推荐时是否同步提供申报情况核定表")
+    hr_reviewed: Flag | None = fact("人力资源社会保障部门是否审核签署意见")
+    unit_assessment_passed: Flag | None = fact("用人单位考核是否合格（认定职称）")
+    submitted_via: SubmissionChannel | None = fact("报送途径")
+    required_tenure_years: Count | None = fact("评价标准规定的任职年限（年）")
 
 
 class OtherApplication(FactModel):
@@ -387,6 +404,7 @@ class CreditRecord(FactModel):
     recorded_by: Text | None = fact("记录单位")
     recorded_on: FactDate | None = fact("记入日期")
     expires_on: FactDate | None = fact("记录期满日")
+    application_year: Year | None = fact("所涉申报年度")
 
 
 class AbilityTest(FactModel):

@@ -50,6 +50,7 @@ __all__ = [
     "SanctionSeverity",
     "SanctionSystem",
     "ServiceEvidence",
+    "SubmissionChannel",
     "TitleAcquisition",
     "TitleLevel",
     "TitleSeries",
@@ -367,6 +368,17 @@ class ApplicationRoute(ZhEnum):
     DIRECT_RECOGNITION = ("direct_recognition", "直接认定申报")
 
 
+class SubmissionChannel(ZhEnum):
+    """Through whom an application is forwarded to the committee (报送途径, Yuncheng 三(一))."""
+
+    EMPLOYER = ("employer", "用人单位")
+    DISPATCH_AGENCY = ("dispatch_agency", "劳务派遣单位")
+    SUPERVISING_DEPARTMENT = ("supervising_department", "主管部门")
+    PUBLIC_TALENT_SERVICE = ("public_talent_service", "公共就业和人才服务机构", "人才服务机构")
+    HR_DEPARTMENT = ("hr_department", "人力资源和社会保障部门", "人社部门")
+    INDIVIDUAL = ("individual", "个人自行报送", "个人直接报送")
+
+
 class CommitteeLevel(RankedZhEnum):
     """Which title levels a committee evaluates (初/中/高评委)."""
 
@@ -590,6 +602,7 @@ ENUMS: dict[str, type[ZhEnum]] = {
         TitleSeries,
         TitleAcquisition,
         ApplicationRoute,
+        SubmissionChannel,
         CommitteeLevel,
         AdminLevel,
         AssessmentGrade,

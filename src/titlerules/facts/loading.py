@@ -294,7 +294,9 @@ class _Loader(yaml.SafeLoader):
         seen: set[object] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, typing.Hashable) and key in seen:
+            if not isinstance(key, typing.Hashable):
+                continue  # the base class reports the unhashable key with its position
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,
@@ -324,7 +326,7 @@ class _LineFinder:
             self._composed = True
             try:
                 self._root = yaml.compose(self._text, Loader=_Loader)
-            except (yaml.YAMLError, ValueError):
+            except (yaml.YAMLError, ValueError, RecursionError):
                 self._root = None
         node = self._root
         if node is None:
@@ -386,11 +388,20 @@ def _read_document(path: Path) -> _Document:
     file = str(path)
     if path.suffix.lower() == ".json":
         try:
-            return _Document(file, json.loads(text), None)
+            return _Document(file, json.loads(text, object_pairs_hook=_json_object), None)
         except json.JSONDecodeError as error:
             raise InputFileError(
                 f"invalid JSON: {error.msg}",
                 location=Location(file=file, line=error.lineno, column=error.colno),
+                hint="check the brackets, quotes and commas near that place",
+            ) from None
+        except RecursionError:
+            raise _too_deep(file) from None
+        except ValueError as error:  # a number too long to convert, a duplicate key
+            raise InputFileError(
+                f"invalid JSON: {error}",
+                location=Location(file=file),
+                hint="numbers in a record are counts or years; each key appears once",
             ) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
@@ -407,8 +418,32 @@ def _read_document(path: Path) -> _Document:
             hint="check the indentation and that every 'key: value' has a space after ':'",
         ) from None
     except (yaml.YAMLError, ValueError) as error:
-        raise InputFileError(f"invalid YAML: {error}", location=Location(file=file)) from None
+        raise InputFileError(
+            f"invalid YAML: {error}",
+            location=Location(file=file),
+            hint="numbers in a record are counts or years; check the value named above",
+        ) from None
+    except RecursionError:
+        raise _too_deep(file) from None
     return _Document(file, data, _LineFinder(text))
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (JSON would keep the last one silently)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _too_deep(file: str) -> InputFileError:
+    return InputFileError(
+        "nested too deeply to read",
+        location=Location(file=file),
+        hint="a record nests a few levels (applicant > titles > item); check the brackets",
+    )
 
 
 # --- validating -----------------------------------------------------------------------------
@@ -469,8 +504,9 @@ def _entries(data: object, file: str | None) -> Iterator[_Entry | RecordValidati
         found = f"keys {', '.join(map(str, data))}" if isinstance(data, Mapping) else _kind_of(data)
         yield _shape_error(file, f"expected exactly one top-level key, found {found}")
         return
-    key = str(next(iter(data)))
-    body = data[key]
+    raw_key = next(iter(data))
+    key = str(raw_key)
+    body = data[raw_key]
     if key in RECORD_KINDS:
         yield _Entry(RECORD_KINDS[key], body, (key,))
     elif key in _LIST_KEYS:
@@ -539,7 +575,14 @@ def load_historical_csv(path: str | Path) -> list[RecordResult]:
     file_path = Path(path)
     file = str(file_path)
     text = _read_text(file_path)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise InputFileError(
+            f"invalid CSV: {error}",
+            location=Location(file=file),
+            hint="check the quoting of the cells; one record per row",
+        ) from None
     if not rows:
         raise InputFileError("empty CSV file: expected a header row", location=Location(file=file))
     by_name = {zh: name for name, zh in HISTORICAL_FIELDS} | {n: n for n, _ in HISTORICAL_FIELDS}

@@ -32,6 +32,12 @@ def lookup_term(term: str) -> list[enum.Enum]:
     return list(lookup_enum_member(term))
 
 
+def enum_terms(member: enum.Enum) -> tuple[str, ...]:
+    """Every way a policy may write a term: its name, value, Chinese term and aliases."""
+    aliases = tuple(getattr(member, "aliases", ()) or ())
+    return (member.name, str(member.value), str(getattr(member, "zh", "")), *aliases)
+
+
 def root_types() -> dict[str, Type]:
     from titlerules.facts import Applicant, Procedure
 
@@ -324,7 +330,7 @@ class Checker:
         if enum_name is not None:
             cls = self.enums[enum_name]
             for member in cls:
-                if term in (member.name, member.value, getattr(member, "zh", None)):
+                if term in enum_terms(member):
                     return T.enum_of(cls)
             names = [str(getattr(m, "zh", m.name)) for m in cls] + [m.name for m in cls]
             self.error(
@@ -426,6 +432,8 @@ class Checker:
                 continue
             if wanted.kind == "int" and actual.kind == "duration" and actual.arg == "working_days":
                 continue
+            if wanted.kind == "enum" and isinstance(wanted.arg, str):
+                wanted = T.enum_of(self.enums[wanted.arg])
             if wanted != T.ANY and not T.compatible(wanted, actual):
                 self.error(
                     "TR312",

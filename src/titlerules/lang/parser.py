@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -30,6 +30,11 @@ from titlerules.lang.diagnostics import Diagnostic
 from titlerules.resources import grammar_dir
 
 MAX_SOURCE_CHARS = 2_000_000
+#: Deepest nesting of the parse tree (each operator of a chain such as ``a and b and c`` counts
+#: one level).  Far above any notice; it keeps every later pass clear of Python's recursion limit.
+MAX_NESTING_DEPTH = 100
+#: Longest integer literal (digits).  Larger numbers are no date, count or ratio in a notice.
+MAX_NUMBER_DIGITS = 18
 
 
 _COMMENT_SINK: list[Token] = []
@@ -212,21 +217,27 @@ def _token_word(token: Token) -> str:
 
 
 class _BuildError(Exception):
-    def __init__(self, message: str, meta: Meta | Token, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, meta: Meta | Token, hint: str | None = None, code: str = "TR301"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.span = _span_of(meta)
         self.hint = hint
+        self.code = code
 
 
 def _build_error(exc: _BuildError, text: str, path: str | None) -> PolicySyntaxError:
-    diagnostic = Diagnostic("TR301", "error", exc.message, exc.span, file=path, hint=exc.hint)
+    diagnostic = Diagnostic(exc.code, "error", exc.message, exc.span, file=path, hint=exc.hint)
     return _error_from(diagnostic, text)
 
 
 def _error_from(diagnostic: Diagnostic, text: str) -> PolicySyntaxError:
     error = PolicySyntaxError(
-        diagnostic.message, location=diagnostic.location, hint=diagnostic.hint
+        diagnostic.message,
+        location=diagnostic.location,
+        hint=diagnostic.hint,
+        code=diagnostic.code,
     )
     error.rendered = diagnostic.render(text)
     error.diagnostics = (diagnostic,)
@@ -261,6 +272,36 @@ def _date(token: Token) -> dt.date:
         ) from None
 
 
+def _int(token: Token) -> int:
+    digits = str(token)
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise _BuildError(
+            f"number with {len(digits)} digits is too large",
+            token,
+            hint=f"numbers in a policy have at most {MAX_NUMBER_DIGITS} digits",
+            code="TR305",
+        )
+    return int(digits)
+
+
+def _check_depth(tree: Tree[Token]) -> None:
+    """Raise (as the transformer would) when ``tree`` nests deeper than MAX_NESTING_DEPTH;
+    iterative, so that the check itself cannot overflow the stack."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            error = _BuildError(
+                f"expression nested too deeply (more than {MAX_NESTING_DEPTH} levels)",
+                node.meta,
+                hint="split it into named 'let' or 'def' items, or use 'in {...}' "
+                "instead of a long chain of 'or'",
+                code="TR304",
+            )
+            raise VisitError(str(node.data), node, error)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
 @v_args(meta=True)
 class _Builder(Transformer[Token, Any]):
     """Turns the Lark tree into IR nodes; no Lark type survives."""
@@ -269,6 +310,10 @@ class _Builder(Transformer[Token, Any]):
         super().__init__()
         self._comments = sorted(comments, key=lambda t: (t.line or 0, t.column or 0))
         self._claimed: set[int] = set()
+
+    def transform(self, tree: Tree[Token]) -> Any:
+        _check_depth(tree)
+        return super().transform(tree)
 
     # ------------------------------------------------ comments
     def _take_comments(self, first_line: int, last_line: int) -> list[Token]:
@@ -300,6 +345,10 @@ class _Builder(Transformer[Token, Any]):
                 for tok in self._take_comments(item.span.end_line, item.span.end_line)
                 if (tok.column or 0) >= item.span.end_column
             ]
+            # A comment inside a multi-line item that nothing finer claimed stays with the
+            # item, above it, rather than drifting to the end of the file.
+            inside = self._take_comments(item.span.line, item.span.end_line)
+            leading += [self._comment(tok) for tok in inside]
             own = [*leading, *(self._comment(t, trailing=True) for t in trailing_tokens)]
             if own:
                 item = _with_comments(item, tuple(own))
@@ -362,7 +411,7 @@ class _Builder(Transformer[Token, Any]):
         return ("issued", _date(c[0]))
 
     def year_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
-        return ("year", int(c[0]))
+        return ("year", _int(c[0]))
 
     def source_field(self, meta: Meta, c: list[Any]) -> tuple[str, Any]:
         return ("source", (unquote(c[0]), unquote(c[1])))
@@ -420,7 +469,7 @@ class _Builder(Transformer[Token, Any]):
                     raise _BuildError(
                         f"rule '{ident}' has more than one '{_STMT_WORD[stmt_name]}'",
                         _token_meta(stmt_span),
-                        hint="combine the conditions with 'and' / 'or'",
+                        hint=_DUPLICATE_HINTS[stmt_name],
                     )
                 fields[stmt_name] = value
                 slot = _STMT_WORD[stmt_name]
@@ -453,7 +502,9 @@ class _Builder(Transformer[Token, Any]):
         if header_trailing:
             result["header"] = [self._comment(t, trailing=True) for t in header_trailing]
         for slot, stmt_span in slots:
-            leading = self._take_comments(previous_end + 1, stmt_span.line - 1)
+            # Comments above a statement, and inside a statement written over several lines,
+            # stand before it; a comment on its last line stands after it.
+            leading = self._take_comments(previous_end + 1, stmt_span.end_line - 1)
             trailing = [
                 tok
                 for tok in self._take_comments(stmt_span.end_line, stmt_span.end_line)
@@ -467,7 +518,10 @@ class _Builder(Transformer[Token, Any]):
         tail = self._take_comments(previous_end + 1, span.end_line)
         if tail:
             result["end"] = [self._comment(t) for t in tail]
-        return tuple((k, tuple(v)) for k, v in result.items())
+        # Canonical slot order (the order the formatter prints statements in), so the IR does
+        # not depend on the order the author wrote the statements in.
+        ordered = sorted(result.items(), key=lambda item: _slot_key(item[0]))
+        return tuple((k, tuple(v)) for k, v in ordered)
 
     # ------------------------------------------------ rule statements
     def cite_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
@@ -498,7 +552,7 @@ class _Builder(Transformer[Token, Any]):
 
     # ------------------------------------------------ expressions
     def int_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
-        return ir.Literal_(int(c[0]), span=_span_of(meta))
+        return ir.Literal_(_int(c[0]), span=_span_of(meta))
 
     def date_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
         return ir.Literal_(_date(c[0]), span=_span_of(meta))
@@ -507,7 +561,7 @@ class _Builder(Transformer[Token, Any]):
         unit = str(c[1])
         if not unit.endswith("s"):
             unit += "s"
-        return ir.DurationLit(int(c[0]), unit, span=_span_of(meta))
+        return ir.DurationLit(_int(c[0]), unit, span=_span_of(meta))
 
     def string_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
         return ir.Literal_(unquote(c[0]), span=_span_of(meta))
@@ -575,12 +629,27 @@ class _Builder(Transformer[Token, Any]):
         return ir.IfThenElse(c[0], c[1], c[2], span=_span_of(meta))
 
 
+_DUPLICATE_HINTS = {
+    "citation": "cite one clause per rule; split the rule if it encodes two clauses",
+    "applies": "combine the conditions with 'and' / 'or'",
+    "when": "combine the conditions with 'and' / 'or'",
+    "severity": "a rule has one severity: blocking or advisory",
+}
+
 _STMT_WORD = {
     "citation": "cite",
     "applies": "applies",
     "when": "when",
     "severity": "severity",
 }
+
+
+_SLOT_ORDER = ("header", "cite", "applies", "when", "require", "unless", "severity", "note", "end")
+
+
+def _slot_key(slot: str) -> tuple[int, int]:
+    base, _, index = slot.partition("[")
+    return _SLOT_ORDER.index(base), int(index.rstrip("]") or 0)
 
 
 def _token_meta(span: ir.Span) -> Token:

@@ -198,12 +198,12 @@ BUILTINS: dict[str, Signature] = {
         "months from a to b, rounded floor / ceil, or exact (a fraction)",
     ),
     "retirement_date": Signature(
-        (DATE, ANY, ANY),
+        (DATE, Type("enum", "Gender"), Type("enum", "PersonnelIdentity")),
         DATE,
-        "statutory retirement date from birth date, gender and post category",
+        "statutory retirement date from birth date, gender and identity (干部 / 工人)",
     ),
     "sanction_end": Signature(
-        (DATE, ANY),
+        (DATE, Type("enum", "SanctionSeverity")),
         DATE,
         "end of a sanction's effect period from its start and kind (default periods)",
     ),
