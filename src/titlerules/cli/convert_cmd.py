@@ -1,0 +1,55 @@
+"""``titlerules convert FILE --to dsl|yaml|json [-o OUT]``: write a policy in another spelling.
+
+DSL, YAML and JSON spell the same policy, so nothing is lost, comments included.  Without
+``-o`` the result goes to standard output; with ``-o`` and no ``--to`` the spelling follows
+OUT's extension.
+
+Exit codes: 0 converted, 2 bad usage, an unreadable file or a syntax error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from titlerules.cli.fmt_cmd import render_error
+from titlerules.errors import TitleRulesError
+from titlerules.lang.convert import SPELLINGS, dump, load_policy_file, spelling_of
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert a policy between DSL, YAML and JSON",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", help=".policy, .yaml or .json file")
+    parser.add_argument("--to", choices=SPELLINGS, help="output spelling")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        to: str | None = args.to
+        if to is None:
+            if args.output is None:
+                print("titlerules convert: give --to dsl, yaml or json", file=sys.stderr)
+                return 2
+            to = spelling_of(args.output)
+        text = dump(load_policy_file(args.file), to)
+    except TitleRulesError as exc:
+        print(render_error(exc), file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_bytes(text.encode("utf-8"))
+    except OSError as exc:
+        print(f"error: {args.output}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 2
+    return 0

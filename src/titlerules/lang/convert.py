@@ -1,0 +1,108 @@
+"""Language layer: read a policy file in any spelling, write it in any spelling.
+
+A policy file is DSL (``.policy``), YAML (``.yaml``/``.yml``) or JSON (``.json``); all three
+spell the same IR, so converting between them loses nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, get_args
+
+from titlerules.errors import InputFileError, Location, UsageError
+from titlerules.lang import ir
+from titlerules.lang.parser import parse
+from titlerules.lang.printer import format_policy
+from titlerules.lang.yaml_io import dump_json, dump_yaml, load_json, load_yaml
+
+Spelling = Literal["dsl", "yaml", "json"]
+SPELLINGS: tuple[Spelling, ...] = get_args(Spelling)
+
+_SUFFIXES: dict[str, Spelling] = {
+    ".policy": "dsl",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
+MAX_FILE_BYTES = 8_000_000
+
+
+def spelling_of(path: str | os.PathLike[str]) -> Spelling:
+    """The spelling a file name's extension stands for."""
+    suffix = Path(path).suffix.lower()
+    spelling = _SUFFIXES.get(suffix)
+    if spelling is None:
+        raise InputFileError(
+            f"cannot tell the policy format from the extension {suffix or '(none)'!r}",
+            location=Location(file=str(path)),
+            hint="name the file *.policy, *.yaml, *.yml or *.json",
+        )
+    return spelling
+
+
+def read_policy_text(path: str | os.PathLike[str]) -> str:
+    """A policy file's text: UTF-8 (a leading byte-order mark is dropped), line ends kept."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputFileError(
+            "no such file",
+            location=Location(file=name),
+            hint="check the path and the current directory",
+        ) from None
+    except IsADirectoryError:
+        raise InputFileError(
+            "is a folder, not a file",
+            location=Location(file=name),
+            hint="name the policy files in it, e.g. policies/*.policy",
+        ) from None
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot read ({exc.strerror})",
+            location=Location(file=name),
+            hint="check that the file exists and is readable",
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputFileError(
+            f"larger than {MAX_FILE_BYTES} bytes",
+            location=Location(file=name),
+            hint="split the policy into modules and import them",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"not valid UTF-8 at byte {exc.start}",
+            location=Location(file=name),
+            hint="save the file as UTF-8 (not GBK/GB18030)",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_text(text: str, spelling: Spelling, path: str | None = None) -> ir.PolicyFile:
+    """Parse policy text in the given spelling."""
+    if spelling == "dsl":
+        return parse(text, path)
+    if spelling == "yaml":
+        return load_yaml(text, path)
+    return load_json(text, path)
+
+
+def load_policy_file(path: str | os.PathLike[str]) -> ir.PolicyFile:
+    """Read and parse a policy file, choosing the spelling by its extension."""
+    spelling = spelling_of(path)
+    return load_text(read_policy_text(path), spelling, str(path))
+
+
+def dump(pf: ir.PolicyFile, to: str) -> str:
+    """The policy in the spelling ``to``: ``dsl`` (canonical), ``yaml`` or ``json``."""
+    if to == "dsl":
+        return format_policy(pf)
+    if to == "yaml":
+        return dump_yaml(pf)
+    if to == "json":
+        return dump_json(pf)
+    raise UsageError(f"unknown format {to!r}", hint=f"use one of: {', '.join(SPELLINGS)}")

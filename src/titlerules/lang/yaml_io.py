@@ -1,0 +1,602 @@
+"""Language layer: the YAML and JSON spellings of the policy IR.
+
+Both spellings share one plain-data shape (:func:`to_data` / :func:`from_data`)::
+
+    header: {kind: policy, id: eryuan-2024, title: ..., issued: 2024-05-01, ...}
+    items:
+      - {kind: import, path: common/base}
+      - {kind: param, name: cutoff, type: date, value: "2024-12-31"}
+      - kind: exclusion
+        id: sanction_in_force
+        title: 受记过以上处分期间不得申报
+        cite: {clause: 二(一), quote: ...}
+        when: "applicant.sanctions.any(s -> s.kind >= 记过)"
+        unless: [{if: "...", label: 延迟退休}, "plain condition"]
+    trailing_comments: ["# ..."]
+
+Expressions are DSL strings, printed by :func:`titlerules.lang.printer.format_expr` and read
+back with the same grammar, so they mean the same in every spelling.  Comments of the DSL
+are kept under ``comments`` keys, so DSL -> YAML -> DSL loses nothing.  Any mistake in the
+data is a :class:`PolicySyntaxError` naming the key path (``items[3].when``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NoReturn, TypeVar, cast
+
+import yaml
+
+from titlerules.errors import InputFileError, Location, PolicySyntaxError
+from titlerules.lang import ir
+from titlerules.lang.diagnostics import did_you_mean
+from titlerules.lang.exprparse import parse_expr
+from titlerules.lang.printer import format_expr
+
+MAX_SOURCE_CHARS = 2_000_000
+
+_HEADER_STRING_FIELDS = (
+    "title",
+    "title_en",
+    "jurisdiction",
+    "issuer",
+    "document",
+    "source",
+    "source_sha256",
+    "description",
+)
+_HEADER_KEYS = ("kind", "id", *_HEADER_STRING_FIELDS, "issued", "year", "comments")
+
+# The token shapes of the grammar, so that whatever is read can also be printed as DSL.
+_NAME = re.compile(r"[^\W\d]\w*")
+_POLICY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
+_MODULE_PATH = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
+_CLAUSE = re.compile(r'[^\s"{}#]+')
+_SLOT = re.compile(r"header|before|cite|applies|when|severity|end|(require|unless|note)\[\d+\]")
+
+_ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "import": ("kind", "path", "comments"),
+    "extends": ("kind", "path", "comments"),
+    "param": ("kind", "name", "type", "value", "override", "comments"),
+    "let": ("kind", "name", "value", "comments"),
+    "def": ("kind", "name", "params", "body", "comments"),
+}
+_RULE_KEYS = (
+    "kind",
+    "id",
+    "title",
+    "title_en",
+    "override",
+    "cite",
+    "applies",
+    "when",
+    "require",
+    "unless",
+    "severity",
+    "notes",
+    "comments",
+)
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- IR -> data
+
+
+def _comments_data(comments: tuple[ir.Comment, ...]) -> list[Any]:
+    return [{"trailing": f"#{c.text}"} if c.trailing else f"#{c.text}" for c in comments]
+
+
+def to_data(pf: ir.PolicyFile) -> dict[str, Any]:
+    """The policy as plain JSON-able data (dates as ISO strings, expressions as DSL)."""
+    header = pf.header
+    head: dict[str, Any] = {"kind": header.kind, "id": header.id}
+    for name in ("title", "title_en", "jurisdiction", "issuer", "document"):
+        value = getattr(header, name)
+        if value is not None:
+            head[name] = value
+    if header.issued is not None:
+        head["issued"] = header.issued.isoformat()
+    if header.year is not None:
+        head["year"] = header.year
+    for name in ("source", "source_sha256", "description"):
+        value = getattr(header, name)
+        if value is not None:
+            head[name] = value
+    if header.comments:
+        head["comments"] = _comments_data(header.comments)
+    data: dict[str, Any] = {"header": head, "items": [_item_data(i) for i in pf.items]}
+    if pf.trailing_comments:
+        data["trailing_comments"] = _comments_data(pf.trailing_comments)
+    return data
+
+
+def _item_data(item: ir.Item) -> dict[str, Any]:
+    if isinstance(item, ir.Rule):
+        return _rule_data(item)
+    out: dict[str, Any]
+    if isinstance(item, ir.Import | ir.Extends):
+        out = {"kind": "import" if isinstance(item, ir.Import) else "extends", "path": item.path}
+    elif isinstance(item, ir.Param):
+        out = {
+            "kind": "param",
+            "name": item.name,
+            "type": str(item.type),
+            "value": format_expr(item.value),
+        }
+        if item.override:
+            out["override"] = True
+    elif isinstance(item, ir.Let):
+        out = {"kind": "let", "name": item.name, "value": format_expr(item.value)}
+    else:
+        out = {
+            "kind": "def",
+            "name": item.name,
+            "params": list(item.params),
+            "body": format_expr(item.body),
+        }
+    if item.comments:
+        out["comments"] = _comments_data(item.comments)
+    return out
+
+
+def _rule_data(rule: ir.Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": rule.kind, "id": rule.id, "title": rule.title}
+    if rule.title_en is not None:
+        out["title_en"] = rule.title_en
+    if rule.override:
+        out["override"] = True
+    if rule.citation is not None:
+        out["cite"] = {"clause": rule.citation.clause, "quote": rule.citation.quote}
+    if rule.applies is not None:
+        out["applies"] = format_expr(rule.applies)
+    if rule.when is not None:
+        out["when"] = format_expr(rule.when)
+    if rule.require:
+        out["require"] = [format_expr(r) for r in rule.require]
+    if rule.unless:
+        out["unless"] = [
+            format_expr(u.condition)
+            if u.label is None
+            else {"if": format_expr(u.condition), "label": u.label}
+            for u in rule.unless
+        ]
+    if rule.severity != "blocking":
+        out["severity"] = rule.severity
+    if rule.notes:
+        out["notes"] = list(rule.notes)
+    if rule.comments:
+        out["comments"] = {slot: _comments_data(c) for slot, c in rule.comments}
+    return out
+
+
+# ---------------------------------------------------------------- data -> IR
+
+
+class _Reader:
+    """Walks plain data, checking types; every error names the key path it is about."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str, hint: str | None = None) -> NoReturn:
+        raise PolicySyntaxError(
+            message,
+            location=Location(file=self.path or "<policy>", record_path=where),
+            hint=hint,
+        )
+
+    def mapping(
+        self,
+        value: object,
+        where: str,
+        allowed: tuple[str, ...] | None,
+        required: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """A mapping with string keys; ``allowed=None`` accepts any key."""
+        if not isinstance(value, Mapping):
+            self.fail(where, f"expected a mapping, found {_kind_of(value)}")
+        for key in value:
+            if not isinstance(key, str):
+                self.fail(where, f"keys must be strings, found {_kind_of(key)} {key!r}")
+            if allowed is not None and key not in allowed:
+                self.fail(
+                    _join(where, key),
+                    f"unknown key '{key}'",
+                    did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}",
+                )
+        for key in required:
+            if key not in value:
+                self.fail(where, f"missing key '{key}'")
+        return dict(value)
+
+    def list(self, value: object, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(where, f"expected a list, found {_kind_of(value)}")
+        return value
+
+    def string(self, value: object, where: str, shape: re.Pattern[str] | None = None) -> str:
+        if not isinstance(value, str):
+            hint = None
+            if isinstance(value, bool):
+                hint = "quote it: YAML reads yes/no/on/off/true/false unquoted as booleans"
+            elif isinstance(value, int | float | dt.date):
+                hint = f"quote it: '{value}'"
+            self.fail(where, f"expected a string, found {_kind_of(value)}", hint)
+        if shape is not None and not shape.fullmatch(value):
+            self.fail(where, f"{value!r} is not a valid {_SHAPE_WORDS[shape.pattern]}")
+        return value
+
+    def optional(
+        self, data: dict[str, Any], key: str, where: str, read: Callable[[object, str], T]
+    ) -> T | None:
+        value = data.get(key)
+        return None if value is None else read(value, _join(where, key))
+
+    def boolean(self, value: object, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, f"expected true or false, found {_kind_of(value)}")
+        return value
+
+    def expr(self, value: object, where: str) -> ir.Expr:
+        # A YAML author may write a bare number, boolean or date: they are expressions too.
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int):
+            text = str(value)
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            text = value.isoformat()
+        elif isinstance(value, str):
+            text = value
+        else:
+            self.fail(where, f"expected an expression (a string), found {_kind_of(value)}")
+        try:
+            return parse_expr(text)
+        except PolicySyntaxError as exc:
+            found = getattr(exc, "diagnostics", ())
+            if not found:  # pragma: no cover - parse_expr always attaches one
+                raise
+            diagnostic = found[0]
+            span = diagnostic.span
+            message = f"{diagnostic.message} at column {span.column}"
+            location = Location(file=self.path or "<policy>", record_path=where)
+            error = PolicySyntaxError(message, location=location, hint=diagnostic.hint)
+            error.rendered = f"{location}: {message}\n{_excerpt(text, span)}" + (
+                f"\n   hint: {diagnostic.hint}" if diagnostic.hint else ""
+            )
+            error.diagnostics = found
+            raise error from None
+
+    def date(self, value: object, where: str) -> dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(where, f"expected a date (YYYY-MM-DD), found {_kind_of(value)} {value!r}")
+
+    def integer(self, value: object, where: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(where, f"expected a whole number, found {_kind_of(value)}")
+        return value
+
+    def comments(self, value: object, where: str) -> tuple[ir.Comment, ...]:
+        out: list[ir.Comment] = []
+        for index, entry in enumerate(self.list(value, where)):
+            at = f"{where}[{index}]"
+            trailing = False
+            if isinstance(entry, Mapping):
+                entry = self.mapping(entry, at, ("trailing",), ("trailing",))["trailing"]
+                at = _join(at, "trailing")
+                trailing = True
+            text = self.string(entry, at)
+            if "\n" in text or "\r" in text:
+                self.fail(at, "a comment is one line", "split it into several comments")
+            out.append(ir.Comment(text[1:] if text.startswith("#") else f" {text}", trailing))
+        return tuple(out)
+
+
+_SHAPE_WORDS = {
+    _NAME.pattern: "name (letters, digits and _, not starting with a digit)",
+    _POLICY_ID.pattern: "policy id such as eryuan-2024",
+    _MODULE_PATH.pattern: "module path such as common/base",
+    _CLAUSE.pattern: "clause path such as 二(一) (no spaces, quotes, braces or #)",
+    _SLOT.pattern: "comment slot (header, before, cite, applies, when, require[0], ...)",
+}
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, dt.date):
+        return "a date"
+    return type(value).__name__
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _excerpt(text: str, span: ir.Span) -> str:
+    lines = text.splitlines() or [""]
+    line = lines[min(max(span.line, 1), len(lines)) - 1]
+    start = max(span.column - 1, 0)
+    width = span.end_column - span.column if span.end_line == span.line else 1
+    return f"   | {line}\n   | {' ' * start}{'^' * max(width, 1)}"
+
+
+def from_data(data: object, path: str | None = None) -> ir.PolicyFile:
+    """Build the IR from plain data (as :func:`to_data` writes it, or as read from YAML)."""
+    read = _Reader(path)
+    top = read.mapping(data, "", ("header", "items", "trailing_comments"), ("header",))
+    header = _header(read, top["header"])
+    items_data = read.list(top.get("items") or [], "items")
+    items = tuple(_item(read, entry, f"items[{i}]") for i, entry in enumerate(items_data))
+    trailing = read.optional(top, "trailing_comments", "", read.comments) or ()
+    return ir.PolicyFile(header=header, items=items, trailing_comments=trailing, path=path)
+
+
+def _header(read: _Reader, value: object) -> ir.Header:
+    where = "header"
+    data = read.mapping(value, where, _HEADER_KEYS, ("kind", "id"))
+    kind = read.string(data["kind"], "header.kind")
+    if kind not in ("policy", "module"):
+        read.fail("header.kind", f"expected policy or module, found {kind!r}")
+    ident = read.string(data["id"], "header.id", _POLICY_ID if kind == "policy" else _MODULE_PATH)
+    strings = {
+        name: read.optional(data, name, where, read.string) for name in _HEADER_STRING_FIELDS
+    }
+    if strings["title_en"] is not None and strings["title"] is None:
+        read.fail(where, "'title_en' is given without 'title'")
+    if (strings["source"] is None) != (strings["source_sha256"] is None):
+        read.fail(where, "'source' and 'source_sha256' go together", "give both or neither")
+    return ir.Header(
+        kind=cast(Literal["policy", "module"], kind),
+        id=ident,
+        title=strings["title"],
+        title_en=strings["title_en"],
+        jurisdiction=strings["jurisdiction"],
+        issuer=strings["issuer"],
+        document=strings["document"],
+        issued=read.optional(data, "issued", where, read.date),
+        year=read.optional(data, "year", where, read.integer),
+        source=strings["source"],
+        source_sha256=strings["source_sha256"],
+        description=strings["description"],
+        comments=read.optional(data, "comments", where, read.comments) or (),
+    )
+
+
+def _item(read: _Reader, value: object, where: str) -> ir.Item:
+    if not isinstance(value, Mapping):
+        read.fail(where, f"expected a mapping, found {_kind_of(value)}")
+    kind = read.string(value.get("kind"), _join(where, "kind"))
+    if kind in ir.RULE_KINDS:
+        return _rule(read, value, where)
+    if kind not in _ITEM_KEYS:
+        kinds = [*_ITEM_KEYS, *ir.RULE_KINDS]
+        read.fail(
+            _join(where, "kind"),
+            f"unknown item kind {kind!r}",
+            did_you_mean(kind, kinds) or f"one of: {', '.join(kinds)}",
+        )
+    keys = _ITEM_KEYS[kind]
+    data = read.mapping(value, where, keys, tuple(k for k in keys if k not in _OPTIONAL_KEYS))
+    comments = read.optional(data, "comments", where, read.comments) or ()
+    if kind in ("import", "extends"):
+        module = read.string(data["path"], _join(where, "path"))
+        cls = ir.Import if kind == "import" else ir.Extends
+        return cls(module, comments)
+    name = read.string(data["name"], _join(where, "name"), _NAME)
+    if kind == "param":
+        return ir.Param(
+            name,
+            _type(read, data["type"], _join(where, "type")),
+            read.expr(data["value"], _join(where, "value")),
+            read.optional(data, "override", where, read.boolean) or False,
+            comments,
+        )
+    if kind == "let":
+        return ir.Let(name, read.expr(data["value"], _join(where, "value")), comments)
+    params_where = _join(where, "params")
+    params = tuple(
+        read.string(p, f"{params_where}[{i}]", _NAME)
+        for i, p in enumerate(read.list(data["params"], params_where))
+    )
+    if len(set(params)) != len(params):
+        read.fail(params_where, f"'{name}' names a parameter twice")
+    return ir.Def(name, params, read.expr(data["body"], _join(where, "body")), comments)
+
+
+_OPTIONAL_KEYS = frozenset({"comments", "override"})
+_TYPE = re.compile(r"\s*([^\W\d]\w*)\s*(?:\[\s*([^\W\d]\w*)\s*\])?\s*")
+
+
+def _type(read: _Reader, value: object, where: str) -> ir.TypeRef:
+    text = read.string(value, where)
+    match = _TYPE.fullmatch(text)
+    if match is None:
+        read.fail(where, f"{text!r} is not a type", "write a type such as date, int or set[Level]")
+    return ir.TypeRef(match.group(1), match.group(2))
+
+
+def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
+    data = read.mapping(value, where, _RULE_KEYS, ("kind", "id", "title"))
+    citation = None
+    if data.get("cite") is not None:
+        cite_where = _join(where, "cite")
+        cite = read.mapping(data["cite"], cite_where, ("clause", "quote"), ("clause", "quote"))
+        citation = ir.Citation(
+            read.string(cite["clause"], _join(cite_where, "clause"), _CLAUSE),
+            read.string(cite["quote"], _join(cite_where, "quote")),
+        )
+    require_where = _join(where, "require")
+    require = tuple(
+        read.expr(r, f"{require_where}[{i}]")
+        for i, r in enumerate(read.list(data.get("require") or [], require_where))
+    )
+    unless_where = _join(where, "unless")
+    unless = tuple(
+        _exception(read, u, f"{unless_where}[{i}]")
+        for i, u in enumerate(read.list(data.get("unless") or [], unless_where))
+    )
+    severity = read.optional(data, "severity", where, read.string) or "blocking"
+    if severity not in ("blocking", "advisory"):
+        read.fail(_join(where, "severity"), f"expected blocking or advisory, found {severity!r}")
+    notes_where = _join(where, "notes")
+    notes = tuple(
+        read.string(n, f"{notes_where}[{i}]")
+        for i, n in enumerate(read.list(data.get("notes") or [], notes_where))
+    )
+    comments_where = _join(where, "comments")
+    slots = read.mapping(data.get("comments") or {}, comments_where, None)
+    comments = tuple(
+        (
+            read.string(slot, _join(comments_where, slot), _SLOT),
+            read.comments(entries, _join(comments_where, slot)),
+        )
+        for slot, entries in slots.items()
+    )
+    return ir.Rule(
+        kind=cast(ir.RuleKind, data["kind"]),  # checked by the caller
+        id=read.string(data["id"], _join(where, "id"), _NAME),
+        title=read.string(data["title"], _join(where, "title")),
+        title_en=read.optional(data, "title_en", where, read.string),
+        citation=citation,
+        applies=read.optional(data, "applies", where, read.expr),
+        when=read.optional(data, "when", where, read.expr),
+        require=require,
+        unless=unless,
+        severity=cast(ir.Severity, severity),
+        notes=notes,
+        override=read.optional(data, "override", where, read.boolean) or False,
+        comments=comments,
+    )
+
+
+def _exception(read: _Reader, value: object, where: str) -> ir.Exception_:
+    if isinstance(value, Mapping):
+        data = read.mapping(value, where, ("if", "label"), ("if",))
+        return ir.Exception_(
+            read.expr(data["if"], _join(where, "if")),
+            read.optional(data, "label", where, read.string),
+        )
+    return ir.Exception_(read.expr(value, where))
+
+
+# ---------------------------------------------------------------- YAML and JSON text
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, multi-line strings as literal blocks."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value and "\t" not in value and not value.endswith((" ", "\n")):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(pf: ir.PolicyFile) -> str:
+    """The policy in its YAML spelling."""
+    data = to_data(pf)
+    if pf.header.issued is not None:
+        data["header"]["issued"] = pf.header.issued  # a YAML date, written unquoted
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that a date-like scalar that is no real date (2024-02-30)
+    stays a string, so the policy reader can say where it is instead of PyYAML failing."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
+    """Read the YAML spelling of a policy (the safe loader only; no tags, no code)."""
+    _check_size(text, path)
+    try:
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
+    except RecursionError:
+        raise InputFileError(
+            "not valid YAML: nested too deeply", location=Location(file=path)
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputFileError(
+            f"not valid YAML: {problem}",
+            location=Location(file=path, line=line, column=column),
+            hint="check the indentation and quote expressions that contain ': ' or '#'",
+        ) from None
+    return from_data(data, path)
+
+
+def dump_json(pf: ir.PolicyFile) -> str:
+    """The policy as JSON (UTF-8 text, not ASCII-escaped)."""
+    return json.dumps(to_data(pf), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
+    """Read the JSON spelling of a policy."""
+    _check_size(text, path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"not valid JSON: {exc.msg}",
+            location=Location(file=path, line=exc.lineno, column=exc.colno),
+            hint="a JSON policy is what 'titlerules convert --to json' writes",
+        ) from None
+    except RecursionError:
+        raise InputFileError(
+            "not valid JSON: nested too deeply", location=Location(file=path)
+        ) from None
+    return from_data(data, path)
+
+
+def _check_size(text: str, path: str | None) -> None:
+    if len(text) > MAX_SOURCE_CHARS:
+        raise InputFileError(
+            f"policy file is longer than {MAX_SOURCE_CHARS} characters",
+            location=Location(file=path),
+            hint="split it into modules and import them",
+        )
