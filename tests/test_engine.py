@@ -393,3 +393,38 @@ def test_adding_an_exclusion_never_improves_a_decision(
     before = load_policy(base).evaluate(record).outcome
     after = load_policy(more).evaluate(record).outcome
     assert _BETTER[after] <= _BETTER[before]
+
+
+def test_remainder_sums_of_durations_and_set_methods(make_policy: Callable[[str], Policy]) -> None:
+    policy = make_policy(
+        """
+procedure odd "评委会组成人员应为单数" {
+  cite 一(五) "评委会组成人员应为单数"
+  require procedure.members.count() % 2 == 1
+}
+procedure channels "两个渠道" {
+  cite 一(三) "公示"
+  require procedure.notice.channels.contains_all({信息平台, 政府门户网站})
+  require procedure.notice.contents.count() >= 2
+  require procedure.notice.contents.all(c -> c != NoticeContent.联系地址及电话) or true
+}
+procedure publicity_total "公示合计" {
+  cite 一(七) "公示"
+  require procedure.publicity.sum(w -> working_days_between(w.start, w.end)) >= 10 working_days
+}
+"""
+    )
+    record = _procedure()
+    record["procedure"]["members"] = [{"name": f"专家{i}", "role": "expert"} for i in range(9)]
+    record["procedure"]["notice"]["channels"] = ["信息平台", "政府门户网站"]
+    record["procedure"]["publicity"] = [
+        {"kind": "pre_meeting", "channel": "信息平台", "start": "2024-09-02", "end": "2024-09-06"},
+        {"kind": "results", "channel": "信息平台", "start": "2024-10-08", "end": "2024-10-12"},
+    ]
+    decision = policy.evaluate(record)
+    assert [r.outcome for r in decision.rules] == [RuleOutcome.PASSED] * 3
+    record["procedure"]["members"] = record["procedure"]["members"][:8]
+    record["procedure"]["notice"]["channels"] = ["信息平台"]
+    record["procedure"]["publicity"][1]["end"] = "2024-10-11"
+    decision = policy.evaluate(record)
+    assert [r.outcome for r in decision.rules] == [RuleOutcome.FAILED] * 3

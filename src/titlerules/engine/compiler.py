@@ -8,7 +8,6 @@ wrote is ever passed to ``eval``.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from titlerules.engine.runtime import (
     BUILTIN_IMPLS,
     LENIENT_BUILTINS,
     Duration,
+    ElementPath,
     Env,
     Fn,
     Seq,
@@ -27,6 +27,7 @@ from titlerules.engine.runtime import (
     comparator,
     rank,
     unknown,
+    var_path,
 )
 from titlerules.errors import Location, PolicyError, TitleRulesError
 from titlerules.lang import ir
@@ -58,16 +59,22 @@ class Compiler:
         self.policy = policy
         self.enums = enum_registry()
         self.params: dict[str, Any] = {}
+        self.param_years: dict[str, frozenset[int]] = {}
         self.let_fns: dict[str, Fn] = {}
         self._scope: list[set[str]] = []
 
     def compile(self) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
         for name, sourced in self.policy.params.items():
             assert isinstance(sourced.item, ir.Param)
+            # A fresh environment per parameter: the provisional calendar years its value
+            # depends on are replayed into every decision that reads it.
+            const_env = _ConstEnv()
             try:
-                value = self.expr(sourced.item.value)(_CONST_ENV)
+                value = self.expr(sourced.item.value)(const_env)
             except (ArithmeticError, ValueError, TypeError, TitleRulesError) as exc:
                 raise _param_error(name, sourced, exc) from None
+            if const_env.provisional_years:
+                self.param_years[name] = frozenset(const_env.provisional_years)
             if sourced.item.type.name == "set" and isinstance(value, (set, frozenset)):
                 value = frozenset(value)
             self.params[name] = value
@@ -143,6 +150,7 @@ class Compiler:
             return (
                 not self._in_scope(e.id)
                 and e.id not in self.policy.lets
+                and e.id not in self.param_years  # keeps its provisional years
                 and (e.id in self.params or e.id not in (*ROOTS, "as_of"))
             )
         if isinstance(e, ir.Attr):
@@ -158,6 +166,14 @@ class Compiler:
             return lambda env: env.vars[name]
         if name in self.params:
             value = self.params[name]
+            years = self.param_years.get(name)
+            if years:
+
+                def provisional_param(env: Env) -> Any:
+                    env.provisional_years.update(years)
+                    return value
+
+                return provisional_param
             return lambda env: value
         if name in self.policy.params:  # a parameter read while compiling parameters
             sourced = self.policy.params[name].item
@@ -238,7 +254,7 @@ class Compiler:
             var = base.id
 
             def base_value(env: Env) -> tuple[Any, str]:
-                return (env.vars[var], env.var_paths.get(var, var))
+                return (env.vars[var], var_path(env, var))
 
         else:
             base_fn = self.expr(base)
@@ -250,6 +266,8 @@ class Compiler:
         steps = list(zip(names, suffixes, strict=True))
         if isinstance(base, ir.Name) and base.id in ROOTS:
             return _root_reader(base.id, names)
+        if isinstance(base, ir.Name) and self._in_scope(base.id):
+            return _var_reader(base.id, tuple(steps), suffixes[-1])
 
         def read(env: Env) -> Any:
             value, path = base_value(env)
@@ -329,7 +347,7 @@ class Compiler:
                 return lambda env: text
             if isinstance(base, ir.Name) and self._in_scope(base.id):
                 var, suffix = base.id, "." + ".".join(names)
-                return lambda env: env.var_paths.get(var, var) + suffix
+                return lambda env: var_path(env, var) + suffix
         return lambda env: "(value)"
 
     def _def_call(self, name: str, args: list[Fn], arg_paths: list[Any]) -> Fn:
@@ -468,6 +486,27 @@ def _finish_read(value: Any, full: str, env: Env) -> Any:
     return value
 
 
+def _var_reader(var: str, steps: tuple[tuple[str, str], ...], suffix: str) -> Fn:
+    """A reader of ``x.a.b...`` for a bound variable ``x``; its path is spelled only when a
+    fact is missing or the read is traced."""
+
+    def read(env: Env) -> Any:
+        value = env.vars[var]
+        if value is None:
+            return unknown(var_path(env, var))
+        if type(value) is Unknown:
+            return value
+        for name, step_suffix in steps:
+            value = getattr(value, name)
+            if value is None:
+                return unknown(var_path(env, var) + step_suffix)
+        if env.trace is None and not isinstance(value, _WRAPPED):
+            return value
+        return _finish_read(value, var_path(env, var) + suffix, env)
+
+    return read
+
+
 def _root_reader(root: str, names: list[str]) -> Fn:
     """A reader of ``root.a.b...``: paths and their 'missing' values are built once, here."""
     root_missing = unknown(root)
@@ -485,7 +524,7 @@ def _root_reader(root: str, names: list[str]) -> Fn:
             value = getattr(value, only)
             if value is None:
                 return only_missing
-            if env.trace is None and type(value) in _PLAIN:
+            if env.trace is None and not isinstance(value, _WRAPPED):
                 return value
             return _finish_read(value, full, env)
 
@@ -499,15 +538,15 @@ def _root_reader(root: str, names: list[str]) -> Fn:
             value = getattr(value, name)
             if value is None:
                 return missing
-        if env.trace is None and type(value) in _PLAIN:
+        if env.trace is None and not isinstance(value, _WRAPPED):
             return value
         return _finish_read(value, full, env)
 
     return read
 
 
-# Value types a record read returns as they are (no Seq / frozenset wrapping needed).
-_PLAIN = frozenset({bool, int, str, dt.date})
+# Values a record read wraps: lists become Seq (with element paths), sets frozensets.
+_WRAPPED = (list, tuple, set, frozenset)
 
 
 _ABSENT = object()
@@ -530,7 +569,9 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         seq = obj(env)
         if type(seq) is Unknown:
             return seq
-        if not isinstance(seq, Seq):
+        if isinstance(seq, (set, frozenset)):  # a set: a stable order, whatever the hashing
+            seq = Seq.of(sorted(seq, key=lambda v: (str(rank(v)), str(v))), "(set)")
+        elif not isinstance(seq, Seq):
             seq = Seq.of(list(seq), "(list)")
         return seq
 
@@ -541,10 +582,13 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         saved = variables.get(var, _ABSENT)
         saved_path = var_paths.get(var)
         out = []
+        # The element's path is spelled only if a missing fact or the trace asks for it.
+        cursor = ElementPath(seq)
+        var_paths[var] = cursor
         try:
-            for item, path in zip(seq.items, seq.paths, strict=True):
+            for index, item in enumerate(seq.items):
                 variables[var] = item
-                var_paths[var] = path
+                cursor.index = index
                 out.append(body(env))
         finally:
             if saved is _ABSENT:
@@ -556,6 +600,9 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
             else:
                 var_paths[var] = saved_path
         return out
+
+    if method in ("any", "all") and body is not None:
+        return _quantifier(method == "any", obj, var, body)
 
     def run(env: Env) -> Any:
         seq = elements(env)
@@ -586,15 +633,63 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         if missing:
             return Unknown(frozenset().union(*(m.paths for m in missing)))
         if method == "sum":
-            total: Any = 0
-            for value in values:
-                total = value if total == 0 and isinstance(value, Duration) else total + value
+            if not values:
+                return 0
+            total: Any = values[0]
+            for value in values[1:]:
+                total = arithmetic("+", total, value, env)
             return total
         if not values:
             return unknown(f"{method} of an empty list")
         return (min if method == "min" else max)(values, key=rank)
 
     return run
+
+
+def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
+    """``xs.any(x -> C)`` (decisive True) or ``xs.all(x -> C)`` (decisive False), Kleene:
+    the decisive value if an element gives it, else unknown if one is unknown.  Every element
+    is evaluated (each may add to the trace or to the provisional calendar years)."""
+
+    def quantify(env: Env) -> Any:
+        seq = obj(env)
+        if type(seq) is Unknown:
+            return seq
+        if not isinstance(seq, Seq):
+            seq = Seq.of(list(seq), "(list)")
+        items = seq.items
+        if not items:
+            return not decisive
+        variables, var_paths = env.vars, env.var_paths
+        saved = variables.get(var, _ABSENT)
+        saved_path = var_paths.get(var)
+        cursor = ElementPath(seq)
+        var_paths[var] = cursor
+        found = False
+        missing: frozenset[str] | None = None
+        try:
+            for index, item in enumerate(items):
+                variables[var] = item
+                cursor.index = index
+                value = body(env)
+                if value is decisive:
+                    found = True
+                elif type(value) is Unknown:
+                    missing = value.paths if missing is None else missing | value.paths
+        finally:
+            if saved is _ABSENT:
+                variables.pop(var, None)
+            else:
+                variables[var] = saved
+            if saved_path is None:
+                var_paths.pop(var, None)
+            else:
+                var_paths[var] = saved_path
+        if found:
+            return decisive
+        return (not decisive) if missing is None else Unknown(missing)
+
+    return quantify
 
 
 def compile_policy(policy: ResolvedPolicy) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:

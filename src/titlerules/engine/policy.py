@@ -216,10 +216,10 @@ def _run(compiled: CompiledRule, env: Env) -> _Check:
     if compiled.applies is not None:
         applies = compiled.applies(env)
         if applies is False:
-            return _Check(RuleOutcome.NOT_APPLICABLE, frozenset(), ())
+            return _NOT_APPLICABLE
     violation = compiled.violation(env)
     if violation is False:
-        return _Check(RuleOutcome.PASSED, frozenset(), ())
+        return _PASSED
     missing: frozenset[str] = violation.paths if type(violation) is Unknown else frozenset()
     exception_missing: frozenset[str] = frozenset()
     for exception in compiled.exceptions:
@@ -232,8 +232,13 @@ def _run(compiled: CompiledRule, env: Env) -> _Check:
     if type(applies) is Unknown:
         missing |= applies.paths
     if violation is True and applies is True and not exception_missing:
-        return _Check(RuleOutcome.FAILED, frozenset(), ())
+        return _FAILED
     return _Check(RuleOutcome.UNKNOWN, missing, ())
+
+
+_NOT_APPLICABLE = _Check(RuleOutcome.NOT_APPLICABLE, frozenset(), ())
+_PASSED = _Check(RuleOutcome.PASSED, frozenset(), ())
+_FAILED = _Check(RuleOutcome.FAILED, frozenset(), ())
 
 
 def _result(
@@ -388,10 +393,15 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
     A compiled policy is cached by its content hash and the engine version.
     """
     path = find_policy(str(id_or_path))
+    if calendar is None:
+        cached = _cached_policy(path)
+        if cached is not None:
+            return cached
     try:
         resolved = resolve(path)
         key = (resolved.sha256, __version__)
         if calendar is None and key in _CACHE:
+            _remember(path, resolved, _CACHE[key], store=False)
             return _CACHE[key]
         diagnostics = check(resolved)
     except RecursionError:
@@ -412,7 +422,148 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
         raise _too_deep(path) from None
     if calendar is None:
         _CACHE[key] = policy
+        _remember(path, resolved, policy, store=True)
     return policy
+
+
+# ---------------------------------------------------------------- the compile cache
+#
+# A policy is identified by ResolvedPolicy.sha256, a hash over the text of every file it is
+# made of.  Which files those are is known only after parsing, so the cache remembers, per
+# root file, the files its last load read; a later load hashes those files again (no
+# parsing) and, when the hash is the same, takes the policy from memory or rebuilds it from
+# the checked IR pickled on disk (skipping parse and check; compiling to closures is quick).
+# The disk entry is keyed by the hash, the engine version and a fingerprint of the installed
+# code, so a changed grammar, checker or record model never reuses a stale entry.
+# TITLERULES_CACHE_DIR moves the disk cache; TITLERULES_CACHE=off turns it off.
+
+_SOURCES_OF: dict[str, tuple[str, ...]] = {}
+
+
+def _cache_dir() -> Path | None:
+    import os
+
+    if os.environ.get("TITLERULES_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    configured = os.environ.get("TITLERULES_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "titlerules"
+
+
+def _code_fingerprint() -> str:
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+
+        from titlerules.resources import grammar_dir
+
+        digest = hashlib.sha256(__version__.encode())
+        package = Path(__file__).resolve().parent.parent
+        files = sorted(package.rglob("*.py"))
+        try:
+            files += sorted(Path(grammar_dir()).glob("*.lark"))
+        except Exception:  # no grammar folder: the package still fingerprints its code
+            pass
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+        _FINGERPRINT = digest.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+_FINGERPRINT: str | None = None
+
+
+def _sources_sha256(names: tuple[str, ...]) -> str | None:
+    """ResolvedPolicy.sha256 recomputed from the files themselves (None if one is gone)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in names:
+        try:
+            text = Path(name).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        digest.update(Path(name).name.encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _index_file(root: Path, directory: Path) -> Path:
+    import hashlib
+
+    name = hashlib.sha256(f"{root.resolve()}\0{_code_fingerprint()}".encode()).hexdigest()
+    return directory / f"{name[:32]}.sources.json"
+
+
+def _entry_file(sha256: str, directory: Path) -> Path:
+    return directory / f"{sha256}-{__version__}-{_code_fingerprint()}.pickle"
+
+
+def _cached_policy(path: Path) -> Policy | None:
+    """The policy at ``path`` from the cache, if its files have not changed since."""
+    import json
+    import pickle
+
+    root = str(path.resolve())
+    names = _SOURCES_OF.get(root)
+    directory = _cache_dir()
+    if names is None and directory is not None:
+        try:
+            names = tuple(json.loads(_index_file(path, directory).read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            names = None
+    if not names:
+        return None
+    sha256 = _sources_sha256(names)
+    if sha256 is None:
+        return None
+    key = (sha256, __version__)
+    if key in _CACHE:
+        return _CACHE[key]
+    if directory is None:
+        return None
+    try:
+        resolved, diagnostics = pickle.loads(_entry_file(sha256, directory).read_bytes())
+    except Exception:  # a missing, partial or foreign entry is a miss, never an error
+        return None
+    if not isinstance(resolved, ResolvedPolicy) or resolved.sha256 != sha256:
+        return None
+    policy = Policy(resolved, diagnostics)
+    _CACHE[key] = policy
+    _SOURCES_OF[root] = names
+    return policy
+
+
+def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bool) -> None:
+    import json
+    import os
+    import pickle
+
+    import tempfile
+
+    names = tuple(resolved.sources)
+    _SOURCES_OF[str(path.resolve())] = names
+    directory = _cache_dir()
+    if directory is None or path.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve()):
+        return  # scratch policies (tests, one-off files) stay out of the disk cache
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        entry = _entry_file(resolved.sha256, directory)
+        if store or not entry.exists():
+            partial = entry.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(pickle.dumps((resolved, policy.diagnostics), protocol=5))
+            os.replace(partial, entry)
+        index = _index_file(path, directory)
+        partial = index.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(list(names)), "utf-8")
+        os.replace(partial, index)
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        pass  # a read-only or full disk only costs the next load its speed
 
 
 def bundled_policies() -> list[tuple[str, str]]:

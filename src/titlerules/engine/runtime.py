@@ -89,6 +89,25 @@ class Seq:
         return f"Seq(items={self.items!r}, paths={self.paths!r})"
 
 
+class ElementPath:
+    """The record path of the list element a variable is bound to, spelled on demand."""
+
+    __slots__ = ("index", "seq")
+
+    def __init__(self, seq: Seq) -> None:
+        self.seq = seq
+        self.index = 0
+
+    def __str__(self) -> str:
+        return self.seq.paths[self.index]
+
+
+def var_path(env: Env, var: str) -> str:
+    """The record path of the value bound to ``var``."""
+    path = env.var_paths.get(var, var)
+    return path if type(path) is str else str(path)
+
+
 @dataclass
 class Env:
     """One evaluation: the records, the as-of date, bound variables and the trace."""
@@ -98,7 +117,7 @@ class Env:
     calendar: cal.Calendar
     trace: list[tuple[str, Any]] | None = None
     vars: dict[str, Any] = field(default_factory=dict)
-    var_paths: dict[str, str] = field(default_factory=dict)
+    var_paths: dict[str, str | ElementPath] = field(default_factory=dict)
     lets: dict[str, Any] = field(default_factory=dict)
     let_reads: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
     provisional_years: set[int] = field(default_factory=set)
@@ -208,6 +227,8 @@ def arithmetic(op: str, left: Any, right: Any, env: Env) -> Any:
         return left * right
     if right == 0:
         return unknown("division by zero")
+    if op == "%":
+        return left % right
     return _normal(Fraction(left) / Fraction(right))
 
 
@@ -274,6 +295,16 @@ def months_between(start: dt.date, end: dt.date) -> int:
 
 def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fraction:
     """Whole (floor), rounded-up (ceil) or exact years / months from start to end."""
+    if unit == "years" and rounding == "floor" and end >= start:
+        # Whole years: the anniversary in end's year (29 February falls on the 28th in a
+        # common year) has passed or not; the same answer as the general path, sooner.
+        years = end.year - start.year
+        day = start.day
+        if day == 29 and start.month == 2 and _month_length(end.year, 2) == 28:
+            day = 28
+        if (end.month, end.day) < (start.month, day):
+            years -= 1
+        return years
     months = months_between(start, end)
     whole = months // 12 if unit == "years" else months
     anchor = add_months(start, whole * 12 if unit == "years" else whole)

@@ -473,14 +473,14 @@ class Checker:
 
     def _infer_methodcall(self, e: ir.MethodCall, scope: _Scope, expected: Type | None) -> Type:
         base = self.infer(e.obj, scope)
-        if base.kind == "set" and e.method in T.SET_METHODS:
+        if base.kind in ("set", "list") and e.method in T.SET_METHODS:
             for arg in e.args:
                 if isinstance(arg, ir.Lambda):
                     self.error("TR313", f".{e.method}() takes a set, not a lambda", arg)
                 else:
                     self.infer(arg, scope, base)
             return T.BOOL
-        if base.kind not in ("list", "any"):
+        if base.kind not in ("list", "set", "any"):
             self.error(
                 "TR312",
                 f".{e.method}() needs a list, but this is {base}",
@@ -497,7 +497,7 @@ class Checker:
                 did_you_mean(e.method, T.LIST_METHODS) or "methods: " + ", ".join(T.LIST_METHODS),
             )
             return T.ANY
-        element = base.arg if base.kind == "list" else T.ANY
+        element = base.arg if base.kind in ("list", "set") else T.ANY
         lambdas = [a for a in e.args if isinstance(a, ir.Lambda)]
         if len(e.args) > 1 or (e.args and not lambdas):
             self.error("TR313", f".{e.method}() takes one 'x -> ...' argument", e)
@@ -524,7 +524,7 @@ class Checker:
         if e.method == "count":
             return T.INT
         if e.method == "where":
-            return base
+            return T.list_of(element)
         return body_type
 
     def _infer_binop(self, e: ir.BinOp, scope: _Scope, expected: Type | None) -> Type:
@@ -592,13 +592,21 @@ class Checker:
         return then if then.kind != "any" else other
 
 
-_OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+_OP_WORDS = {
+    "+": "add",
+    "-": "subtract",
+    "*": "multiply",
+    "/": "divide",
+    "%": "take the remainder of",
+}
 
 
 def arithmetic_type(op: str, left: Type, right: Type) -> Type | None:
     """The result type of ``left op right``, or None when the units do not allow it."""
     if left.kind == "any" or right.kind == "any":
         return T.ANY
+    if op == "%":  # remainder: whole numbers only (e.g. an odd committee size: n % 2 == 1)
+        return T.INT if left.kind == right.kind == "int" else None
     if T.is_numeric(left) and T.is_numeric(right):
         if op == "/" or T.FRACTION in (left, right):
             return T.FRACTION
