@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv wheel-check
 
 venv: $(STAMP)
 
@@ -23,6 +23,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src/titlerules
+
+# Build the wheel, install it into a clean virtual environment (dependencies from the package
+# index) and load the bundled policies from outside the source tree.
+wheel-check: $(STAMP)
+	rm -rf build/wheel-check && mkdir -p build/wheel-check
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w build/wheel-check .
+	$(PYTHON) -m venv build/wheel-check/venv
+	build/wheel-check/venv/bin/python -m pip install --quiet build/wheel-check/titlerules-*.whl
+	cd build/wheel-check && venv/bin/titlerules policies
+	cd build/wheel-check && venv/bin/titlerules check eryuan-2024 $(CURDIR)/examples/eryuan-2024/applicants/li-hua.yaml
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
