@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -33,6 +33,11 @@ wheel-check: $(STAMP)
 	build/wheel-check/venv/bin/python -m pip install --quiet build/wheel-check/titlerules-*.whl
 	cd build/wheel-check && venv/bin/titlerules policies
 	cd build/wheel-check && venv/bin/titlerules check eryuan-2024 $(CURDIR)/examples/eryuan-2024/applicants/li-hua.yaml
+
+# The speed benchmarks: every peer, the table, benchmarks/results/latest.json (minutes).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[fast,bench]"
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -12,20 +12,33 @@ The public API::
     titlerules.lint("my.policy")                          # every diagnostic
     titlerules.format(titlerules.parse(text))             # canonical DSL text
 
+    report = titlerules.audit(policy, "procedure.yaml")   # every procedure rule: findings
+    titlerules.audit_set(policy, ["applicants/", ...])    # duplicate applications, vacancies
+    titlerules.plan(policy, "2024-09-10..2024-09-11")     # earliest/latest date of each step
+    titlerules.validate_records("historical.csv")        # Xianning attachment 4, row by row
+
 Everything not listed in ``__all__`` may change between versions.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from titlerules._version import __version__
+from titlerules.audit import audit, audit_set, plan, validate_records
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
 from titlerules.engine.policy import Policy, bundled_policies, load_policy
 from titlerules.errors import TitleRulesError
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.lang.ir import PolicyFile
 from titlerules.lang.parser import parse
+
+if not TYPE_CHECKING:
+    # The package titlerules.audit, callable as the function audit: `titlerules.audit(...)`
+    # and `import titlerules.audit.planner` both work.
+    audit = sys.modules["titlerules.audit"]
 
 __all__ = [
     "Decision",
@@ -37,11 +50,15 @@ __all__ = [
     "RuleResult",
     "TitleRulesError",
     "__version__",
+    "audit",
+    "audit_set",
     "bundled_policies",
     "format",
     "lint",
     "load_policy",
     "parse",
+    "plan",
+    "validate_records",
 ]
 
 

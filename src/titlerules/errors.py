@@ -148,3 +148,10 @@ class EvaluationError(TitleRulesError):
     """A record could not be evaluated (it is not the kind of record the policy reads)."""
 
     code = "TR400"
+
+
+class DecisionLogError(TitleRulesError):
+    """A decision log (JSON Lines) cannot be read: a line is not JSON (TR500) or not a log
+    entry (TR501).  The location is ``file:line``."""
+
+    code = "TR500"

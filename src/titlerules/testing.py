@@ -134,6 +134,12 @@ def _load_yaml(path: Path) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputFileError(f"invalid YAML: {exc}", location=Location(file=str(path))) from None
+    except (ValueError, RecursionError) as exc:  # a date such as 2024-02-30; deep nesting
+        raise InputFileError(
+            f"invalid YAML: {exc}",
+            location=Location(file=str(path)),
+            hint="write real dates as YYYY-MM-DD and check the brackets",
+        ) from None
 
 
 def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -4,8 +4,15 @@ Each sub-command lives in its own module under ``titlerules.cli`` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
 ``(args) -> int``.
 
-Exit codes: 0 ran, 1 findings (lint errors, unformatted file, failed policy tests),
-2 bad usage or unreadable input.
+Exit codes:
+
+* 0 ran (whatever the decisions were);
+* 1 findings: lint errors, an unformatted file, failed policy tests, replay differences;
+* 2 bad usage or bad input: one message ``titlerules: error: ... [TRnnn]`` naming the file,
+  line and column or the record path, with a hint and the error's code (``docs/errors.md``);
+  no traceback unless ``--debug``;
+* 3 an internal error (a bug in titlerules): one line asking to rerun with ``--debug``;
+* 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -24,11 +31,15 @@ COMMAND_MODULES = (
     "titlerules.cli.check_cmd",
     "titlerules.cli.lint_cmd",
     "titlerules.cli.test_cmd",
+    "titlerules.cli.replay_cmd",
     "titlerules.cli.fmt_cmd",
     "titlerules.cli.convert_cmd",
     "titlerules.cli.policies_cmd",
     "titlerules.cli.doc_cmd",
     "titlerules.cli.calendar_cmd",
+    "titlerules.cli.audit_cmd",
+    "titlerules.cli.plan_cmd",
+    "titlerules.cli.validate_records_cmd",
     "titlerules.cli.demo_cmd",
 )
 
@@ -70,8 +81,30 @@ def main(argv: list[str] | None = None) -> int:
     except TitleRulesError as exc:
         if args.debug:
             raise
-        print(f"titlerules: error: {exc}", file=sys.stderr)
+        print(f"titlerules: error: {_with_code(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("titlerules: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, never a traceback by default
+        if args.debug:
+            raise
+        detail = next(iter(str(exc).splitlines()), "")
+        print(
+            f"titlerules: internal error ({type(exc).__name__}: {detail}); "
+            "rerun with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _with_code(exc: TitleRulesError) -> str:
+    """The error's text with its code (catalogued in docs/errors.md) on the first line."""
+    text = str(exc)
+    if f"[{exc.code}]" in text:
+        return text
+    first, newline, rest = text.partition("\n")
+    return f"{first} [{exc.code}]{newline}{rest}"
 
 
 if __name__ == "__main__":

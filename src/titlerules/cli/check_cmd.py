@@ -1,5 +1,8 @@
 """``titlerules check POLICY RECORD...``: evaluate records and explain each decision.
 
+A table of records (``.csv``, ``.jsonl``, ``.parquet``) is decided column-wise in chunks,
+one result row per input row (``--out RESULT.jsonl|.parquet``; see docs/performance.md).
+
 Exit 0 whatever the outcomes; 2 when a policy or a record cannot be read.
 """
 
@@ -24,16 +27,44 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: the record's)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every rule")
+    parser.add_argument(
+        "--redact", action="store_true", help="mask names and ID numbers in the output"
+    )
+    parser.add_argument(
+        "--log", metavar="FILE", help="append each decision to a decision log (JSON Lines)"
+    )
+    parser.add_argument(
+        "--log-unredacted",
+        action="store_true",
+        help="keep names and ID numbers in the --log file (masked by default)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="RESULT",
+        help="tables (.csv/.jsonl/.parquet): write one result row per input row to "
+        "RESULT.jsonl or RESULT.parquet",
+    )
+    parser.add_argument(
+        "--chunk-rows", type=int, metavar="N", help="tables: rows per chunk (default 100000)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from titlerules.decision_log import DecisionLog
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import load_policy
     from titlerules.facts import Applicant, Procedure, load_batch
+    from titlerules.redact import redact_decision
 
     as_of = _date(args.as_of) if args.as_of else None
+    if args.out is not None or any(_is_table(name) for name in args.records):
+        from titlerules.batch.command import run_tabular
+
+        return run_tabular(args, as_of)  # tables of records: the columnar batch path
     policy = load_policy(args.policy)
+    # Written and flushed one decision at a time: nothing logged is lost if a later record fails.
+    log = DecisionLog(args.log, redact=not args.log_unredacted) if args.log else None
     payloads: list[dict[str, Any]] = []
     texts: list[str] = []
     unreadable = False
@@ -46,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "file": result.file,
                         "record_path": result.record_path,
-                        "error": str(result.error),
+                        "error": _shown(args, str(result.error)),
                     }
                 )
-                texts.append(f"{where}: error: {result.error}")
+                texts.append(f"{where}: error: {_shown(args, str(result.error))}")
                 continue
             record = result.record
             if not isinstance(record, (Applicant, Procedure)):
@@ -64,14 +95,30 @@ def run(args: argparse.Namespace) -> int:
                 texts.append(f"{where}: skipped: a {kind} is not evaluated by a policy")
                 continue
             decision = policy.evaluate(record, as_of=as_of)
+            if log is not None:
+                log.write(policy, record, decision, source=where)
+            if args.redact:
+                decision = redact_decision(decision)
             payloads.append(decision.model_dump(mode="json"))
             texts.append(explain(decision, args.lang, verbose=args.verbose))
+    if log is not None:
+        log.close()
     if args.json:
         payload: Any = payloads[0] if len(payloads) == 1 else payloads
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(texts))
     return 2 if unreadable else 0
+
+
+def _shown(args: argparse.Namespace, text: str) -> str:
+    from titlerules.redact import redact_text
+
+    return redact_text(text) if args.redact else text
+
+
+def _is_table(name: str) -> bool:
+    return Path(name).suffix.lower() in (".csv", ".jsonl", ".ndjson", ".parquet")
 
 
 def _date(text: str) -> dt.date:

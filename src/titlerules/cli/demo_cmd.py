@@ -1,7 +1,7 @@
 """``titlerules demo``: the main job on the bundled examples.
 
 For every bundled policy with examples under ``examples/<policy-id>/``, evaluate each
-applicant and the committee procedure and print the explained decisions.
+applicant and print the explained decisions, then audit each committee procedure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from titlerules import calendar as cal
+    from titlerules.audit.procedure import audit
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import bundled_policies, load_policy
     from titlerules.facts import Applicant, Procedure, load_records
@@ -37,11 +38,18 @@ def run(args: argparse.Namespace) -> int:
             continue
         policy = load_policy(ident)
         print(f"\n== {ident}: {title} ({len(policy.rules)} rules) ==")
+        procedures: list[tuple[Path, Procedure]] = []
         for path in sorted(folder.rglob("*.yaml")):
             for record in load_records(path):
-                if not isinstance(record, (Applicant, Procedure)):
+                if isinstance(record, Procedure):
+                    procedures.append((path, record))
+                    continue
+                if not isinstance(record, Applicant):
                     continue
                 decision = policy.evaluate(record)
                 print(f"-- {path}")
                 print(explain(decision, args.lang))
+        for path, procedure in procedures:  # the committee's round: the procedure audit
+            print(f"-- {path}")
+            print(audit(policy, procedure).text(args.lang))
     return 0

@@ -9,6 +9,7 @@ wrote is ever passed to ``eval``.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,7 +220,7 @@ class Compiler:
             for member in self.enums[enum_name]:
                 if term in enum_terms(member):
                     return member
-        members = lookup_term(term)
+        members = _members_named(term)
         if len({type(m) for m in members}) == 1:
             return members[0]
         raise PolicyError(f"cannot resolve '{term}' (run 'titlerules lint')", code="TR310")
@@ -547,6 +548,12 @@ def _root_reader(root: str, names: list[str]) -> Fn:
 
 # Values a record read wraps: lists become Seq (with element paths), sets frozensets.
 _WRAPPED = (list, tuple, set, frozenset)
+
+
+@functools.cache
+def _members_named(term: str) -> tuple[enum.Enum, ...]:
+    """The enum members a bare term may name (vocabularies are fixed: looked up once)."""
+    return tuple(lookup_term(term))
 
 
 _ABSENT = object()

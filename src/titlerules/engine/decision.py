@@ -96,3 +96,15 @@ class Decision(BaseModel):
         from titlerules.engine.explain import explain
 
         return explain(self, lang)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the decision as an HTML table, one row per rule."""
+        from titlerules.audit.notebook import decision_html
+
+        return decision_html(self)
+
+    def to_pandas(self) -> Any:
+        """One row per rule, as a pandas DataFrame (needs ``titlerules[notebook]``)."""
+        from titlerules.audit.notebook import decision_frame
+
+        return decision_frame(self)

@@ -336,6 +336,7 @@ def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
         return facts.parse_record(facts.Applicant, record)
     raise RecordError(
         f"cannot evaluate a {type(record).__name__}",
+        location=Location(record_path="(top level)"),
         hint="pass an Applicant or Procedure model, or a dict with the record's fields",
     )
 
@@ -543,7 +544,6 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
     import json
     import os
     import pickle
-
     import tempfile
 
     names = tuple(resolved.sources)

@@ -68,13 +68,17 @@ def _parse_ratio(raw: object) -> object:
             if text.endswith("%"):
                 return Fraction(Decimal(text[:-1].strip())) / 100
             return Fraction(text)
-        except (ValueError, ZeroDivisionError, InvalidOperation):
+        except (ValueError, ZeroDivisionError, InvalidOperation, OverflowError):
             raise PydanticCustomError(
                 "fact_ratio",
                 "invalid fraction '{value}'; write it as 3/10 or 30%",
                 {"value": text},
             ) from None
     if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):  # .nan, .inf: no fraction
+            raise PydanticCustomError(
+                "fact_ratio", "invalid fraction '{value}'; write it as 3/10 or 30%", {"value": raw}
+            )
         # YAML reads 0.3 as a float; its shortest decimal spelling is what the author wrote.
         return Fraction(Decimal(repr(raw)))
     return raw

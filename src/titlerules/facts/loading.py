@@ -463,9 +463,18 @@ def parse_record(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RecordValidationError(
-            _problems_from(error, model, file=file, prefix=prefix, lines=_lines)
-        ) from None
+        try:
+            problems = _problems_from(error, model, file=file, prefix=prefix, lines=_lines)
+        except UnicodeEncodeError:  # pydantic cannot report text holding a lone surrogate
+            problems = [
+                RecordProblem(
+                    file=file,
+                    record_path=_format_path(prefix) or "(top level)",
+                    message="the record holds text that is not valid Unicode (a lone surrogate)",
+                    hint="save the file as UTF-8; a JSON \\uD800-style escape needs its pair",
+                )
+            ]
+        raise RecordValidationError(problems) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,7 +651,15 @@ def load_batch(
     """
     if isinstance(source, str | Path):
         path = Path(source)
-        files = _record_files(path) if path.is_dir() else [path]
+        try:
+            files = _record_files(path) if path.is_dir() else [path]
+        except OSError as error:  # a folder that cannot be listed
+            unreadable = InputFileError(
+                f"cannot list the folder: {error.strerror}",
+                location=Location(file=str(error.filename or path)),
+                hint="check the folder's permissions, or name the record files",
+            )
+            return [RecordResult(str(path), "", error=unreadable)]
         results: list[RecordResult] = []
         for file in files:
             try:

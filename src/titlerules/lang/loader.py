@@ -16,13 +16,17 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from titlerules.errors import InputFileError, PolicyError
+from titlerules.errors import InputFileError, Location, PolicyError
 from titlerules.lang import ir
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.lang.parser import parse
 from titlerules.resources import policies_dir
 
 MAX_IMPORT_DEPTH = 16
+#: Most rules one policy may hold, with everything it imports and extends.
+MAX_RULES = 1000
+#: Largest policy file read, in bytes (the parser also limits the text to MAX_SOURCE_CHARS).
+MAX_SOURCE_BYTES = 8_000_000
 POLICY_SUFFIXES = (".policy", ".yaml", ".yml", ".json")
 
 
@@ -61,19 +65,41 @@ class ResolvedPolicy:
 
 
 def read_text(path: Path) -> str:
+    where = Location(file=str(path))
     try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise PolicyError(
+                f"policy file is too large ({size} bytes; at most {MAX_SOURCE_BYTES})",
+                location=where,
+                hint="split it into modules under policies/common/ and import them",
+                code="TR303",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(
-            f"{path}: no such file", hint="check the path, or run 'titlerules policies'"
+            f"{path}: no such file",
+            location=where,
+            hint="check the path, or run 'titlerules policies'",
+        ) from None
+    except IsADirectoryError:
+        raise InputFileError(
+            f"{path}: is a folder, not a policy file",
+            location=where,
+            hint="give a .policy, .yaml or .json file",
         ) from None
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputFileError(
+            f"{path}: cannot read ({exc.strerror})",
+            location=where,
+            hint="check the file's permissions",
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path}: not valid UTF-8 at byte {exc.start}",
+            location=where,
             hint="save the file as UTF-8",
         ) from None
 
@@ -94,11 +120,16 @@ def parse_file(path: Path) -> tuple[ir.PolicyFile, str]:
 
 
 def find_policy(name: str, relative_to: Path | None = None) -> Path:
-    """The file a policy id, module path or file path names."""
+    """The file a policy id, module path or file path names.
+
+    A path given by the user (``relative_to`` is None) may be any file.  An ``import`` or
+    ``extends`` path (``relative_to`` is the importing file's folder) stays inside that folder
+    or the bundled ``policies/``: no absolute paths, no ``..``, no symbolic link out.
+    """
     candidate = Path(name)
-    if candidate.suffix in POLICY_SUFFIXES and candidate.is_file():
+    if relative_to is None and candidate.suffix in POLICY_SUFFIXES and candidate.is_file():
         return candidate
-    if candidate.is_absolute() or ".." in candidate.parts:
+    if candidate.is_absolute() or ".." in candidate.parts or "\0" in name:
         raise PolicyError(
             f"policy path '{name}' must be relative and stay inside the policies folder",
             hint="write it as 'common/name' relative to policies/",
@@ -110,6 +141,12 @@ def find_policy(name: str, relative_to: Path | None = None) -> Path:
         for suffix in ("", *POLICY_SUFFIXES):
             path = root / f"{name}{suffix}"
             if path.is_file():
+                if relative_to is not None and not path.resolve().is_relative_to(root.resolve()):
+                    raise PolicyError(
+                        f"policy path '{name}' leads outside {root} (a symbolic link)",
+                        hint="copy the module into the policies folder instead of linking it",
+                        code="TR320",
+                    )
                 return path
     raise PolicyError(
         f"no policy or module named '{name}'",
@@ -241,6 +278,20 @@ def _add(target: ResolvedPolicy, item: ir.Item, file: str) -> None:
     else:  # pragma: no cover - imports are handled by the caller
         return
     exists = key in table
+    if kind == "rule" and not exists and len(table) >= MAX_RULES:
+        if len(table) == MAX_RULES:  # report once, at the first rule beyond the limit
+            target.diagnostics.append(
+                Diagnostic(
+                    "TR306",
+                    "error",
+                    f"more than {MAX_RULES} rules in one policy",
+                    item.span,
+                    file,
+                    "a notice has tens of rules: split the policy, or generate fewer rules",
+                )
+            )
+            table[key] = Sourced(item, file)
+        return
     if overriding and not exists:
         target.diagnostics.append(
             Diagnostic(

@@ -24,7 +24,7 @@ from lark.exceptions import (
 )
 from lark.tree import Meta
 
-from titlerules.errors import PolicySyntaxError
+from titlerules.errors import Location, PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.resources import grammar_dir
@@ -65,6 +65,7 @@ def parse(text: str, path: str | None = None) -> ir.PolicyFile:
     if len(text) > MAX_SOURCE_CHARS:
         raise PolicySyntaxError(
             f"policy file is longer than {MAX_SOURCE_CHARS} characters",
+            location=Location(file=path, line=1, column=1),
             hint="split it into modules under policies/common/ and import them",
             code="TR303",
         )
@@ -298,7 +299,7 @@ def _check_depth(tree: Tree[Token]) -> None:
                 "instead of a long chain of 'or'",
                 code="TR304",
             )
-            raise VisitError(str(node.data), node, error)
+            raise VisitError(str(node.data), node, error)  # type: ignore[no-untyped-call]
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
@@ -367,7 +368,11 @@ class _Builder(Transformer[Token, Any]):
         values: dict[str, Any] = {}
         for name, value in fields:
             if name in values:
-                raise _BuildError(f"header field '{name}' is given twice", meta)
+                raise _BuildError(
+                    f"header field '{name}' is given twice",
+                    meta,
+                    hint="keep one of them; a header names each field once",
+                )
             values[name] = value
         if "title" in values:
             values["title"], values["title_en"] = values["title"]
@@ -438,7 +443,11 @@ class _Builder(Transformer[Token, Any]):
         body = rest[-1]
         params = tuple(str(p) for p in rest[:-1] if p is not None)
         if len(set(params)) != len(params):
-            raise _BuildError(f"'{name}' names a parameter twice", meta)
+            raise _BuildError(
+                f"'{name}' names a parameter twice",
+                meta,
+                hint="give each parameter of a def its own name",
+            )
         return ir.Def(str(name), params, body, span=_span_of(meta))
 
     def override_decl(self, meta: Meta, c: list[Any]) -> ir.Param | ir.Rule:

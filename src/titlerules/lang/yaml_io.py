@@ -186,7 +186,7 @@ class _Reader:
         raise PolicySyntaxError(
             message,
             location=Location(file=self.path or "<policy>", record_path=where),
-            hint=hint,
+            hint=hint or "docs/formats.md shows the YAML and JSON spelling of a policy",
         )
 
     def mapping(
@@ -555,7 +555,9 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
     except RecursionError:
         raise InputFileError(
-            "not valid YAML: nested too deeply", location=Location(file=path)
+            "not valid YAML: nested too deeply",
+            location=Location(file=path),
+            hint="a policy nests a few levels (items > rule > unless); check the brackets",
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -588,7 +590,9 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
         ) from None
     except RecursionError:
         raise InputFileError(
-            "not valid JSON: nested too deeply", location=Location(file=path)
+            "not valid JSON: nested too deeply",
+            location=Location(file=path),
+            hint="a policy nests a few levels (items > rule > unless); check the brackets",
         ) from None
     return from_data(data, path)
 

@@ -1,0 +1,657 @@
+"""titlerules speed benchmarks: every contestant, in one run, on the same generated data.
+
+    make bench                      # or: .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --rows 20000 --stream-rows 1000000   # a quick run
+
+1. one simple eligibility rule over N records: titlerules per-record and columnar,
+   hand-written Python and Polars, zen-engine (compiled expression; decision table with
+   evaluate_batch), rule-engine, json-logic;
+2. the full eryuan-2024 applicant policy over N records: per-record with and without
+   explanations, columnar, and a hand-written Python function of the same rules;
+3. 10^7 rows streamed from Parquet through the columnar path (``titlerules check ...
+   --out``, in a child process): throughput and peak memory (RSS);
+4. policy load: cold (parse + check + compile), from the disk cache, from memory.
+
+Every contestant's decisions are checked against titlerules' and the agreement reported.
+Results: a table on stdout, ``benchmarks/results/latest.json``; ``--docs`` rewrites the
+table in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import eryuan_hand  # noqa: E402
+import simple_rule  # noqa: E402
+
+
+def timed(fn: Callable[[], Any], *, repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` runs (a run is skipped after the first if it is long)."""
+    best, result = float("inf"), None
+    for attempt in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - started
+        best = min(best, elapsed)
+        if attempt == 0 and elapsed > 3:
+            break
+    return best, result
+
+
+def machine() -> dict[str, Any]:
+    import polars as pl
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        memory = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:
+        memory = "unknown"
+    from importlib.metadata import version
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except Exception:
+            return "not installed"
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "titlerules": ver("titlerules"),
+        "polars": pl.__version__,
+        "pydantic": ver("pydantic"),
+        "zen-engine": ver("zen-engine"),
+        "rule-engine": ver("rule-engine"),
+        "panzi-json-logic": ver("panzi-json-logic"),
+    }
+
+
+# ---------------------------------------------------------------- data
+
+
+def prepare(rows: int, seed: int, missing: float) -> dict[str, Any]:
+    """Records (generated once, cached under the temp dir), their models, JSON dicts and
+    the typed table.  Nothing here is timed."""
+    import polars as pl
+
+    from titlerules.batch.synthetic import applicants, typed_table
+    from titlerules.facts import Applicant
+
+    cache = Path(tempfile.gettempdir()) / f"titlerules-bench-{rows}-{seed}-{missing}"
+    cache.mkdir(exist_ok=True)
+    typed_path = cache / "typed.parquet"
+    records_path = cache / "records.json"
+    if typed_path.exists() and records_path.exists():
+        typed = pl.read_parquet(typed_path)
+        records = json.loads(records_path.read_text(encoding="utf-8"))
+    else:
+        print(f"  generating {rows:,} records (seed {seed}, {missing:.0%} facts left out)...")
+        generated = applicants(rows, seed=seed, missing=missing)
+        typed = typed_table(generated)
+        typed.write_parquet(typed_path)
+        records = [
+            Applicant.model_validate(r).model_dump(mode="json", exclude_none=True)
+            for r in generated
+        ]
+        records_path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    models = [Applicant.model_validate(r) for r in records]
+    return {"records": records, "models": models, "typed": typed, "typed_path": typed_path}
+
+
+# ---------------------------------------------------------------- 1. the simple rule
+
+
+def bench_simple(data: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    import json_logic
+    import rule_engine
+    import zen
+
+    import titlerules
+    from titlerules.batch import ColumnarPolicy
+
+    models, records, typed = data["models"], data["records"], data["typed"]
+    n = len(models)
+    policy_file = Path(tempfile.mkdtemp()) / "simple-eligibility.policy"
+    policy_file.write_text(simple_rule.POLICY, encoding="utf-8")
+    policy = titlerules.load_policy(policy_file)
+    columnar = ColumnarPolicy(policy)
+
+    def per_record() -> list[bool]:
+        return [d.outcome == "eligible" for d in policy.evaluate_many(models, explain=False)]  # type: ignore[union-attr]
+
+    seconds, reference = timed(per_record, repeat=3)
+    group = "1. simple rule"
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, secs: float, decisions: list[bool], note: str = "") -> None:
+        agree = sum(a == b for a, b in zip(decisions, reference, strict=True))
+        out.append(
+            {
+                "group": group,
+                "contestant": name,
+                "rows": n,
+                "seconds": secs,
+                "rows_per_second": n / secs,
+                "agreement": agree / n,
+                "note": note,
+            }
+        )
+        print(f"  {name:<44} {n / secs:>12,.0f} rows/s   agree {agree / n:.2%}")
+
+    add(
+        "titlerules per-record", seconds, reference, "Policy.evaluate_many(models), a Decision each"
+    )
+    secs, table = timed(lambda: columnar.evaluate(typed), repeat=3)
+    add(
+        "titlerules columnar",
+        secs,
+        [o == "eligible" for o in table["outcome"].to_list()],
+        "ColumnarPolicy.evaluate(typed frame), every fact validated",
+    )
+    secs, hand = timed(lambda: [simple_rule.hand_python(m) for m in models], repeat=3)
+    add("hand-written Python", secs, hand, "over the same models")
+    secs, hand_pl = timed(lambda: simple_rule.hand_polars(typed), repeat=3)
+    add("hand-written Polars", secs, hand_pl.to_list(), "over the same typed frame")
+    expression = zen.compile_expression(simple_rule.ZEN_EXPRESSION)
+    secs, zen_out = timed(lambda: [bool(expression.evaluate(r)) for r in records])
+    add("zen-engine expression", secs, zen_out, "compiled expression, the whole record as context")
+    engine = zen.ZenEngine({"loader": lambda key: simple_rule.zen_table()})
+    requests = [{"key": "eligibility", "context": r} for r in records]
+    secs, batch = timed(lambda: engine.evaluate_batch(requests))
+    add(
+        "zen-engine decision table (evaluate_batch)",
+        secs,
+        [bool(b["data"]["result"]["eligible"]) for b in batch],
+        "JDM decision table, first hit",
+    )
+    rule = rule_engine.Rule(simple_rule.RULE_ENGINE)
+    secs, re_out = timed(lambda: [rule.matches(r) for r in records])
+    add("rule-engine", secs, re_out, "Rule.matches(record)")
+    secs, jl_out = timed(
+        lambda: [bool(json_logic.jsonLogic(simple_rule.JSON_LOGIC, r)) for r in records]
+    )
+    add("json-logic", secs, jl_out, "panzi-json-logic jsonLogic(rule, record)")
+    projected = [
+        {
+            "employment": {
+                k: r["employment"].get(k)
+                for k in ("is_civil_servant", "retired", "current_post_start")
+            },
+            "education": [{"level": e.get("level")} for e in r.get("education", [])],
+        }
+        for r in records
+    ]
+    secs, zen_small = timed(lambda: [bool(expression.evaluate(r)) for r in projected])
+    add(
+        "zen-engine expression, four facts only",
+        secs,
+        zen_small,
+        "for comparison: the caller first cuts the record down to the four facts (not timed)",
+    )
+    results.extend(out)
+
+
+# ---------------------------------------------------------------- 2. the full policy
+
+
+def bench_full(
+    data: dict[str, Any], results: list[dict[str, Any]], explain_rows: int
+) -> dict[str, Any]:
+    import titlerules
+    from titlerules.batch import ColumnarPolicy
+
+    models, typed = data["models"], data["typed"]
+    n = len(models)
+    policy = titlerules.load_policy("eryuan-2024")
+    columnar = ColumnarPolicy(policy)
+    group = "2. eryuan-2024 policy"
+
+    def run(explain: bool) -> list[Any]:
+        return list(policy.evaluate_many(models, explain=explain))
+
+    secs_plain, decisions = timed(lambda: run(False))
+    reference = [
+        (d.outcome.value, [r.id for r in d.failed], [r.id for r in d.unknown]) for d in decisions
+    ]
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, secs: float, agree: float | None, note: str) -> None:
+        out.append(
+            {
+                "group": group,
+                "contestant": name,
+                "rows": n,
+                "seconds": secs,
+                "rows_per_second": n / secs,
+                "agreement": agree,
+                "note": note,
+            }
+        )
+        shown = f"agree {agree:.2%}" if agree is not None else ""
+        print(f"  {name:<44} {n / secs:>12,.0f} rows/s   {shown}")
+
+    add("titlerules per-record", secs_plain, 1.0, "explain=False")
+    some = models[:explain_rows]
+    secs, explained = timed(lambda: list(policy.evaluate_many(some, explain=True)))
+    out.append(
+        {
+            "group": group,
+            "contestant": "titlerules per-record, with explanations",
+            "rows": len(some),
+            "seconds": secs,
+            "rows_per_second": len(some) / secs,
+            "agreement": sum(
+                d.outcome.value == r[0] for d, r in zip(explained, reference, strict=False)
+            )
+            / len(some),
+            "note": f"explain=True (facts read, per rule); the first {len(some):,} records",
+        }
+    )
+    print(f"  {'titlerules per-record, with explanations':<44} {len(some) / secs:>12,.0f} rows/s")
+    secs, table = timed(lambda: columnar.evaluate(typed))
+    columnar_rows = list(
+        zip(
+            table["outcome"].to_list(),
+            table["failed"].to_list(),
+            table["unknown"].to_list(),
+            strict=True,
+        )
+    )
+    agree_columnar = sum(
+        (o, sorted(f), sorted(u)) == (r[0], sorted(r[1]), sorted(r[2]))
+        for (o, f, u), r in zip(columnar_rows, reference, strict=True)
+    )
+    add(
+        "titlerules columnar",
+        secs,
+        agree_columnar / n,
+        f"{len(columnar.columnar_rules)} rules columnar, "
+        f"{len(columnar.fallback_rules)} per-record; "
+        f"{columnar.last_per_record_rows} rows decided per record",
+    )
+    secs, hand = timed(lambda: [eryuan_hand.decide(m) for m in models])
+    agree_hand = sum(h == r for h, r in zip(hand, reference, strict=True))
+    add("hand-written Python", secs, agree_hand / n, "benchmarks/eryuan_hand.py, same rules")
+    results.extend(out)
+    return {"rows": n, "columnar_agrees": agree_columnar, "hand_agrees": agree_hand}
+
+
+# ---------------------------------------------------------------- 3. streaming 10^7 rows
+
+
+def bench_stream(data: dict[str, Any], rows: int, results: list[dict[str, Any]]) -> None:
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    typed = data["typed"]
+    workdir = Path(tempfile.mkdtemp(prefix="titlerules-stream-"))
+    source = workdir / f"applicants-{rows}.parquet"
+    print(f"  writing {rows:,} rows to {source} ...")
+    writer = None
+    written = 0
+    copy = 0
+    while written < rows:
+        take = min(typed.height, rows - written)
+        part = typed.head(take).with_columns((pl.lit(f"C{copy:03d}-") + pl.col("id")).alias("id"))
+        arrow = part.to_arrow()
+        if writer is None:
+            writer = pq.ParquetWriter(str(source), arrow.schema)
+        writer.write_table(arrow, row_group_size=100_000)
+        written += take
+        copy += 1
+    assert writer is not None
+    writer.close()
+    out = workdir / "result.parquet"
+    command = [
+        str(Path(sys.executable).parent / "titlerules"),
+        "check",
+        "eryuan-2024",
+        str(source),
+        "--out",
+        str(out),
+        "--json",
+    ]
+    # The child's resident memory, sampled every 0.1 s.  (getrusage's ru_maxrss would also
+    # count this process's own pages, which the child holds between fork and exec.)
+    import psutil
+
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(child.pid)
+    peak_bytes = 0
+    while child.poll() is None:
+        try:
+            peak_bytes = max(peak_bytes, watched.memory_info().rss)
+        except psutil.Error:
+            break
+        time.sleep(0.1)
+    stdout, stderr = child.communicate()
+    seconds = time.perf_counter() - started
+    completed = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+    if completed.returncode not in (0, 2):
+        raise SystemExit(f"streaming run failed:\n{completed.stderr}")
+    summary = json.loads(completed.stdout.strip().splitlines()[-1])
+    result_rows = pq.ParquetFile(str(out)).metadata.num_rows
+    peak = peak_bytes / 2**30
+    results.append(
+        {
+            "group": "3. streamed from Parquet",
+            "contestant": "titlerules check --out (columnar, chunks of 100,000)",
+            "rows": rows,
+            "seconds": seconds,
+            "rows_per_second": rows / seconds,
+            "peak_rss_gib": peak,
+            "result_rows": result_rows,
+            "summary": summary,
+            "note": f"eryuan-2024; the {typed.height:,}-row table repeated; one result row per row",
+        }
+    )
+    print(
+        f"  {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
+        f"peak RSS {peak:.2f} GiB, "
+        f"{result_rows:,} result rows"
+    )
+    for path in (source, out):
+        path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- 4. policy load
+
+
+def bench_load(results: list[dict[str, Any]]) -> None:
+    code = """
+import json, os, sys, time
+t0 = time.perf_counter()
+import titlerules
+from titlerules.engine import policy as P
+imported = time.perf_counter() - t0
+t = time.perf_counter(); titlerules.load_policy("eryuan-2024"); first = time.perf_counter() - t
+t = time.perf_counter(); titlerules.load_policy("eryuan-2024"); again = time.perf_counter() - t
+print(json.dumps({"import": imported, "first": first, "again": again}))
+"""
+    cache = Path(tempfile.mkdtemp(prefix="titlerules-cache-"))
+    env = dict(os.environ, TITLERULES_CACHE_DIR=str(cache))
+
+    def child(extra: dict[str, str]) -> dict[str, float]:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            check=True,
+        )
+        return json.loads(done.stdout)
+
+    cold = min((child({"TITLERULES_CACHE": "off"}) for _ in range(3)), key=lambda r: r["first"])
+    child({})  # fills the disk cache
+    warm = min((child({}) for _ in range(3)), key=lambda r: r["first"])
+    rows = [
+        ("cold: parse + check + compile", cold["first"], "a fresh process, no cache"),
+        ("from the disk cache", warm["first"], "a fresh process; checked IR unpickled, compiled"),
+        ("from memory (second load)", warm["again"], "same process: the content hash is checked"),
+    ]
+    for name, secs, note in rows:
+        results.append(
+            {
+                "group": "4. policy load (eryuan-2024)",
+                "contestant": name,
+                "seconds": secs,
+                "note": note,
+            }
+        )
+        print(f"  {name:<44} {secs * 1000:>10.1f} ms")
+    results.append(
+        {
+            "group": "4. policy load (eryuan-2024)",
+            "contestant": "import titlerules",
+            "seconds": cold["import"],
+            "note": "for reference",
+        }
+    )
+
+
+# ---------------------------------------------------------------- report
+
+
+def goals(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rate(group: str, name: str) -> float:
+        for r in results:
+            if r["group"].startswith(group) and r["contestant"] == name:
+                return float(r["rows_per_second"])
+        return float("nan")
+
+    s = "1."
+    per_record = rate(s, "titlerules per-record")
+    checks = [
+        (
+            "simple rule, per-record >= 1/3 of hand-written Python",
+            per_record / rate(s, "hand-written Python"),
+            1 / 3,
+        ),
+        (
+            "simple rule, per-record faster than zen-engine expression",
+            per_record / rate(s, "zen-engine expression"),
+            1.0,
+        ),
+        (
+            "simple rule, per-record faster than zen-engine decision table",
+            per_record / rate(s, "zen-engine decision table (evaluate_batch)"),
+            1.0,
+        ),
+        (
+            "simple rule, per-record faster than rule-engine",
+            per_record / rate(s, "rule-engine"),
+            1.0,
+        ),
+        ("simple rule, per-record faster than json-logic", per_record / rate(s, "json-logic"), 1.0),
+        (
+            "full policy with explanations >= 10x rule-engine on the simple rule",
+            rate("2.", "titlerules per-record, with explanations") / rate(s, "rule-engine"),
+            10.0,
+        ),
+        (
+            "simple rule, columnar >= 1/2 of hand-written Polars",
+            rate(s, "titlerules columnar") / rate(s, "hand-written Polars"),
+            0.5,
+        ),
+        (
+            "simple rule, columnar >= 20x per-record",
+            rate(s, "titlerules columnar") / per_record,
+            20.0,
+        ),
+        (
+            "full policy, columnar >= 20x per-record",
+            rate("2.", "titlerules columnar") / rate("2.", "titlerules per-record"),
+            20.0,
+        ),
+    ]
+    stream = [r for r in results if r["group"].startswith("3.")]
+    out = [
+        {"goal": g, "ratio": ratio, "target": target, "met": bool(ratio >= target)}
+        for g, ratio, target in checks
+    ]
+    if stream:
+        peak = stream[0]["peak_rss_gib"]
+        out.append(
+            {
+                "goal": f"{stream[0]['rows']:,} rows streamed with peak RSS < 2 GiB",
+                "ratio": peak,
+                "target": 2.0,
+                "met": bool(peak < 2.0),
+            }
+        )
+    return out
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| benchmark | contestant | rows/s | ratio to titlerules | agreement | note |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    reference: dict[str, float] = {}
+    for r in results:
+        if r["contestant"] == "titlerules per-record" and "rows_per_second" in r:
+            reference[r["group"]] = r["rows_per_second"]
+    for r in results:
+        if "rows_per_second" in r:
+            base = reference.get(r["group"])
+            ratio = f"{r['rows_per_second'] / base:.2f}x" if base else ""
+            agree = r.get("agreement")
+            shown = f"{agree:.2%}" if isinstance(agree, float) else ""
+            note = r.get("note", "")
+            if "peak_rss_gib" in r:
+                note = f"peak RSS {r['peak_rss_gib']:.2f} GiB; {r['seconds']:.0f} s; " + note
+            lines.append(
+                f"| {r['group']} | {r['contestant']} | {r['rows_per_second']:,.0f} | "
+                f"{ratio} | {shown} | {note} |"
+            )
+        else:
+            lines.append(
+                f"| {r['group']} | {r['contestant']} | {r['seconds'] * 1000:.1f} ms | | | "
+                f"{r.get('note', '')} |"
+            )
+    return "\n".join(lines)
+
+
+def goal_table(checks: list[dict[str, Any]]) -> str:
+    lines = ["| goal | measured | target | met |", "|---|---:|---:|---|"]
+    for c in checks:
+        unit = " GiB" if "RSS" in c["goal"] else "x"
+        lines.append(
+            f"| {c['goal']} | {c['ratio']:.2f}{unit} | {c['target']:.2f}{unit} | "
+            f"{'yes' if c['met'] else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--stream-rows", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--explain-rows", type=int, default=50_000, help="records decided with explanations"
+    )
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["simple", "full", "stream", "load"]
+    )
+    parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
+    parser.add_argument("--docs", help="rewrite the results section of this Markdown file")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other benchmarks' results from --out; replace only those run now",
+    )
+    args = parser.parse_args(argv)
+    results: list[dict[str, Any]] = []
+    info = machine()
+    print(
+        f"titlerules benchmarks on {info['cpu']} ({info['cores']} cores, {info['memory']}), "
+        f"Python {info['python']}, Polars {info['polars']}"
+    )
+    extra: dict[str, Any] = {}
+    if "simple" not in args.skip:
+        print("1. one simple eligibility rule")
+        bench_simple(prepare(args.rows, args.seed, 0.0), results)
+    full_data = None
+    if "full" not in args.skip or "stream" not in args.skip:
+        full_data = prepare(args.rows, args.seed + 1, 0.02)
+    if "full" not in args.skip:
+        print("2. the full eryuan-2024 applicant policy")
+        assert full_data is not None
+        extra["agreement"] = bench_full(full_data, results, args.explain_rows)
+    if "stream" not in args.skip:
+        print("3. streamed from Parquet")
+        assert full_data is not None
+        bench_stream(full_data, args.stream_rows, results)
+    if "load" not in args.skip:
+        print("4. policy load")
+        bench_load(results)
+    if args.update and Path(args.out).exists():
+        previous = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        measured = {r["group"] for r in results}
+        kept = [r for r in previous["results"] if r["group"] not in measured]
+        results = sorted(kept + results, key=lambda r: r["group"])
+        extra = {**{k: previous[k] for k in ("agreement",) if k in previous}, **extra}
+    checks = goals(results)
+    print()
+    print(table(results))
+    print()
+    print(goal_table(checks))
+    payload = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": info,
+        "arguments": vars(args),
+        "results": results,
+        "goals": checks,
+        **extra,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    print(f"\nwritten {out}")
+    if args.docs:
+        write_docs(Path(args.docs), payload)
+    return 0
+
+
+def write_docs(path: Path, payload: dict[str, Any]) -> None:
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    info = payload["machine"]
+    block = "\n".join(
+        [
+            start,
+            f"Measured {payload['date']} on {info['cpu']}, {info['cores']} cores, "
+            f"{info['memory']}; {info['os']}; Python {info['python']}, "
+            f"Polars {info['polars']}, pydantic {info['pydantic']}, "
+            f"zen-engine {info['zen-engine']}, rule-engine {info['rule-engine']}, "
+            f"panzi-json-logic {info['panzi-json-logic']}.",
+            "",
+            table(payload["results"]),
+            "",
+            goal_table(payload["goals"]),
+            end,
+        ]
+    )
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    path.write_text(before + block + after, encoding="utf-8")
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

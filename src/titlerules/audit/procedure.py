@@ -1,0 +1,368 @@
+"""audit layer: the procedure audit — every procedure rule of a policy checked against one
+committee's procedure record (评审工作记录), as an :class:`AuditReport`.
+
+A report is data (pydantic, JSON-serialisable): one :class:`Finding` per procedure rule with
+its outcome, citation and quote, the dates and counts it read, and for working-day rules
+every count the calendar made with the holidays and 调休 make-up days inside the window; a
+:class:`Verdict` that follows the notice's consequence clause; and the policy's receipt.
+Rendering it is :mod:`titlerules.audit.render` (text, zh/en) and
+:mod:`titlerules.audit.notebook` (HTML, pandas, plots).
+
+The consequence clause.  A policy marks the clause that states what happens to an evaluation
+whose procedure was not followed (洱源: "未按规定权限和程序进行评审的，评审结果不予认定") with a
+note on the procedure rule citing it::
+
+    procedure committee_within_authority "..." {
+      cite 一 "未按规定权限和程序进行评审的，评审结果不予认定。"
+      ...
+      note "consequence: the results are not recognised"
+    }
+
+A note beginning ``consequence:`` (or ``后果：``) makes that rule's citation the verdict's
+consequence; the rest of the note is its English gloss.  A policy without such a note gets a
+generic verdict, and :attr:`Verdict.consequence` is ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from titlerules.audit._engine import (
+    CalendarCall,
+    RecordingCalendar,
+    compiled_rules,
+    evaluate_rule,
+    trace_values,
+)
+from titlerules.audit.common import (
+    WorkingDays,
+    as_policy,
+    as_procedure,
+    explain_window,
+    make_receipt,
+)
+from titlerules.engine.decision import Citation, FactRead, Receipt, RuleOutcome
+from titlerules.engine.policy import Policy
+from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.lang import ir
+
+__all__ = [
+    "CONSEQUENCE_MARKERS",
+    "AuditReport",
+    "AuditStatus",
+    "Consequence",
+    "Finding",
+    "Verdict",
+    "audit",
+    "consequence_of",
+]
+
+CONSEQUENCE_MARKERS = ("consequence:", "后果：", "后果:")
+"""How a rule note marks the rule's citation as the policy's consequence clause."""
+
+
+class AuditStatus(StrEnum):
+    """The audit as a whole: every finding passed, one failed, or facts are missing."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class Consequence(BaseModel):
+    """The notice's clause on what follows from a procedure that was not followed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    document: str | None
+    clause: str | None
+    quote: str
+    gloss: str | None = None
+
+
+class Finding(BaseModel):
+    """One procedure rule checked against the record: its outcome and citation, every fact
+    it read (``facts``), the dates and the counts among them, the derived values it used
+    (``derived``: the policy's ``let`` values, e.g. the committee's size), and each
+    working-day computation with the days that explain it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    title: str
+    title_en: str | None = None
+    severity: str
+    outcome: RuleOutcome
+    citation: Citation | None
+    notes: list[str] = []
+    facts: list[FactRead] = []
+    dates: list[FactRead] = []
+    counts: list[FactRead] = []
+    derived: list[FactRead] = []
+    working_days: list[WorkingDays] = []
+    exceptions_applied: list[str] = []
+    missing: list[str] = []
+
+    @property
+    def clause(self) -> str:
+        return self.citation.clause if self.citation is not None else ""
+
+    def label(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+
+class Verdict(BaseModel):
+    """What the audit concludes: compliant (True), not (False) or undetermined (None), and
+    the consequence the notice attaches to a procedure that was not followed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    compliant: bool | None
+    failed: int
+    unknown: int
+    consequence: Consequence | None = None
+
+    @property
+    def consequence_applies(self) -> bool:
+        return self.compliant is False and self.consequence is not None
+
+    def text(self, lang: str = "zh") -> str:
+        from titlerules.audit.render import verdict_text
+
+        return verdict_text(self, lang)
+
+
+class AuditReport(BaseModel):
+    """A committee's procedure record checked against every procedure rule of a policy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy_id: str
+    policy_title: str | None
+    document: str | None
+    procedure_id: str | None
+    committee: str | None
+    year: int | None
+    status: AuditStatus
+    verdict: Verdict
+    findings: list[Finding]
+    receipt: Receipt
+
+    # ------------------------------------------------ views
+    def by_outcome(self, outcome: RuleOutcome | str) -> list[Finding]:
+        wanted = RuleOutcome(outcome)
+        return [f for f in self.findings if f.outcome is wanted]
+
+    @property
+    def failed(self) -> list[Finding]:
+        return self.by_outcome(RuleOutcome.FAILED)
+
+    @property
+    def unknown(self) -> list[Finding]:
+        return self.by_outcome(RuleOutcome.UNKNOWN)
+
+    @property
+    def passed(self) -> list[Finding]:
+        return self.by_outcome(RuleOutcome.PASSED)
+
+    def finding(self, rule_id: str) -> Finding:
+        for finding in self.findings:
+            if finding.rule_id == rule_id:
+                return finding
+        raise KeyError(rule_id)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no finding failed, 1 when one did (advisory findings included)."""
+        return 1 if self.failed else 0
+
+    # ------------------------------------------------ rendering
+    def text(self, lang: str = "zh", *, verbose: bool = False) -> str:
+        from titlerules.audit.render import audit_text
+
+        return audit_text(self, lang, verbose=verbose)
+
+    def __str__(self) -> str:
+        return self.text("zh")
+
+    def _repr_html_(self) -> str:
+        from titlerules.audit.notebook import audit_html
+
+        return audit_html(self)
+
+    def to_pandas(self) -> Any:
+        """One row per finding (needs ``titlerules[notebook]``)."""
+        from titlerules.audit.notebook import audit_frame
+
+        return audit_frame(self)
+
+    def plot(self, ax: Any = None, *, lang: str = "en") -> Any:
+        """Findings by clause, as a bar chart (needs ``titlerules[notebook]``)."""
+        from titlerules.audit.notebook import plot_findings
+
+        return plot_findings(self, ax=ax, lang=lang)
+
+
+# ---------------------------------------------------------------- the audit
+
+
+def audit(
+    policy: Policy | str | Path,
+    procedure: Any,
+    *,
+    as_of: dt.date | None = None,
+) -> AuditReport:
+    """Check every procedure rule of ``policy`` against a committee's ``procedure`` record.
+
+    ``policy`` is a :class:`Policy`, a bundled id or a policy file; ``procedure`` a
+    :class:`~titlerules.facts.Procedure`, a mapping of its fields or a record file.  The
+    findings follow the engine's semantics exactly (they agree with
+    ``policy.evaluate(procedure)``); the report adds the dates, counts and working-day
+    windows behind each.
+    """
+    loaded = as_policy(policy)
+    record = as_procedure(procedure)
+    recording = RecordingCalendar(loaded.calendar)
+    meeting_start = record.meeting.start if record.meeting is not None else None
+    env = Env(
+        roots={"procedure": record},
+        as_of=as_of if as_of is not None else meeting_start,
+        calendar=recording,
+    )
+    findings: list[Finding] = []
+    for compiled in compiled_rules(loaded, ("procedure",)):
+        recording.calls.clear()
+        result = evaluate_rule(loaded, compiled, env)
+        read = trace_values(env)
+        findings.append(
+            Finding(
+                rule_id=result.id,
+                title=result.title,
+                title_en=result.title_en,
+                severity=result.severity,
+                outcome=result.outcome,
+                citation=result.citation,
+                notes=list(compiled.rule.notes),
+                facts=result.facts,
+                dates=[FactRead(path=p, value=jsonable(v)) for p, v in read if _is_date(v)],
+                counts=[FactRead(path=p, value=jsonable(v)) for p, v in read if _is_count(v)],
+                derived=[
+                    FactRead(path=name, value=jsonable(value))
+                    for name, value in env.lets.items()
+                    if type(value) is not Unknown
+                ],
+                working_days=_windows(loaded, recording.calls),
+                exceptions_applied=result.exceptions_applied,
+                missing=result.missing,
+            )
+        )
+    blocking = [f for f in findings if f.severity == "blocking"]
+    failed = sum(1 for f in blocking if f.outcome is RuleOutcome.FAILED)
+    unknown = sum(1 for f in blocking if f.outcome is RuleOutcome.UNKNOWN)
+    any_failed = any(f.outcome is RuleOutcome.FAILED for f in findings)
+    compliant = False if failed else (None if unknown else True)
+    committee = record.committee
+    return AuditReport(
+        policy_id=loaded.id,
+        policy_title=loaded.title,
+        document=loaded.header.document,
+        procedure_id=record.id,
+        committee=committee.name if committee is not None else None,
+        year=record.year,
+        status=(
+            AuditStatus.FAILED
+            if any_failed
+            else AuditStatus.UNKNOWN
+            if unknown
+            else AuditStatus.PASSED
+        ),
+        verdict=Verdict(
+            compliant=compliant,
+            failed=failed,
+            unknown=unknown,
+            consequence=consequence_of(loaded),
+        ),
+        findings=findings,
+        receipt=make_receipt(loaded, loaded.calendar, env.as_of, env.provisional_years),
+    )
+
+
+def consequence_of(policy: Policy) -> Consequence | None:
+    """The policy's consequence clause: the citation of the rule whose note begins with
+    ``consequence:`` (or ``后果：``), or ``None`` when no rule carries the marker."""
+    rules: tuple[ir.Rule, ...] = policy.rules
+    for rule in rules:
+        for note in rule.notes:
+            text = note.strip()
+            for marker in CONSEQUENCE_MARKERS:
+                if text.lower().startswith(marker):
+                    gloss = text[len(marker) :].strip() or None
+                    citation = rule.citation
+                    return Consequence(
+                        rule_id=rule.id,
+                        document=policy.header.document,
+                        clause=citation.clause if citation is not None else None,
+                        quote=citation.quote if citation is not None else (gloss or ""),
+                        gloss=gloss,
+                    )
+    return None
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date)
+
+
+def _is_count(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, Fraction)
+
+
+def _windows(policy: Policy, calls: list[CalendarCall]) -> list[WorkingDays]:
+    """The working-day computations of one rule, each with its holidays and make-up days."""
+    out: list[WorkingDays] = []
+    seen: set[tuple[Any, ...]] = set()
+    one = dt.timedelta(days=1)
+    for call in calls:
+        key = (call.operation, call.start, call.end, call.n)
+        if key in seen:
+            continue
+        seen.add(key)
+        if call.operation == "count" and call.end is not None:
+            if call.end < call.start:
+                continue
+            out.append(explain_window(policy.calendar, call.start, call.end))
+        elif call.operation == "shift" and isinstance(call.result, dt.date) and call.n is not None:
+            if call.n < 0:
+                start, end = call.result, call.start - one
+            elif call.n > 0:
+                start, end = call.start + one, call.result
+            else:
+                start, end = call.start, call.result
+            out.append(
+                explain_window(
+                    policy.calendar,
+                    start,
+                    end,
+                    operation="shift",
+                    origin=call.start,
+                    n=call.n,
+                    result=call.result,
+                )
+            )
+        elif call.operation == "is_working_day":
+            out.append(
+                explain_window(policy.calendar, call.start, call.start, operation="is_working_day")
+            )
+    return out
+
+
+def load_report(data: Mapping[str, Any]) -> AuditReport:
+    """An :class:`AuditReport` back from its JSON form."""
+    return AuditReport.model_validate(data)

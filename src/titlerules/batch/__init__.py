@@ -1,0 +1,70 @@
+"""batch layer: deciding tables of records, column-wise (the ``[fast]`` extra: Polars).
+
+::
+
+    import titlerules
+    from titlerules import batch
+
+    policy = titlerules.load_policy("eryuan-2024")
+    columnar = batch.ColumnarPolicy(policy)            # compile once
+    result = columnar.evaluate(frame)                    # a polars.DataFrame of record paths
+    summary, _ = batch.run_file(columnar, "applicants.parquet", "result.parquet")
+
+A table row is one applicant; its columns are named by record path (``person.birth_date``,
+``employment.is_civil_servant``; lists of records as JSON text or lists of structs).  The
+result has one row per input row: ``row``, ``id``, ``outcome``, ``failed``, ``unknown``,
+``error`` and one ``rule.<id>`` column per rule, with the decisions ``Policy.evaluate``
+makes (rules or rows without a columnar form take the per-record path).  See
+docs/performance.md.
+
+Polars is imported on first use; without it, using this package raises a
+:class:`~titlerules.errors.TitleRulesError` saying to install ``titlerules[fast]``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "ColumnarPolicy",
+    "Progress",
+    "Summary",
+    "applicant_schema",
+    "evaluate_table",
+    "read_chunks",
+    "run_file",
+]
+
+if TYPE_CHECKING:
+    from titlerules.batch.io import Progress, Summary, read_chunks, run_file
+    from titlerules.batch.runner import ColumnarPolicy
+    from titlerules.batch.schema import applicant_schema
+
+_LAZY = {
+    "ColumnarPolicy": "titlerules.batch.runner",
+    "Progress": "titlerules.batch.io",
+    "Summary": "titlerules.batch.io",
+    "read_chunks": "titlerules.batch.io",
+    "run_file": "titlerules.batch.io",
+    "applicant_schema": "titlerules.batch.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'titlerules.batch' has no attribute {name!r}")
+    from titlerules.batch._polars import polars
+
+    polars()  # a clear error when the [fast] extra is missing
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def evaluate_table(policy: Any, frame: Any, *, as_of: Any = None) -> Any:
+    """Decide every row of a ``polars.DataFrame`` of applicant records (columns named by
+    record path) with a :class:`~titlerules.engine.policy.Policy`; one result row per row."""
+    from titlerules.batch.runner import ColumnarPolicy
+
+    return ColumnarPolicy(policy, as_of=as_of).evaluate(frame)

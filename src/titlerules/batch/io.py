@@ -1,0 +1,369 @@
+"""batch layer: streaming tabular records in and results out, in chunks of bounded size.
+
+Readers yield :class:`Chunk` objects: a raw table (columns named by record path), the input
+row number of each of its rows, the rows that could not be read at all (with the reason),
+and, for JSONL, the records as parsed.  Nothing is dropped: every input row comes out of
+:func:`run_file` as exactly one result row, in input order.
+
+* CSV: UTF-8 (a byte-order mark is fine), a header of record paths; ``row`` is the data row
+  number (the header is not counted, blank lines are skipped); a row with the wrong number
+  of cells is an error row.
+* JSONL: one record per line (bare, or under ``applicant:``); ``row`` is the line number;
+  a line that is not a JSON object is an error row; blank lines are skipped.
+* Parquet: columns named by record path, typed or text, lists as lists of structs or JSON
+  text; ``row`` counts from 1.
+
+Results go to JSONL or Parquet (by the ``--out`` suffix), one row per input row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from titlerules.batch._polars import polars, pyarrow_parquet
+from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
+from titlerules.batch.schema import TableSchema, flatten_record
+from titlerules.errors import InputFileError, UsageError
+
+TABULAR_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+@dataclass
+class Chunk:
+    raw: Any  # polars.DataFrame
+    rows: list[int]
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    records: list[dict[str, Any]] | None = None
+    progress: float | None = None  # fraction of the input read so far, when known
+
+
+def is_tabular(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in TABULAR_SUFFIXES
+
+
+def read_chunks(
+    path: str | Path, schema: TableSchema, chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """The file's rows, ``chunk_rows`` at a time."""
+    source = Path(path)
+    if not source.is_file():
+        raise InputFileError(f"{source}: no such file")
+    suffix = source.suffix.lower()
+    if suffix == ".csv":
+        return _csv_chunks(source, chunk_rows)
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl_chunks(source, schema, chunk_rows)
+    if suffix == ".parquet":
+        return _parquet_chunks(source, chunk_rows)
+    raise UsageError(f"{source}: not a table of records", hint="use .csv, .jsonl or .parquet")
+
+
+def count_rows(path: str | Path) -> int | None:
+    """The number of rows, where the file says it cheaply (Parquet)."""
+    if Path(path).suffix.lower() == ".parquet":
+        pq = pyarrow_parquet()
+        return int(pq.ParquetFile(str(path)).metadata.num_rows)
+    return None
+
+
+def _text_frame(rows: list[list[str]], header: list[str]) -> Any:
+    pl = polars()
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    return pl.DataFrame(columns, schema={name: pl.String for name in header})
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    size = max(path.stat().st_size, 1)
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{path}: cannot read the header ({exc})") from None
+        header = [name.strip() for name in header]
+        duplicates = sorted({n for n in header if header.count(n) > 1})
+        if duplicates:
+            raise InputFileError(
+                f"{path}: duplicate column(s) {', '.join(duplicates)}",
+                hint="name each record path once",
+            )
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        errors: list[tuple[int, str]] = []
+        number = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                number += 1
+                errors.append((number, f"row {number}: not CSV ({exc})"))
+                continue
+            except UnicodeDecodeError as exc:
+                raise InputFileError(
+                    f"{path}: not valid UTF-8 at byte {exc.start}", hint="save the file as UTF-8"
+                ) from None
+            if not row:
+                continue
+            number += 1
+            if len(row) != len(header):
+                errors.append(
+                    (
+                        number,
+                        f"row {number} has {len(row)} cells, the header has {len(header)}",
+                    )
+                )
+            else:
+                rows.append(row)
+                numbers.append(number)
+            if len(rows) + len(errors) >= chunk_rows:
+                yield Chunk(
+                    _text_frame(rows, header), numbers, errors, None, _fraction(handle, size)
+                )
+                rows, numbers, errors = [], [], []
+        if rows or errors:
+            yield Chunk(_text_frame(rows, header), numbers, errors, None, 1.0)
+
+
+def _fraction(handle: TextIO, size: int) -> float | None:
+    try:
+        return min(os.lseek(handle.fileno(), 0, os.SEEK_CUR) / size, 1.0)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[Chunk]:
+    pl = polars()
+    size = max(path.stat().st_size, 1)
+    flats: list[dict[str, str | None]] = []
+    records: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    errors: list[tuple[int, str]] = []
+
+    def chunk(progress: float | None) -> Chunk:
+        names = sorted({name for flat in flats for name in flat})
+        raw = pl.DataFrame(
+            {name: [flat.get(name) for flat in flats] for name in names},
+            schema={name: pl.String for name in names},
+        )
+        if not names:
+            raw = pl.DataFrame({"__empty": [None] * len(flats)}, schema={"__empty": pl.String})
+        return Chunk(raw, list(numbers), list(errors), list(records), progress)
+
+    not_json = object()
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                errors.append((number, f"line {number}: not JSON ({exc})"))
+                data = not_json
+            if data is not not_json and not isinstance(data, dict):  # null too: never dropped
+                errors.append((number, f"line {number}: expected a JSON object (a record)"))
+            elif isinstance(data, dict):
+                if set(data) == {"applicant"} and isinstance(data["applicant"], dict):
+                    data = data["applicant"]
+                flats.append(flatten_record(data, schema))
+                records.append(data)
+                numbers.append(number)
+            if len(flats) + len(errors) >= chunk_rows:
+                yield chunk(min(handle.tell() / size, 1.0))
+                flats, records, numbers, errors = [], [], [], []
+    if flats or errors:
+        yield chunk(1.0)
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    pl = polars()
+    pq = pyarrow_parquet()
+    try:
+        parquet = pq.ParquetFile(str(path))
+    except Exception as exc:  # pyarrow raises its own types for a file that is not Parquet
+        raise InputFileError(f"{path}: not a Parquet file ({exc})") from None
+    total = max(parquet.metadata.num_rows, 1)
+    start = 0
+    for batch in parquet.iter_batches(batch_size=chunk_rows):
+        raw = pl.from_arrow(batch)
+        assert isinstance(raw, pl.DataFrame)
+        count = raw.height
+        numbers = list(range(start + 1, start + count + 1))
+        start += count
+        yield Chunk(raw, numbers, [], None, start / total)
+
+
+# ---------------------------------------------------------------- the whole file
+
+
+@dataclass
+class Summary:
+    """What a run did: counts by outcome, rows decided on the per-record path, time."""
+
+    rows: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    per_record_rows: int = 0
+    per_record_rules: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.outcomes.get("error", 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "per_record_rows": self.per_record_rows,
+            "per_record_rules": self.per_record_rules,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows / self.seconds) if self.seconds else None,
+        }
+
+    def render(self) -> str:
+        counts = ", ".join(f"{name} {count:,}" for name, count in sorted(self.outcomes.items()))
+        rate = f"{self.rows / self.seconds:,.0f} rows/s" if self.seconds else ""
+        lines = [f"{self.rows:,} rows in {self.seconds:.1f} s ({rate}): {counts or 'none'}"]
+        if self.per_record_rows:
+            lines.append(f"{self.per_record_rows:,} row(s) decided on the per-record path")
+        for rule_id, reason in self.per_record_rules.items():
+            lines.append(f"rule {rule_id} runs per record: {reason}")
+        return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress display on a terminal (silent when the stream is not a TTY)."""
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.started = time.perf_counter()
+
+    def update(self, rows: int, fraction: float | None) -> None:
+        if not self.enabled:
+            return
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        width = 24
+        if fraction is not None:
+            done = int(width * fraction)
+            bar = "#" * done + "-" * (width - done)
+            share = f"{fraction * 100:5.1f}%"
+        else:
+            bar, share = "", ""
+        self.stream.write(f"\r[{bar}] {share} {rows:,} rows  {rows / elapsed:,.0f} rows/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class ResultWriter:
+    """Appends result chunks to a JSONL or Parquet file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        suffix = self.path.suffix.lower()
+        if suffix not in OUTPUT_SUFFIXES:
+            raise UsageError(
+                f"{self.path}: results are written as .jsonl or .parquet",
+                hint="name the output file RESULT.jsonl or RESULT.parquet",
+            )
+        self.parquet = suffix == ".parquet"
+        self._writer: Any = None
+        self._schema: Any = None
+        self._handle: Any = None
+
+    def write(self, table: Any) -> None:
+        if self.parquet:
+            pq = pyarrow_parquet()
+            arrow = table.to_arrow()
+            if self._writer is None:
+                self._schema = arrow.schema
+                self._writer = pq.ParquetWriter(str(self.path), self._schema)
+            self._writer.write_table(arrow.cast(self._schema))
+        else:
+            if self._handle is None:
+                self._handle = self.path.open("wb")
+            table.write_ndjson(self._handle)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._handle is not None:
+            self._handle.close()
+        if self._writer is None and self._handle is None and not self.path.exists():
+            self.path.write_bytes(b"")
+
+
+def evaluate_chunk(columnar: ColumnarPolicy, chunk: Chunk) -> Any:
+    """One chunk's result rows (read errors included), in input order."""
+    pl = polars()
+    parts = []
+    if chunk.rows:
+        parts.append(columnar.evaluate(chunk.raw, rows=chunk.rows, records=chunk.records))
+    if chunk.errors:
+        parts.append(unreadable_rows(chunk.errors, columnar.rule_ids))
+    if not parts:
+        return unreadable_rows([], columnar.rule_ids)
+    table = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
+    return table.sort("row") if chunk.errors else table
+
+
+def run_file(
+    columnar: ColumnarPolicy,
+    source: str | Path,
+    out: str | Path | None = None,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> tuple[Summary, Any]:
+    """Decide every row of ``source``; write the results to ``out`` (when given).
+
+    Returns the summary and, when there is no ``out``, the result table (all in memory).
+    """
+    pl = polars()
+    summary = Summary(per_record_rules=dict(columnar.fallback_rules))
+    started = time.perf_counter()
+    writer = ResultWriter(out) if out is not None else None
+    kept: list[Any] = []
+    try:
+        for chunk in read_chunks(source, columnar.schema, chunk_rows):
+            table = evaluate_chunk(columnar, chunk)
+            summary.rows += table.height
+            for outcome, count in table.group_by("outcome").len().iter_rows():
+                summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + int(count)
+            summary.per_record_rows += columnar.last_per_record_rows
+            if writer is not None:
+                writer.write(table)
+            else:
+                kept.append(table)
+            if progress is not None:
+                progress.update(summary.rows, chunk.progress)
+    finally:
+        if writer is not None:
+            writer.close()
+        if progress is not None:
+            progress.close()
+    summary.seconds = time.perf_counter() - started
+    result = None
+    if writer is None:
+        result = pl.concat(kept, how="vertical") if kept else unreadable_rows([], columnar.rule_ids)
+    return summary, result

@@ -1,0 +1,659 @@
+"""batch layer: the flat, tabular spelling of an applicant record, and reading it fast.
+
+A table row is one :class:`~titlerules.facts.Applicant`.  Its columns are named by record
+path (docs/performance.md, "Tabular records"):
+
+* a scalar fact is a column named by its path: ``employment.is_civil_servant``,
+  ``person.birth_date``, ``employment.delayed_retirement.approved``;
+* a list of records is one column named by its path (``education``, ``sanctions``): in CSV
+  a JSON array of objects (``[{"level": "本科", "obtained_on": "2006-07-01"}]``), in Parquet
+  a list of structs (or the same JSON text), in JSONL the record's own nesting;
+* an empty cell is a missing fact (unknown), exactly like a key left out of a YAML record.
+
+:func:`normalize` turns a raw chunk (text cells, or typed Parquet columns) into typed columns
+(Boolean, Int64, Date, String, enum members by their English value) in one vectorised pass.
+It reads only the canonical spellings (``true``/``false``/``是``/``否``, ``2024-03-01``,
+``123``, enum terms exactly as the vocabulary writes them ...).  A row with any other
+spelling, or one a record model's own validator would look at more closely, is marked
+``__slow``: the batch runner hands it to the per-record path, whose pydantic models decide
+it (a value, or an error row) exactly as ``Policy.evaluate`` would.  The fast path is
+therefore never looser than the models, only quicker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import re
+import types as pytypes
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+import annotated_types
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from titlerules.batch._polars import polars
+from titlerules.facts import Applicant, Person, PublicityWindow, UnitDebrief
+
+SLOW = "__slow"
+"""Boolean column: the row goes to the per-record path."""
+
+DECIMAL_SCALE = 10**6
+"""Decimal facts (continuing-education hours) are read as integers of millionths."""
+
+JSON_TRUE = "\x01true"
+JSON_FALSE = "\x01false"
+"""How a JSON ``true``/``false`` is written into a text cell: a flag reads it, a text
+field does not (pydantic would refuse a boolean for a text field, so the row goes slow)."""
+
+_BOOL_SPELLINGS = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "1": True,
+    "yes": True,
+    "Yes": True,
+    "是": True,
+    "有": True,
+    JSON_TRUE: True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "0": False,
+    "no": False,
+    "No": False,
+    "否": False,
+    "无": False,
+    JSON_FALSE: False,
+}
+"""Canonical flag spellings, each one pydantic reads the same way (tests/test_batch.py)."""
+
+# Validators the fast path re-implements column-wise (model, function name).  A validator
+# not listed here sends every row that states a fact of its model to the per-record path.
+KNOWN_VALIDATORS = frozenset(
+    {
+        ("Person", "_check_id_number"),
+        ("Person", "_id_number_agrees"),
+        ("UnitDebrief", "_votes_within_attendees"),
+        ("PublicityWindow", "_ordered"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One scalar fact: its path (from the record, or from a list element) and its type."""
+
+    path: str
+    kind: str  # bool, int, date, text, enum, decimal, other
+    enum: type[enum.Enum] | None = None
+    ge: int | None = None
+    le: int | None = None
+    required: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ListField:
+    """A list of records: one column; its elements' facts are struct fields."""
+
+    path: str
+    model: type[BaseModel]
+    leaves: tuple[Leaf, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    """The columns of a record model's tabular spelling."""
+
+    model: type[BaseModel]
+    leaves: tuple[Leaf, ...]
+    lists: tuple[ListField, ...]
+    submodels: tuple[tuple[str, type[BaseModel]], ...]  # (path prefix, model) of nested records
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(leaf.path for leaf in self.leaves) + tuple(f.path for f in self.lists)
+
+    def leaf(self, path: str) -> Leaf | None:
+        return _leaf_index(self).get(path)
+
+    def list_field(self, path: str) -> ListField | None:
+        for field in self.lists:
+            if field.path == path:
+                return field
+        return None
+
+
+@cache
+def _leaf_index(schema: TableSchema) -> dict[str, Leaf]:
+    return {leaf.path: leaf for leaf in schema.leaves}
+
+
+@cache
+def applicant_schema() -> TableSchema:
+    """The tabular schema of :class:`~titlerules.facts.Applicant`."""
+    return table_schema(Applicant)
+
+
+def table_schema(model: type[BaseModel]) -> TableSchema:
+    leaves: list[Leaf] = []
+    lists: list[ListField] = []
+    submodels: list[tuple[str, type[BaseModel]]] = [("", model)]
+    _walk(model, "", leaves, lists, submodels)
+    return TableSchema(model, tuple(leaves), tuple(lists), tuple(submodels))
+
+
+def _walk(
+    model: type[BaseModel],
+    prefix: str,
+    leaves: list[Leaf],
+    lists: list[ListField] | None,
+    submodels: list[tuple[str, type[BaseModel]]] | None,
+) -> None:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        inner, constraints = _unwrap(info.annotation)
+        origin = typing.get_origin(inner)
+        if origin in (list, tuple):
+            (element,) = typing.get_args(inner)[:1]
+            element, _ = _unwrap(element)
+            if isinstance(element, type) and issubclass(element, BaseModel) and lists is not None:
+                element_leaves: list[Leaf] = []
+                _walk(element, "", element_leaves, None, None)
+                lists.append(ListField(path, element, tuple(element_leaves)))
+            else:
+                leaves.append(Leaf(path, "other"))
+            continue
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            if submodels is None:  # a record nested in a list element: not tabular
+                leaves.append(Leaf(path, "other"))
+                continue
+            submodels.append((path + ".", inner))
+            _walk(inner, path + ".", leaves, lists, submodels)
+            continue
+        leaves.append(_leaf(path, inner, constraints, info))
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """The type inside ``Annotated[...]`` / ``X | None``, and the constraints met on the way."""
+    constraints: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            constraints.extend(args[1:])
+            annotation = args[0]
+        elif origin in (typing.Union, pytypes.UnionType):
+            rest = [a for a in args if a is not type(None)]
+            if len(rest) != 1:
+                return Any, constraints
+            annotation = rest[0]
+        else:
+            return annotation, constraints
+
+
+def _leaf(path: str, annotation: Any, constraints: list[Any], info: FieldInfo) -> Leaf:
+    ge = le = None
+    for item in [*constraints, *info.metadata]:
+        metadata = item.metadata if isinstance(item, FieldInfo) else [item]
+        for m in metadata:
+            if isinstance(m, annotated_types.Ge):
+                ge = int(m.ge)  # type: ignore[call-overload]
+            elif isinstance(m, annotated_types.Le):
+                le = int(m.le)  # type: ignore[call-overload]
+    required = info.is_required()
+    if annotation is bool:
+        return Leaf(path, "bool", required=required)
+    if annotation is int:
+        return Leaf(path, "int", ge=ge, le=le, required=required)
+    if annotation is dt.date:
+        return Leaf(path, "date", required=required)
+    if annotation is str:
+        return Leaf(path, "text", required=required)
+    if annotation is Decimal and ge is not None and ge >= 0:
+        return Leaf(path, "decimal", required=required)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return Leaf(path, "enum", enum=annotation, required=required)
+    if annotation is Fraction:
+        return Leaf(path, "other", required=required)
+    return Leaf(path, "other", required=required)
+
+
+# ---------------------------------------------------------------- reading cells
+
+
+def cell_text(value: Any) -> str | None:
+    """A JSON / Python scalar as the text cell the fast path reads (None: missing).
+
+    Numbers keep their Python spelling (what pydantic would coerce a number to); booleans
+    get the JSON markers; anything else (a nested object, a float in a date...) is written
+    so that only the per-record path can read it.
+    """
+    if value is None:
+        return None
+    if value is True:
+        return JSON_TRUE
+    if value is False:
+        return JSON_FALSE
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()  # a YAML date: the models read either spelling the same
+    if isinstance(value, float):
+        return "\x02" + repr(value)  # readable only by the models (e.g. hours 12.5)
+    return "\x02" + json.dumps(value, ensure_ascii=False, default=str)
+
+
+@cache
+def _enum_table(cls: type[enum.Enum]) -> dict[str, str]:
+    """Spellings the fast path accepts -> the member's English value.
+
+    Exactly the keys ``ZhEnum.parse`` looks up first (the Chinese terms as written, the
+    English value and name lowercased); other spellings go to the per-record path.
+    """
+    from titlerules.facts.enums import ZhEnum, _spellings
+
+    if issubclass(cls, ZhEnum):
+        return {text: str(member.value) for text, member in _spellings(cls).items()}
+    return {str(m.value): str(m.value) for m in cls}
+
+
+def _missing(raw: Any, dtype: Any) -> Any:
+    pl = polars()
+    if dtype == pl.String:
+        return raw.is_null() | (raw == "")
+    return raw.is_null()
+
+
+def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
+    """(typed value, slow mask) of one raw column or struct field.
+
+    ``slow`` is true where the cell states something the fast path cannot read exactly.
+    """
+    pl = polars()
+    missing = _missing(raw, dtype)
+    is_text = dtype == pl.String
+    value: Any
+    if leaf.kind == "bool":
+        if is_text:
+            value = raw.replace_strict(_BOOL_SPELLINGS, default=None, return_dtype=pl.Boolean)
+        elif dtype == pl.Boolean:
+            value = raw
+        else:
+            value = pl.lit(None, dtype=pl.Boolean)
+    elif leaf.kind == "int":
+        if is_text:
+            digits = raw.str.contains(r"^[0-9]{1,15}$")
+            value = pl.when(digits).then(raw).cast(pl.Int64, strict=False)
+        elif dtype.is_integer():
+            value = raw.cast(pl.Int64, strict=False)
+        else:
+            value = pl.lit(None, dtype=pl.Int64)
+        if leaf.ge is not None:
+            value = pl.when(value >= leaf.ge).then(value)
+        if leaf.le is not None:
+            value = pl.when(value <= leaf.le).then(value)
+    elif leaf.kind == "date":
+        if is_text:
+            iso = raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+            value = pl.when(iso).then(raw).str.to_date("%Y-%m-%d", strict=False)
+            value = pl.when(value.dt.year() >= 1).then(value)
+        elif dtype == pl.Date:
+            value = raw
+        elif isinstance(dtype, pl.Datetime):
+            value = raw.dt.date()
+        else:
+            value = pl.lit(None, dtype=pl.Date)
+    elif leaf.kind == "text":
+        if is_text:
+            # Unchanged by Python's str.strip() (which also strips U+001C..U+001F, unlike
+            # Polars), and not a marked JSON value.
+            clean = (raw.str.strip_chars() == raw) & ~raw.str.contains(
+                r"^[\x01\x02\x1c-\x1f]|[\x1c-\x1f]$"
+            )
+            value = pl.when(clean).then(raw)
+        elif dtype.is_integer():
+            value = raw.cast(pl.String)
+        else:
+            value = pl.lit(None, dtype=pl.String)
+    elif leaf.kind == "enum":
+        assert leaf.enum is not None
+        if is_text:
+            value = raw.replace_strict(_enum_table(leaf.enum), default=None, return_dtype=pl.String)
+        else:
+            value = pl.lit(None, dtype=pl.String)
+    elif leaf.kind == "decimal":
+        if is_text:
+            plain = raw.str.contains(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
+            number = pl.when(plain).then(raw).cast(pl.Float64, strict=False)
+            value = (number * DECIMAL_SCALE).round(0).cast(pl.Int64)
+        elif dtype.is_integer():
+            value = pl.when(raw >= 0).then(raw.cast(pl.Int64) * DECIMAL_SCALE)
+        else:
+            value = pl.lit(None, dtype=pl.Int64)
+    else:
+        value = pl.lit(None, dtype=pl.String)
+    value = pl.when(~missing).then(value)
+    slow = ~missing & value.is_null()
+    if leaf.required:
+        slow = slow | missing
+    return value, slow
+
+
+# ---------------------------------------------------------------- normalising a chunk
+
+
+def normalize(raw: Any, schema: TableSchema) -> Any:
+    """Typed columns for every fact of ``schema`` plus the ``__slow`` mask.
+
+    ``raw`` holds text columns (CSV, JSONL) or typed ones (Parquet); list columns are JSON
+    text or lists of structs.  Columns the schema does not know make their rows slow (the
+    models reject unknown fields, with a message naming them).
+    """
+    pl = polars()
+    frame = raw
+    slow_parts: list[Any] = []
+    for field in schema.lists:
+        if field.path in frame.columns and frame.schema[field.path] == pl.String:
+            structs, bad = json_lists(frame.get_column(field.path), field)
+            frame = frame.with_columns(structs.alias(field.path))
+            slow_parts.append(pl.lit(bad))
+    exprs: list[Any] = []
+    typed: dict[str, Any] = {}
+    for leaf in schema.leaves:
+        if leaf.path in frame.columns:
+            value, slow = leaf_value(pl.col(leaf.path), frame.schema[leaf.path], leaf)
+            typed[leaf.path] = value
+            exprs.append(value.alias(leaf.path))
+            slow_parts.append(slow)
+        else:
+            typed[leaf.path] = pl.lit(None, dtype=leaf_dtype(leaf))
+            exprs.append(typed[leaf.path].alias(leaf.path))
+    for field in schema.lists:
+        if field.path in frame.columns:
+            value, slow = _list_value(pl.col(field.path), frame.schema[field.path], field)
+            exprs.append(value.alias(field.path))
+            slow_parts.append(slow)
+        else:
+            exprs.append(pl.lit(None, dtype=list_dtype(field)).alias(field.path))
+    known = set(schema.columns)
+    for column in frame.columns:
+        if column not in known:
+            slow_parts.append(~_missing(pl.col(column), frame.schema[column]))
+    for prefix, model in schema.submodels:
+        slow_parts.extend(_validators(model, prefix, typed, schema))
+    slow_expr = (
+        pl.any_horizontal(*[p.fill_null(False) for p in slow_parts])
+        if slow_parts
+        else (pl.lit(False))
+    )
+    return frame.select([*exprs, slow_expr.alias(SLOW)])
+
+
+def leaf_dtype(leaf: Leaf) -> Any:
+    pl = polars()
+    return {
+        "bool": pl.Boolean,
+        "int": pl.Int64,
+        "date": pl.Date,
+        "text": pl.String,
+        "enum": pl.String,
+        "decimal": pl.Int64,
+    }.get(leaf.kind, pl.String)
+
+
+def list_dtype(field: ListField) -> Any:
+    pl = polars()
+    return pl.List(pl.Struct({leaf.name: leaf_dtype(leaf) for leaf in field.leaves}))
+
+
+def _list_value(raw: Any, dtype: Any, field: ListField) -> tuple[Any, Any]:
+    pl = polars()
+    if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
+        missing = raw.is_null()
+        return pl.lit(None, dtype=list_dtype(field)), ~missing
+    present = {f.name: f.dtype for f in dtype.inner.fields}
+    element = pl.element()
+    values: list[Any] = []
+    slows: list[Any] = []
+    for leaf in field.leaves:
+        if leaf.name in present:
+            value, slow = leaf_value(element.struct.field(leaf.name), present[leaf.name], leaf)
+        else:
+            value = pl.lit(None, dtype=leaf_dtype(leaf))
+            slow = pl.lit(leaf.required)
+        values.append(value.alias(leaf.name))
+        slows.append(slow)
+    names = {leaf.name for leaf in field.leaves}
+    for name, field_dtype in present.items():
+        if name not in names:
+            slows.append(~_missing(element.struct.field(name), field_dtype))
+    typed_elements = {leaf.name: v for leaf, v in zip(field.leaves, values, strict=True)}
+    slows.extend(_validators(field.model, "", typed_elements, None, element=True))
+    typed = raw.list.eval(pl.struct(values))
+    slow = raw.list.eval(pl.any_horizontal(*[s.fill_null(False) for s in slows])).list.any()
+    return typed, slow.fill_null(False)
+
+
+def json_lists(cells: Any, field: ListField) -> tuple[Any, Any]:
+    """JSON-array text cells as lists of structs of text cells, and the rows the fast path
+    cannot read: bad JSON, not an array of objects, a key the model does not know, or a
+    value that is not a string (JSON ``true``, ``3``, a nested object: what those mean is
+    for the models to say).
+
+    Polars decodes the column natively; a column it cannot decode as a whole is cleaned
+    cell by cell in Python first (bad cells become slow rows), then decoded.
+    """
+    pl = polars()
+    names = [leaf.name for leaf in field.leaves]
+    dtype = pl.List(pl.Struct({name: pl.String for name in names}))
+    text = pl.when(cells != "").then(cells)
+    frame = pl.DataFrame({"c": cells}).select(text.alias("c"))
+    column = frame.get_column("c")
+    literal = r"[:\[,]\s*(?:true|false|-?[0-9])"
+    # Every key must be one the model knows: count all keys and the known ones (a string
+    # value that looks like a key only sends its row to the per-record path).
+    all_keys = pl.col("c").str.count_matches(r'"(?:[^"\\]|\\.)*"\s*:')
+    known_pattern = "|".join(re.escape(name) for name in names)
+    known_keys = pl.col("c").str.count_matches(f'"(?:{known_pattern})"\\s*:')
+    odd = (
+        pl.col("c").str.contains(literal)
+        | (all_keys != known_keys)
+        | ~pl.col("c").str.contains(r"^\s*\[")
+    )
+    try:
+        decoded = column.str.json_decode(dtype)
+        slow = frame.select(odd.fill_null(False)).to_series()
+    except Exception:  # some cell is not plain JSON of the expected shape: clean per cell
+        cleaned, bad = _clean_json_cells(column.to_list(), names)
+        decoded = pl.Series(cleaned, dtype=pl.String).str.json_decode(dtype)
+        checked = pl.DataFrame({"c": pl.Series(cleaned, dtype=pl.String)})
+        slow = checked.select(odd.fill_null(False)).to_series() | pl.Series(bad)
+    return decoded.alias(cells.name), slow
+
+
+def _clean_json_cells(
+    cells: list[str | None], names: list[str]
+) -> tuple[list[str | None], list[bool]]:
+    known = set(names)
+    out: list[str | None] = []
+    bad: list[bool] = []
+    for text in cells:
+        if text is None:
+            out.append(None)
+            bad.append(False)
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            out.append(None)
+            bad.append(True)
+            continue
+        if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+            out.append(None)
+            bad.append(True)
+            continue
+        odd = any(not known.issuperset(e) for e in data) or any(
+            not (v is None or isinstance(v, str)) for e in data for v in e.values()
+        )
+        elements = [{k: cell_text(v) for k, v in e.items() if k in known} for e in data]
+        out.append(json.dumps(elements, ensure_ascii=False))
+        bad.append(odd)
+    return out, bad
+
+
+# ---------------------------------------------------------------- model validators
+
+
+def _validators(
+    model: type[BaseModel],
+    prefix: str,
+    typed: Mapping[str, Any],
+    schema: TableSchema | None,
+    *,
+    element: bool = False,
+) -> list[Any]:
+    """Slow masks for the rows a model's own validators would look at more closely."""
+    pl = polars()
+    decorators = model.__pydantic_decorators__
+    names = {
+        (model.__name__, n) for n in (*decorators.field_validators, *decorators.model_validators)
+    }
+    if not names:
+        return []
+
+    def get(name: str) -> Any:
+        value = typed.get(prefix + name)
+        return value if value is not None else pl.lit(None)
+
+    out: list[Any] = []
+    if names - KNOWN_VALIDATORS:
+        # A validator this module does not know: every row stating a fact of the model
+        # goes to the per-record path.
+        fields = [
+            get(name).is_not_null() for name in model.model_fields if (prefix + name) in typed
+        ]
+        if fields:
+            out.append(pl.any_horizontal(*fields))
+        return out
+    if model is UnitDebrief:
+        out.append(get("yes_votes") > get("attendees"))
+    elif model is PublicityWindow:
+        out.append(get("end") < get("start"))
+    elif model is Person:
+        out.append(
+            _id_number_slow(get("id_number"), get("id_type"), get("birth_date"), get("gender"))
+        )
+    return out
+
+
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+
+
+def _id_number_slow(number: Any, id_type: Any, birth: Any, gender: Any) -> Any:
+    """Rows whose identity number is checked (GB 11643) and not plainly valid and in
+    agreement with the stated birth date and gender."""
+    pl = polars()
+    checked = id_type.is_in(["resident_id_card", "hmt_residence_permit"]) | (
+        id_type.is_null() & number.str.contains(r"^[0-9]{17}[0-9Xx]$")
+    )
+    shape = number.str.contains(r"^[0-9]{17}[0-9X]$")
+    digits = [number.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
+    total = pl.sum_horizontal(*[d * w for d, w in zip(digits, _WEIGHTS, strict=True)])
+    expected = (total % 11).replace_strict(
+        {i: c for i, c in enumerate("10X98765432")}, default=None, return_dtype=pl.String
+    )
+    born = number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    born_ok = born.is_not_null() & (born.dt.year() >= 1)
+    male = digits[16] % 2 == 1
+    agrees = (birth.is_null() | (birth == born)) & (gender.is_null() | ((gender == "male") == male))
+    valid = shape & born_ok & (number.str.slice(17, 1) == expected) & agrees
+    return (number.is_not_null() & checked & ~valid.fill_null(False)).fill_null(False)
+
+
+# ---------------------------------------------------------------- rows back to records
+
+
+def row_record(row: Mapping[str, Any], schema: TableSchema) -> dict[str, Any]:
+    """The nested record a raw row spells (what the per-record path validates).
+
+    Empty cells are left out; JSON text in a list column is parsed (kept as text when it is
+    not JSON, so that the model says what is wrong with it).
+    """
+    lists = {field.path for field in schema.lists}
+    record: dict[str, Any] = {}
+    for column, value in row.items():
+        if value is None or value == "":
+            continue
+        if column in lists:
+            value = _list_cell(value)
+        target = record
+        parts = column.split(".")
+        for part in parts[:-1]:
+            nested = target.setdefault(part, {})
+            if not isinstance(nested, dict):  # a column both a fact and a record: the model
+                break  # will reject the row
+            target = nested
+        else:
+            target[parts[-1]] = value
+    return record
+
+
+def _list_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [
+            {k: v for k, v in element.items() if v is not None}
+            if isinstance(element, dict)
+            else element
+            for element in value
+        ]
+    return value
+
+
+def flatten_record(data: Mapping[str, Any], schema: TableSchema) -> dict[str, str | None]:
+    """A nested record (a JSONL line) as text cells by record path.
+
+    List fields become JSON text; a value where the schema has a record (or the reverse)
+    is kept under its own path, which the schema does not know, so the row goes slow.
+    """
+    lists = {field.path for field in schema.lists}
+    prefixes = {prefix for prefix, _ in schema.submodels if prefix}
+    out: dict[str, str | None] = {}
+
+    def visit(value: Any, path: str) -> None:
+        if path in lists:
+            out[path] = None if value is None else _list_text(value)
+        elif isinstance(value, dict) and (path + ".") in prefixes:
+            for key, item in value.items():
+                visit(item, f"{path}.{key}")
+        else:
+            out[path] = cell_text(value)
+
+    for key, value in data.items():
+        visit(value, str(key))
+    return out
+
+
+def _list_text(value: Any) -> str:
+    """A list of records as JSON text whose values are all text cells (booleans marked)."""
+    if isinstance(value, list) and all(isinstance(e, dict) for e in value):
+        value = [{str(k): cell_text(v) for k, v in e.items()} for e in value]
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,397 @@
+"""Batch layer: the columnar path decides exactly as the per-record path, row for row;
+tables stream in chunks with one result row per input row, malformed rows included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pl = pytest.importorskip("polars")
+
+from titlerules.batch import schema as batch_schema  # noqa: E402
+from titlerules.batch.io import run_file  # noqa: E402
+from titlerules.batch.runner import ColumnarPolicy, decision_result, error_result  # noqa: E402
+from titlerules.batch.synthetic import applicants, flat_rows, spelled  # noqa: E402
+from titlerules.cli import main  # noqa: E402
+from titlerules.engine.policy import Policy, load_policy  # noqa: E402
+from titlerules.errors import TitleRulesError  # noqa: E402
+from titlerules.resources import policies_dir  # noqa: E402
+
+SIMPLE = """
+param service_cutoff: date = 2024-12-31
+param min_service: int = 5
+param accepted_education: set[EducationLevel] = {本科, 双学士, 硕士, 博士}
+requirement basic "基本条件" {
+  cite 一 "非公务员、未退休、任现职满5年、本科以上学历"
+  require not applicant.employment.is_civil_servant
+  require not applicant.employment.retired
+  require years_between(applicant.employment.current_post_start, service_cutoff, floor)
+      >= min_service
+  require applicant.education.any(e -> e.level in accepted_education)
+}
+"""
+
+# Exact fractions, working-day windows, exceptions, advisory rules, if/then/else, sums of
+# exact years, counts, lets and defs: the parts of the language the columns must get right.
+RICH = """
+import "common/retirement"
+param share: fraction = 2/3
+param publicity_min: working_days = 5 working_days
+param meeting: date = 2024-10-15
+let day = applicant.application.submitted_on
+def years_in(p) = years_between(p.start, coalesce(p.end, meeting), exact)
+requirement vote "三分之二" {
+  cite 二 "同意推荐票数达参会人数的三分之二"
+  require applicant.unit_debrief.yes_votes >= share * applicant.unit_debrief.attendees
+}
+requirement publicity "公示" {
+  cite 二 "公示期不少于5个工作日"
+  applies applicant.employment.employer_kind != 自由职业者
+  require working_days_between(applicant.unit_publicity.start, applicant.unit_publicity.end)
+      >= publicity_min
+  require applicant.unit_publicity.end < day
+}
+exclusion retired "退休" {
+  cite 一 "不得参加"
+  when retired_or_of_age(applicant, meeting)
+  unless "延迟退休": delayed_retirement_in_force(applicant, meeting)
+}
+requirement service "基层" {
+  cite 三 "基层服务满2年"
+  require applicant.service.where(s -> s.grassroots).sum(s -> years_in(s)) >= 2
+  severity advisory
+}
+requirement assessed "考核" {
+  cite 四 "近三年考核合格"
+  require applicant.assessments.where(a -> a.year >= 2021).all(a -> a.grade >= 合格)
+  require applicant.assessments.count(a -> a.grade == 不合格) == 0
+}
+requirement ratio "比例" {
+  cite 五 "投票比例"
+  require (if applicant.unit_debrief.secret_ballot
+           then applicant.unit_debrief.yes_votes / applicant.unit_debrief.attendees
+           else 0) > 1/2
+  require add_working_days(applicant.unit_publicity.end, 3)
+      <= applicant.application.material_deadline + 10 days
+}
+exclusion sanction "处分" {
+  cite 六 "处分期内"
+  when applicant.sanctions.any(s -> s.severity >= 记过 and s.start + 2 years >= day)
+}
+"""
+
+
+def _bundled(name: str) -> bool:
+    return (policies_dir() / f"{name}.policy").is_file()
+
+
+BUNDLED = [n for n in ("eryuan-2024", "kunming-2020", "xianning-2024") if _bundled(n)]
+
+
+@pytest.fixture(scope="module")
+def columnar_cache() -> dict[str, tuple[Policy, ColumnarPolicy]]:
+    return {}
+
+
+@pytest.fixture
+def compiled(
+    make_policy: Callable[[str], Policy], columnar_cache: dict[str, tuple[Policy, ColumnarPolicy]]
+) -> Callable[[str], tuple[Policy, ColumnarPolicy]]:
+    def get(name: str) -> tuple[Policy, ColumnarPolicy]:
+        if name not in columnar_cache:
+            policy = (
+                load_policy(name)
+                if name in BUNDLED
+                else make_policy({"simple": SIMPLE, "rich": RICH}[name])
+            )
+            columnar_cache[name] = (policy, ColumnarPolicy(policy))
+        return columnar_cache[name]
+
+    return get
+
+
+def _table(records: list[dict[str, Any]]) -> Any:
+    columns = flat_rows(records)
+    return pl.DataFrame(columns, schema={name: pl.String for name in columns})
+
+
+def _expected(policy: Policy, record: dict[str, Any]) -> Any:
+    try:
+        return decision_result(policy.evaluate(record, explain=False))
+    except TitleRulesError as exc:
+        return error_result(str(exc))
+
+
+def _assert_same(policy: Policy, columnar: ColumnarPolicy, records: list[dict[str, Any]]) -> None:
+    result = columnar.evaluate(_table(records))
+    assert result.height == len(records)
+    for row, record in zip(result.iter_rows(named=True), records, strict=True):
+        expected = _expected(policy, record)
+        assert row["outcome"] == expected.outcome, (row, expected)
+        if expected.outcome == "error":
+            assert row["error"] == expected.error
+            continue
+        rules = {k[5:]: v for k, v in row.items() if k.startswith("rule.")}
+        assert rules == expected.rules
+        assert row["failed"] == expected.failed
+        assert row["unknown"] == expected.unknown
+
+
+# ---------------------------------------------------------------- equivalence
+
+
+@pytest.mark.parametrize("name", ["simple", "rich", *BUNDLED])
+def test_columnar_decides_as_per_record_on_random_records(
+    name: str, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    policy, columnar = compiled(name)
+    assert not columnar.fallback_rules, columnar.fallback_rules
+    records = spelled(applicants(400, seed=len(name), missing=0.05))
+    records += spelled(applicants(200, seed=99, missing=0.02, messy=True), messy=True)
+    _assert_same(policy, columnar, records)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**31),
+    missing=st.sampled_from([0.0, 0.05, 0.3]),
+    messy=st.booleans(),
+    name=st.sampled_from(["simple", "rich", *BUNDLED[:1]]),
+)
+def test_columnar_equals_per_record_hypothesis(
+    seed: int,
+    missing: float,
+    messy: bool,
+    name: str,
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+) -> None:
+    policy, columnar = compiled(name)
+    records = spelled(applicants(40, seed=seed, missing=missing, messy=messy), messy=messy)
+    _assert_same(policy, columnar, records)
+
+
+def test_rows_outside_the_calendar_are_decided_per_record(
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+) -> None:
+    policy, columnar = compiled("rich")
+    records = spelled(applicants(30, seed=3))
+    for record in records[:10]:  # a publicity window before the calendar's first year
+        record["unit_publicity"] = {"start": "1999-12-20", "end": "1999-12-31", "objections": "0"}
+    _assert_same(policy, columnar, records)
+    assert columnar.last_per_record_rows >= 10
+
+
+def test_a_rule_without_columnar_form_runs_per_record(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    policy = make_policy(
+        SIMPLE
+        + """
+requirement same_series "同系列" {
+  cite 二 "现岗位系列与申报系列一致"
+  require {applicant.application.series}.contains_all({applicant.employment.post_series})
+}
+"""
+    )
+    columnar = ColumnarPolicy(policy)
+    assert set(columnar.fallback_rules) == {"same_series"}
+    assert columnar.columnar_rules == ("basic",)
+    _assert_same(policy, columnar, spelled(applicants(60, seed=8, missing=0.1)))
+
+
+# ---------------------------------------------------------------- the fast reader is exact
+
+
+def test_fast_flag_spellings_read_as_the_models_read_them() -> None:
+    from pydantic import TypeAdapter
+
+    from titlerules.facts.base import Flag
+
+    adapter = TypeAdapter(Flag)
+    for text, value in batch_schema._BOOL_SPELLINGS.items():
+        if not text.startswith("\x01"):
+            assert adapter.validate_python(text) is value, text
+
+
+def test_fast_enum_spellings_read_as_the_models_read_them() -> None:
+    from titlerules.facts import ENUMS
+
+    for cls in ENUMS.values():
+        for text, value in batch_schema._enum_table(cls).items():
+            assert cls.parse(text).value == value  # type: ignore[attr-defined]
+
+
+def test_every_model_validator_is_known_to_the_fast_reader() -> None:
+    schema = batch_schema.applicant_schema()
+    models = [m for _, m in schema.submodels] + [f.model for f in schema.lists]
+    found = set()
+    for model in models:
+        decorators = model.__pydantic_decorators__
+        for name in (*decorators.field_validators, *decorators.model_validators):
+            found.add((model.__name__, name))
+    # An unknown validator is safe (its rows go to the per-record path) but slow: list it.
+    assert found <= batch_schema.KNOWN_VALIDATORS
+
+
+def test_identity_numbers_are_checked_column_wise(
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+) -> None:
+    policy, columnar = compiled("simple")
+    records = spelled(applicants(6, seed=4))
+    records[0]["person"]["id_number"] = records[0]["person"]["id_number"][:-1] + "0"
+    records[1]["person"]["birth_date"] = "1970-01-01"  # disagrees with the number
+    records[2]["person"]["id_number"] = records[2]["person"]["id_number"].lower()
+    result = columnar.evaluate(_table(records))
+    assert result["outcome"].to_list()[:2] == ["error", "error"]
+    _assert_same(policy, columnar, records)
+
+
+# ---------------------------------------------------------------- files in, one row per row
+
+
+def test_csv_with_malformed_rows_gives_one_result_row_per_input_row(
+    tmp_path: Path, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    _policy, columnar = compiled("simple")
+    records = spelled(applicants(25, seed=12))
+    records[7].setdefault("employment", {})["current_post_start"] = "2019-13-45"
+    path = tmp_path / "applicants.csv"
+    _table(records).write_csv(path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "only,three,cells\n")  # data row 3: wrong number of cells
+    lines.insert(8, "\n")  # a blank line is not a row
+    path.write_text("".join(lines), encoding="utf-8")  # records[7] is now data row 9
+    summary, result = run_file(columnar, path, chunk_rows=7)
+    assert result.height == 26 == summary.rows
+    assert result["row"].to_list() == list(range(1, 27))
+    short = result.row(2, named=True)
+    assert short["outcome"] == "error" and "3 cells" in short["error"]
+    dated = result.row(8, named=True)
+    assert dated["outcome"] == "error"
+    assert "employment.current_post_start" in dated["error"]
+    assert summary.errors == 2
+
+
+def test_jsonl_lines_that_are_not_records_are_error_rows(
+    tmp_path: Path, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    policy, columnar = compiled("simple")
+    records = spelled(applicants(5, seed=2))
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    lines.insert(1, "{not json")
+    lines.insert(2, "[1, 2]")
+    lines.append(json.dumps({"applicant": records[0]}, ensure_ascii=False))
+    path = tmp_path / "applicants.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _summary, result = run_file(columnar, path)
+    assert result["row"].to_list() == list(range(1, 9))
+    assert result["outcome"].to_list()[1:3] == ["error", "error"]
+    first, last = result.row(0, named=True), result.row(7, named=True)
+    assert first["outcome"] == last["outcome"] == _expected(policy, records[0]).outcome
+
+
+def test_parquet_with_typed_columns_and_lists_of_structs(
+    tmp_path: Path, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    policy, columnar = compiled("rich")
+    records = spelled(applicants(50, seed=21, missing=0.05))
+    table = _table(records)
+    typed = table.with_columns(
+        pl.col("application.submitted_on").str.to_date(),
+        pl.col("employment.retired").replace_strict({"true": True, "false": False}),
+        pl.col("unit_debrief.attendees").cast(pl.Int64),
+        pl.col("assessments").str.json_decode(
+            pl.List(pl.Struct({"year": pl.String, "grade": pl.String}))
+        ),
+    )
+    path = tmp_path / "applicants.parquet"
+    typed.write_parquet(path)
+    out = tmp_path / "result.parquet"
+    summary, _ = run_file(columnar, path, out, chunk_rows=16)
+    result = pl.read_parquet(out)
+    assert result.height == 50 == summary.rows
+    for row, record in zip(result.iter_rows(named=True), records, strict=True):
+        assert row["outcome"] == _expected(policy, record).outcome
+
+
+def test_unknown_columns_make_error_rows_that_name_them(
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+) -> None:
+    _policy, columnar = compiled("simple")
+    table = _table(spelled(applicants(3, seed=1))).with_columns(
+        pl.Series("employment.salary", ["100", None, "300"])
+    )
+    result = columnar.evaluate(table)
+    assert result["outcome"].to_list()[0] == "error"
+    assert "salary" in result["error"][0]
+    assert result["outcome"].to_list()[1] != "error"
+
+
+def test_check_command_streams_a_table_to_a_result_file(
+    tmp_path: Path, write_policy: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy_path = write_policy(SIMPLE, "simple.policy")
+    source = tmp_path / "in.csv"
+    _table(spelled(applicants(12, seed=6))).write_csv(source)
+    out = tmp_path / "out.jsonl"
+    assert main(["check", str(policy_path), str(source), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rows"] == 12
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["row"] for r in rows] == list(range(1, 13))
+    assert {"outcome", "failed", "unknown", "error", "rule.basic"} <= set(rows[0])
+
+
+def test_check_command_prints_result_rows_without_out(
+    tmp_path: Path, write_policy: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy_path = write_policy(SIMPLE, "simple.policy")
+    source = tmp_path / "in.csv"
+    source.write_text("employment.is_civil_servant\ntrue\nmaybe\n", encoding="utf-8")
+    assert main(["check", str(policy_path), str(source)]) == 2
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["outcome"] for r in rows] == ["ineligible", "error"]
+    assert "2 rows" in captured.err
+
+
+def test_missing_polars_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from titlerules.batch._polars import polars
+
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(TitleRulesError, match="titlerules\\[fast\\]"):
+        polars()
+
+
+def test_as_of_given_once_for_the_whole_table(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    policy = make_policy(
+        """
+exclusion credit "失信" {
+  cite 八 "记录期内不得申报"
+  when applicant.credit_records.any(c -> c.recorded_on + 3 years >= as_of)
+}
+"""
+    )
+    records = spelled(applicants(80, seed=31))
+    for i, record in enumerate(records[:40]):
+        record["credit_records"] = [{"recorded_on": f"{2019 + i % 6}-06-01"}]
+    on = dt.date(2024, 1, 1)
+    columnar = ColumnarPolicy(policy, as_of=on)
+    result = columnar.evaluate(_table(records))
+    for row, record in zip(result.iter_rows(named=True), records, strict=True):
+        expected = policy.evaluate(record, as_of=on, explain=False)
+        assert row["outcome"] == expected.outcome.value
