@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from titlerules.engine.policy import Policy, load_policy
+
+# The compile cache of the test run lives in a folder of its own, never in the user's cache.
+os.environ.setdefault(
+    "TITLERULES_CACHE_DIR", tempfile.mkdtemp(prefix="titlerules-test-cache-")
+)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -14,6 +14,8 @@ What cannot be expressed raises :class:`NotColumnar` while compiling (the rule t
 the per-record path); what the per-record path would refuse for a row (a working-day date
 outside the calendar, a date past year 9999) marks that row, which is then decided by the
 per-record path.  Either way the decision is the one ``Policy.evaluate`` makes.
+
+The values, frames and small helpers it works with are in :mod:`titlerules.batch.values`.
 """
 
 from __future__ import annotations

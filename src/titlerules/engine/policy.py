@@ -453,6 +453,20 @@ def _cache_dir() -> Path | None:
     return Path(base) / "titlerules"
 
 
+def _private(directory: Path) -> bool:
+    """Whether only its owner can write to the cache folder: entries are unpickled, so a folder
+    others can write to is never read from or written to."""
+    import os
+    import stat
+
+    try:
+        info = directory.stat()
+    except OSError:
+        return False
+    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return owned and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _code_fingerprint() -> str:
     global _FINGERPRINT
     if _FINGERPRINT is None:
@@ -513,6 +527,8 @@ def _cached_policy(path: Path) -> Policy | None:
     root = str(path.resolve())
     names = _SOURCES_OF.get(root)
     directory = _cache_dir()
+    if directory is not None and not _private(directory):
+        directory = None
     if names is None and directory is not None:
         try:
             names = tuple(json.loads(_index_file(path, directory).read_text("utf-8")))
@@ -544,15 +560,16 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
     import json
     import os
     import pickle
-    import tempfile
 
     names = tuple(resolved.sources)
     _SOURCES_OF[str(path.resolve())] = names
     directory = _cache_dir()
-    if directory is None or path.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve()):
-        return  # scratch policies (tests, one-off files) stay out of the disk cache
+    if directory is None:
+        return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(directory):
+            return
         entry = _entry_file(resolved.sha256, directory)
         if store or not entry.exists():
             partial = entry.with_suffix(f".{os.getpid()}.tmp")
