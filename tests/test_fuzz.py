@@ -1250,14 +1250,9 @@ def test_regression_evaluation_errors_say_which_rule(make_policy: Callable[[str]
     check_error(info.value)
 
 
-# ---------------------------------------------------------------- a known gap (strict xfail)
+# ---------------------------------------------------------------- every record error has a hint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts/loading.py gives hints only for dates, flags, ID numbers, unknown fields "
-    "and empty text; type errors ('expected a whole number, got ...') have none",
-)
 def test_every_record_error_has_a_hint(tmp_path: Path) -> None:
     path = tmp_path / "record.yaml"
     path.write_text("applicant: {unit_debrief: {attendees: many}}\n", encoding="utf-8")

@@ -232,8 +232,10 @@ def _describe(
         hint = "write true/false (or 是/否)"
     elif kind in ("int_parsing", "int_type", "int_from_float"):
         message = f"expected a whole number, got {_kind_of(value)}"
+        hint = "write a count or a year in digits, e.g. 7"
     elif kind in ("decimal_parsing", "decimal_type", "float_parsing", "fraction_parsing"):
         message = f"expected a number, got {_kind_of(value)}"
+        hint = "write a number in digits; a ratio as 3/4 or 75%"
     elif kind in ("greater_than_equal", "greater_than"):
         message = f"must be at least {ctx.get('ge', ctx.get('gt'))}, got {_kind_of(value)}"
     elif kind in ("less_than_equal", "less_than"):
@@ -243,10 +245,13 @@ def _describe(
         hint = _UNKNOWN_HINT
     elif kind == "string_type":
         message = f"expected text, got {_kind_of(value)}"
+        hint = "quote the value"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         message = f"expected a mapping of fields (key: value), got {_kind_of(value)}"
+        hint = "indent the fields under this key, one 'name: value' per line"
     elif kind in ("list_type", "frozen_set_type", "set_type", "tuple_type"):
         message = f"expected a list, got {_kind_of(value)}"
+        hint = "write a YAML list ('- item' lines, or [a, b]); [] means none"
     elif kind == "id_number":
         hint = (
             "a 居民身份证 number is 17 digits and a check character (0-9 or X); "
@@ -254,6 +259,8 @@ def _describe(
         )
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
+    if hint is None:
+        hint = "docs/records.md lists every field with its type and vocabulary"
     return loc, message, hint
 
 
