@@ -559,6 +559,20 @@ def _members_named(term: str) -> tuple[enum.Enum, ...]:
 _ABSENT = object()
 
 
+def _unbind(
+    variables: dict[str, Any], var_paths: dict[str, Any], var: str, saved: Any, saved_path: Any
+) -> None:
+    """Put back what a lambda's variable shadowed (or remove it) after a list method."""
+    if saved is _ABSENT:
+        variables.pop(var, None)
+    else:
+        variables[var] = saved
+    if saved_path is None:
+        var_paths.pop(var, None)
+    else:
+        var_paths[var] = saved_path
+
+
 class _ConstEnv(Env):
     """The environment constants are folded in: reading a record is not allowed."""
 
@@ -598,14 +612,7 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
                 cursor.index = index
                 out.append(body(env))
         finally:
-            if saved is _ABSENT:
-                variables.pop(var, None)
-            else:
-                variables[var] = saved
-            if saved_path is None:
-                var_paths.pop(var, None)
-            else:
-                var_paths[var] = saved_path
+            _unbind(variables, var_paths, var, saved, saved_path)
         return out
 
     if method in ("any", "all") and body is not None:
@@ -684,14 +691,7 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
                 elif type(value) is Unknown:
                     missing = value.paths if missing is None else missing | value.paths
         finally:
-            if saved is _ABSENT:
-                variables.pop(var, None)
-            else:
-                variables[var] = saved
-            if saved_path is None:
-                var_paths.pop(var, None)
-            else:
-                var_paths[var] = saved_path
+            _unbind(variables, var_paths, var, saved, saved_path)
         if found:
             return decisive
         return (not decisive) if missing is None else Unknown(missing)
