@@ -19,7 +19,7 @@ from titlerules.lang.yaml_io import dump_json, dump_yaml, load_json, load_yaml
 Spelling = Literal["dsl", "yaml", "json"]
 SPELLINGS: tuple[Spelling, ...] = get_args(Spelling)
 
-_SUFFIXES: dict[str, Spelling] = {
+SPELLING_OF_SUFFIX: dict[str, Spelling] = {
     ".policy": "dsl",
     ".yaml": "yaml",
     ".yml": "yaml",
@@ -31,7 +31,7 @@ MAX_FILE_BYTES = 8_000_000
 def spelling_of(path: str | os.PathLike[str]) -> Spelling:
     """The spelling a file name's extension stands for."""
     suffix = Path(path).suffix.lower()
-    spelling = _SUFFIXES.get(suffix)
+    spelling = SPELLING_OF_SUFFIX.get(suffix)
     if spelling is None:
         raise InputFileError(
             f"cannot tell the policy format from the extension {suffix or '(none)'!r}",

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from titlerules.errors import InputFileError, Location, PolicyError
 from titlerules.lang import ir
+from titlerules.lang.convert import SPELLING_OF_SUFFIX, load_text
 from titlerules.lang.diagnostics import Diagnostic
-from titlerules.lang.parser import parse
 from titlerules.resources import policies_dir
 
 MAX_IMPORT_DEPTH = 16
@@ -27,7 +27,7 @@ MAX_IMPORT_DEPTH = 16
 MAX_RULES = 1000
 #: Largest policy file read, in bytes (the parser also limits the text to MAX_SOURCE_CHARS).
 MAX_SOURCE_BYTES = 8_000_000
-POLICY_SUFFIXES = (".policy", ".yaml", ".yml", ".json")
+POLICY_SUFFIXES = tuple(SPELLING_OF_SUFFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,16 +107,8 @@ def read_text(path: Path) -> str:
 def parse_file(path: Path) -> tuple[ir.PolicyFile, str]:
     """Parse a policy file of any spelling (DSL, YAML, JSON) by its extension."""
     text = read_text(path)
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        from titlerules.lang import yaml_io
-
-        return yaml_io.load_yaml(text, str(path)), text
-    if suffix == ".json":
-        from titlerules.lang import yaml_io
-
-        return yaml_io.load_json(text, str(path)), text
-    return parse(text, str(path)), text
+    spelling = SPELLING_OF_SUFFIX.get(path.suffix.lower(), "dsl")  # any other name: the DSL
+    return load_text(text, spelling, str(path)), text
 
 
 def find_policy(name: str, relative_to: Path | None = None) -> Path:
