@@ -13,11 +13,12 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
+from titlerules.engine import codegen
 from titlerules.engine.runtime import (
+    ABSENT,
     BUILTIN_IMPLS,
     LENIENT_BUILTINS,
+    WRAPPED,
     Duration,
     ElementPath,
     Env,
@@ -26,7 +27,9 @@ from titlerules.engine.runtime import (
     Unknown,
     arithmetic,
     comparator,
+    finish_read,
     rank,
+    unbind,
     unknown,
     var_path,
 )
@@ -56,8 +59,9 @@ class CompiledRule:
 
 
 class Compiler:
-    def __init__(self, policy: ResolvedPolicy) -> None:
+    def __init__(self, policy: ResolvedPolicy, *, generate: bool | None = None) -> None:
         self.policy = policy
+        self.generate = codegen.enabled() if generate is None else generate
         self.enums = enum_registry()
         self.params: dict[str, Any] = {}
         self.param_years: dict[str, frozenset[int]] = {}
@@ -81,7 +85,7 @@ class Compiler:
             self.params[name] = value
         for name, sourced in self.policy.lets.items():
             assert isinstance(sourced.item, ir.Let)
-            self.let_fns[name] = self.expr(sourced.item.value)
+            self.let_fns[name] = self.function(sourced.item.value, f"let {name}")
         rules = []
         for sourced in self.policy.rules.values():
             assert isinstance(sourced.item, ir.Rule)
@@ -91,30 +95,43 @@ class Compiler:
     def rule(self, rule: ir.Rule) -> CompiledRule:
         from titlerules.lang.printer import format_expr
 
-        applies = self.expr(rule.applies) if rule.applies is not None else None
+        name = f"rule {rule.id}"
+        applies = self.function(rule.applies, name) if rule.applies is not None else None
+        violation: Fn
         if rule.kind == "exclusion":
             assert rule.when is not None
-            violation = self.expr(rule.when)
+            violation = self.function(rule.when, name)
         else:
-            required = self.expr(
+            condition = (
                 rule.require[0]
                 if len(rule.require) == 1
                 else ir.BoolOp("and", rule.require, span=rule.span)
             )
+            if self.generate:
+                violation = codegen.generate_violation(self, condition, name)
+            else:
+                required = self.expr(condition)
 
-            def violation(env: Env, required: Fn = required) -> Any:
-                held = required(env)
-                if type(held) is Unknown:
-                    return held
-                return not held
+                def violation(env: Env, required: Fn = required) -> Any:
+                    held = required(env)
+                    if type(held) is Unknown:
+                        return held
+                    return not held
 
         exceptions = tuple(
-            CompiledException(exc.label, self.expr(exc.condition), format_expr(exc.condition))
+            CompiledException(
+                exc.label, self.function(exc.condition, name), format_expr(exc.condition)
+            )
             for exc in rule.unless
         )
         return CompiledRule(rule, self.policy.header.document, applies, violation, exceptions)
 
     # ------------------------------------------------ expressions
+    def function(self, e: ir.Expr, name: str) -> Fn:
+        """The body of a function boundary (a rule's condition, a let, a def, a lambda):
+        one generated function (:mod:`titlerules.engine.codegen`), or its closure tree."""
+        return codegen.generate(self, e, name) if self.generate else self.expr(e)
+
     def expr(self, e: ir.Expr) -> Fn:
         method = getattr(self, "_" + type(e).__name__.lower().rstrip("_"))
         fn: Fn = method(e)
@@ -171,7 +188,7 @@ class Compiler:
             if years:
 
                 def provisional_param(env: Env) -> Any:
-                    env.provisional_years.update(years)
+                    env.note_years(years)
                     return value
 
                 return provisional_param
@@ -281,7 +298,7 @@ class Compiler:
                 if value is None:
                     return unknown(path + suffix)
             full = path + suffixes[-1]
-            return _finish_read(value, full, env)
+            return finish_read(value, full, env)
 
         return read
 
@@ -355,13 +372,13 @@ class Compiler:
         definition = self.policy.defs[name].item
         assert isinstance(definition, ir.Def)
         self._scope.append(set(definition.params))
-        body = self.expr(definition.body)
+        body = self.function(definition.body, f"def {name}")
         self._scope.pop()
         params = definition.params
 
         def call(env: Env) -> Any:
             values = [fn(env) for fn in args]
-            saved = {p: env.vars.get(p, _ABSENT) for p in params}
+            saved = {p: env.vars.get(p, ABSENT) for p in params}
             saved_paths = {p: env.var_paths.get(p) for p in params}
             for param, value, path in zip(params, values, arg_paths, strict=True):
                 env.vars[param] = value
@@ -370,7 +387,7 @@ class Compiler:
                 return body(env)
             finally:
                 for param in params:
-                    if saved[param] is _ABSENT:
+                    if saved[param] is ABSENT:
                         env.vars.pop(param, None)
                     else:
                         env.vars[param] = saved[param]
@@ -403,7 +420,7 @@ class Compiler:
         if isinstance(lam, ir.Lambda):
             var = lam.param
             self._scope.append({var})
-            body = self.expr(lam.body)
+            body = self.function(lam.body, "lambda")
             self._scope.pop()
         return _list_method(e.method, obj, var, body)
 
@@ -475,18 +492,6 @@ class Compiler:
         return choose
 
 
-def _finish_read(value: Any, full: str, env: Env) -> Any:
-    """A value read at record path ``full``: lists become :class:`Seq`, sets frozensets;
-    the read is traced when the evaluation explains itself."""
-    if isinstance(value, (list, tuple)):
-        value = Seq.of(value, full)
-    elif isinstance(value, (set, frozenset)):
-        value = frozenset(value)
-    if env.trace is not None and not isinstance(value, BaseModel):
-        env.trace.append((full, value))
-    return value
-
-
 def _var_reader(var: str, steps: tuple[tuple[str, str], ...], suffix: str) -> Fn:
     """A reader of ``x.a.b...`` for a bound variable ``x``; its path is spelled only when a
     fact is missing or the read is traced."""
@@ -501,9 +506,9 @@ def _var_reader(var: str, steps: tuple[tuple[str, str], ...], suffix: str) -> Fn
             value = getattr(value, name)
             if value is None:
                 return unknown(var_path(env, var) + step_suffix)
-        if env.trace is None and not isinstance(value, _WRAPPED):
+        if env.trace is None and not isinstance(value, WRAPPED):
             return value
-        return _finish_read(value, var_path(env, var) + suffix, env)
+        return finish_read(value, var_path(env, var) + suffix, env)
 
     return read
 
@@ -525,9 +530,9 @@ def _root_reader(root: str, names: list[str]) -> Fn:
             value = getattr(value, only)
             if value is None:
                 return only_missing
-            if env.trace is None and not isinstance(value, _WRAPPED):
+            if env.trace is None and not isinstance(value, WRAPPED):
                 return value
-            return _finish_read(value, full, env)
+            return finish_read(value, full, env)
 
         return read1
 
@@ -539,38 +544,17 @@ def _root_reader(root: str, names: list[str]) -> Fn:
             value = getattr(value, name)
             if value is None:
                 return missing
-        if env.trace is None and not isinstance(value, _WRAPPED):
+        if env.trace is None and not isinstance(value, WRAPPED):
             return value
-        return _finish_read(value, full, env)
+        return finish_read(value, full, env)
 
     return read
-
-
-# Values a record read wraps: lists become Seq (with element paths), sets frozensets.
-_WRAPPED = (list, tuple, set, frozenset)
 
 
 @functools.cache
 def _members_named(term: str) -> tuple[enum.Enum, ...]:
     """The enum members a bare term may name (vocabularies are fixed: looked up once)."""
     return tuple(lookup_term(term))
-
-
-_ABSENT = object()
-
-
-def _unbind(
-    variables: dict[str, Any], var_paths: dict[str, Any], var: str, saved: Any, saved_path: Any
-) -> None:
-    """Put back what a lambda's variable shadowed (or remove it) after a list method."""
-    if saved is _ABSENT:
-        variables.pop(var, None)
-    else:
-        variables[var] = saved
-    if saved_path is None:
-        var_paths.pop(var, None)
-    else:
-        var_paths[var] = saved_path
 
 
 class _ConstEnv(Env):
@@ -600,7 +584,7 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         """The body's value for every element (all of them: each may add to the trace)."""
         assert body is not None
         variables, var_paths = env.vars, env.var_paths
-        saved = variables.get(var, _ABSENT)
+        saved = variables.get(var, ABSENT)
         saved_path = var_paths.get(var)
         out = []
         # The element's path is spelled only if a missing fact or the trace asks for it.
@@ -612,7 +596,7 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
                 cursor.index = index
                 out.append(body(env))
         finally:
-            _unbind(variables, var_paths, var, saved, saved_path)
+            unbind(variables, var_paths, var, saved, saved_path)
         return out
 
     if method in ("any", "all") and body is not None:
@@ -675,7 +659,7 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
         if not items:
             return not decisive
         variables, var_paths = env.vars, env.var_paths
-        saved = variables.get(var, _ABSENT)
+        saved = variables.get(var, ABSENT)
         saved_path = var_paths.get(var)
         cursor = ElementPath(seq)
         var_paths[var] = cursor
@@ -691,7 +675,7 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
                 elif type(value) is Unknown:
                     missing = value.paths if missing is None else missing | value.paths
         finally:
-            _unbind(variables, var_paths, var, saved, saved_path)
+            unbind(variables, var_paths, var, saved, saved_path)
         if found:
             return decisive
         return (not decisive) if missing is None else Unknown(missing)
@@ -699,9 +683,13 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
     return quantify
 
 
-def compile_policy(policy: ResolvedPolicy) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
-    """Parameters (folded to constants) and compiled rules of a checked policy."""
-    return Compiler(policy).compile()
+def compile_policy(
+    policy: ResolvedPolicy, *, generate: bool | None = None
+) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
+    """Parameters (folded to constants) and compiled rules of a checked policy.  ``generate``
+    (default: on unless ``TITLERULES_CODEGEN=off``) compiles each function boundary to one
+    generated Python function instead of a closure tree; both give the same values."""
+    return Compiler(policy, generate=generate).compile()
 
 
 def _param_error(name: str, sourced: Sourced, exc: Exception) -> PolicyError:

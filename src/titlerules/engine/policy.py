@@ -15,7 +15,7 @@ blocking rule is unknown, else *eligible*.  Advisory rules are reported but neve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,8 +72,12 @@ class Policy:
         self.calendar = calendar or cal.default_calendar()
         self.params, self._compiled = compile_policy(resolved)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
-        self._results: dict[tuple[int, RuleOutcome], RuleResult] = {}
+        self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
         self.sha256 = resolved.sha256
+        self._steps = {
+            subject: tuple(_Step(c) for c in self._compiled if c.rule.kind in kinds)
+            for subject, kinds in (("applicant", APPLICANT_KINDS), ("procedure", ("procedure",)))
+        }
 
     # ------------------------------------------------ description
     @property
@@ -106,58 +110,85 @@ class Policy:
         """Decide one record: an applicant (exclusion and requirement rules) or a committee
         procedure (procedure rules).  ``as_of`` defaults to the record's own date (the
         application's submission date, or the meeting date of a procedure)."""
-        model = _as_record(record)
-        subject = "procedure" if type(model).__name__ == "Procedure" else "applicant"
-        kinds = ("procedure",) if subject == "procedure" else APPLICANT_KINDS
+        kind = _KINDS.get(type(record))
+        if kind is None:
+            model = _as_record(record)
+            kind = _kind(type(model))
+        else:
+            model = record  # type: ignore[assignment]
+        subject = kind.subject
         env = Env(
-            roots={subject: model},
-            as_of=as_of if as_of is not None else _default_as_of(model),
-            calendar=self.calendar,
+            {subject: model}, as_of if as_of is not None else kind.as_of(model), self.calendar
         )
         results: list[RuleResult] = []
         missing: set[str] = set()
         failed = unknown = False
-        for compiled in self._compiled:
-            if compiled.rule.kind not in kinds:
-                continue
-            env.trace = [] if explain else None
-            try:
-                verdict = _run(compiled, env)
-            except TitleRulesError as exc:
-                if exc.location is None:
-                    exc.location = self._location(compiled.rule)
-                raise
-            except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
-                raise EvaluationError(
-                    f"rule '{compiled.rule.id}' could not be evaluated: {exc}",
-                    location=self._location(compiled.rule),
-                    hint="check the record against docs/records.md; run 'titlerules lint'",
-                ) from exc
-            blocking = compiled.rule.severity == "blocking"
-            if verdict.outcome is RuleOutcome.FAILED and blocking:
-                failed = True
-            elif verdict.outcome is RuleOutcome.UNKNOWN and blocking:
-                unknown = True
-                missing |= verdict.missing
-            results.append(self._result(compiled, verdict, env.trace))
-        outcome = (
+        step: _Step | None = None
+        try:
+            for step in self._steps[subject]:
+                if explain:
+                    env.trace = []
+                if step.simple:
+                    # No 'applies', no exception: _run's answer, without the call.
+                    violation = step.violation(env)
+                    if violation is False and not explain:
+                        results.append(step.passed)
+                        continue
+                    if violation is True and not explain:
+                        results.append(step.failed)
+                        failed = failed or step.blocking
+                        continue
+                    if violation is False:
+                        verdict = _PASSED
+                    elif violation is True:
+                        verdict = _FAILED
+                    elif type(violation) is Unknown:
+                        verdict = _Check(RuleOutcome.UNKNOWN, violation.paths, ())
+                    else:
+                        verdict = _Check(RuleOutcome.UNKNOWN, frozenset(), ())
+                else:
+                    verdict = _run(step.compiled, env)
+                outcome = verdict.outcome
+                if step.blocking:
+                    if outcome is RuleOutcome.FAILED:
+                        failed = True
+                    elif outcome is RuleOutcome.UNKNOWN:
+                        unknown = True
+                        missing |= verdict.missing
+                results.append(step.result(verdict, env.trace))
+        except TitleRulesError as exc:
+            if exc.location is None and step is not None:
+                exc.location = self._location(step.compiled.rule)
+            raise
+        except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+            assert step is not None
+            raise EvaluationError(
+                f"rule '{step.compiled.rule.id}' could not be evaluated: {exc}",
+                location=self._location(step.compiled.rule),
+                hint="check the record against docs/records.md; run 'titlerules lint'",
+            ) from exc
+        outcome_of = (
             Outcome.INELIGIBLE if failed else Outcome.UNDETERMINED if unknown else Outcome.ELIGIBLE
         )
         return _construct(
             Decision,
             {
-                "outcome": outcome,
+                "outcome": outcome_of,
                 "subject": subject,
-                "record": _record_label(model),
+                "record": kind.label(model),
                 "rules": results,
-                "missing_facts": sorted(missing),
+                "missing_facts": sorted(missing) if missing else [],
                 "receipt": self._receipt(env.as_of, env.provisional_years),
             },
         )
 
-    def _receipt(self, as_of: dt.date | None, provisional: set[int]) -> Receipt:
+    def _receipt(self, as_of: dt.date | None, provisional: Iterable[int]) -> Receipt:
         # Receipts are immutable and the same for every record with the same as-of date.
-        key = (as_of, tuple(sorted(provisional)))
+        if not provisional:
+            receipt = self._plain_receipts.get(as_of)
+            if receipt is not None:
+                return receipt
+        key = (as_of, tuple(sorted(provisional)) if provisional else ())
         receipt = self._receipts.get(key)
         if receipt is None:
             receipt = _construct(
@@ -173,20 +204,9 @@ class Policy:
             )
             if len(self._receipts) < _RECEIPT_CACHE_SIZE:
                 self._receipts[key] = receipt
+                if not provisional:
+                    self._plain_receipts[as_of] = receipt
         return receipt
-
-    def _result(
-        self, compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
-    ) -> RuleResult:
-        # A rule result with no facts, no missing facts and no exception is the same for
-        # every record with that outcome: build it once (results are immutable).
-        if trace or verdict.missing or verdict.exceptions:
-            return _result(compiled, verdict, trace)
-        key = (id(compiled), verdict.outcome)
-        cached = self._results.get(key)
-        if cached is None:
-            cached = self._results[key] = _result(compiled, verdict, None)
-        return cached
 
     def _location(self, rule: ir.Rule) -> Location:
         sourced = self.resolved.rules.get(rule.id)
@@ -204,11 +224,38 @@ class Policy:
         explain: bool = False,
     ) -> Iterator[Decision | TitleRulesError]:
         """One result per record, in order: a decision, or the error for that record."""
+        evaluate = self.evaluate
         for record in records:
             try:
-                yield self.evaluate(record, as_of=as_of, explain=explain)
+                yield evaluate(record, as_of=as_of, explain=explain)
             except TitleRulesError as exc:
                 yield exc
+
+
+class _Step:
+    """A compiled rule as :meth:`Policy.evaluate` runs it, with the results that are the
+    same for every record built once (a result with no facts, no missing facts and no
+    exception depends only on the rule and its outcome; results are immutable)."""
+
+    __slots__ = ("_shared", "blocking", "compiled", "failed", "passed", "simple", "violation")
+
+    def __init__(self, compiled: CompiledRule) -> None:
+        self.compiled = compiled
+        self.violation = compiled.violation
+        self.blocking = compiled.rule.severity == "blocking"
+        self.simple = compiled.applies is None and not compiled.exceptions
+        self._shared = {
+            check.outcome: _result(compiled, check, None)
+            for check in (_PASSED, _FAILED, _NOT_APPLICABLE)
+        }
+        self.passed = self._shared[RuleOutcome.PASSED]
+        self.failed = self._shared[RuleOutcome.FAILED]
+
+    def result(self, verdict: _Check, trace: list[tuple[str, Any]] | None) -> RuleResult:
+        if trace or verdict.missing or verdict.exceptions:
+            return _result(self.compiled, verdict, trace)
+        shared = self._shared.get(verdict.outcome)
+        return shared if shared is not None else _result(self.compiled, verdict, None)
 
 
 def _run(compiled: CompiledRule, env: Env) -> _Check:
@@ -342,23 +389,48 @@ def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
 
 
 def _default_as_of(model: BaseModel) -> dt.date | None:
-    for path in (("application", "submitted_on"), ("meeting", "start")):
-        value: Any = model
-        for name in path:
-            value = getattr(value, name, None)
-            if value is None:
-                break
-        if isinstance(value, dt.date):
-            return value
-    return None
+    """The record's own date: an application's submission date, a procedure's meeting."""
+    return _kind(type(model)).as_of(model)
 
 
-def _record_label(model: BaseModel) -> str | None:
-    person = getattr(model, "person", None)
-    if person is not None:
-        return getattr(person, "name", None)
-    committee = getattr(model, "committee", None)
-    return getattr(committee, "name", None) if committee is not None else None
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What evaluating a record model class needs to know of it, worked out once."""
+
+    subject: str
+    as_of: Callable[[BaseModel], dt.date | None]
+    label: Callable[[BaseModel], str | None]
+
+
+def _kind(cls: type[BaseModel]) -> _Kind:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = _KINDS[cls] = _Kind(
+            "procedure" if cls.__name__ == "Procedure" else "applicant",
+            _reader(cls, (("application", "submitted_on"), ("meeting", "start")), dt.date),
+            _reader(cls, (("person", "name"), ("committee", "name")), str),
+        )
+    return kind
+
+
+def _reader(
+    cls: type[BaseModel], paths: tuple[tuple[str, str], ...], wanted: type
+) -> Callable[[BaseModel], Any]:
+    """A reader of the first of ``paths`` (part, field) the class has, giving a ``wanted``
+    value or None.  Fields are read from the models' ``__dict__``, where pydantic keeps them."""
+    for part, name in paths:
+        if part in cls.model_fields:
+
+            def read(model: BaseModel, part: str = part, name: str = name) -> Any:
+                holder = model.__dict__.get(part)
+                value = holder.__dict__.get(name) if isinstance(holder, BaseModel) else None
+                return value if isinstance(value, wanted) else None
+
+            return read
+    return lambda model: None
+
+
+_KINDS: dict[type, _Kind] = {}
 
 
 # ---------------------------------------------------------------- loading

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from titlerules import calendar as cal
 from titlerules.errors import TitleRulesError
@@ -102,30 +104,110 @@ class ElementPath:
         return self.seq.paths[self.index]
 
 
+# Values a record read wraps: lists become Seq (with element paths), sets frozensets.
+WRAPPED = (list, tuple, set, frozenset)
+
+_NO_YEARS: frozenset[int] = frozenset()
+
+# "No variable of that name was bound" (a lambda or def parameter shadowing nothing).
+ABSENT = object()
+
+
+def finish_read(value: Any, full: str, env: Env) -> Any:
+    """A value read at record path ``full``: lists become :class:`Seq`, sets frozensets;
+    the read is traced when the evaluation explains itself."""
+    if isinstance(value, (list, tuple)):
+        value = Seq.of(value, full)
+    elif isinstance(value, (set, frozenset)):
+        value = frozenset(value)
+    if env.trace is not None and not isinstance(value, BaseModel):
+        env.trace.append((full, value))
+    return value
+
+
+def unbind(
+    variables: dict[str, Any], var_paths: dict[str, Any], var: str, saved: Any, saved_path: Any
+) -> None:
+    """Put back what a lambda's variable shadowed (or remove it) after a list method."""
+    if saved is ABSENT:
+        variables.pop(var, None)
+    else:
+        variables[var] = saved
+    if saved_path is None:
+        var_paths.pop(var, None)
+    else:
+        var_paths[var] = saved_path
+
+
 def var_path(env: Env, var: str) -> str:
     """The record path of the value bound to ``var``."""
     path = env.var_paths.get(var, var)
     return path if type(path) is str else str(path)
 
 
-@dataclass
 class Env:
     """One evaluation: the records, the as-of date, bound variables and the trace."""
 
-    roots: dict[str, Any]
-    as_of: dt.date | None
-    calendar: cal.Calendar
-    trace: list[tuple[str, Any]] | None = None
-    vars: dict[str, Any] = field(default_factory=dict)
-    var_paths: dict[str, str | ElementPath] = field(default_factory=dict)
-    lets: dict[str, Any] = field(default_factory=dict)
-    let_reads: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
-    provisional_years: set[int] = field(default_factory=set)
+    __slots__ = (
+        "as_of",
+        "calendar",
+        "let_reads",
+        "lets",
+        "provisional_years",
+        "roots",
+        "trace",
+        "var_paths",
+        "vars",
+    )
+
+    def __init__(
+        self,
+        roots: dict[str, Any],
+        as_of: dt.date | None,
+        calendar: cal.Calendar,
+        trace: list[tuple[str, Any]] | None = None,
+    ) -> None:
+        self.roots = roots
+        self.as_of = as_of
+        self.calendar = calendar
+        self.trace = trace
+        self.provisional_years: set[int] | frozenset[int] = _NO_YEARS
+        # vars, var_paths, lets and let_reads are made on first use (__getattr__): most
+        # evaluations need none of them.
+
+    if TYPE_CHECKING:
+        vars: dict[str, Any]
+        var_paths: dict[str, str | ElementPath]
+        lets: dict[str, Any]
+        let_reads: dict[str, tuple[tuple[str, Any], ...]]
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for a slot not yet set: make the empty container, keep it.
+        factory = _LAZY_PARTS.get(name)
+        if factory is None:
+            raise AttributeError(name)
+        value = factory()
+        object.__setattr__(self, name, value)
+        return value
+
+    def note_years(self, years: Iterable[int]) -> None:
+        """Record calendar years a working-day answer depended on (provisional ones)."""
+        if type(self.provisional_years) is frozenset:
+            self.provisional_years = set(years)
+        else:
+            self.provisional_years.update(years)  # type: ignore[union-attr]
 
     def read(self, path: str, value: Any) -> None:
         if self.trace is not None:
             self.trace.append((path, value))
 
+
+_LAZY_PARTS: dict[str, Callable[[], Any]] = {
+    "vars": dict,
+    "var_paths": dict,
+    "lets": dict,
+    "let_reads": dict,
+}
 
 Fn = Callable[[Env], Any]
 
@@ -245,7 +327,7 @@ def note_years(env: Env, *dates: dt.date) -> None:
         return
     for year in range(years[0], years[-1] + 1):
         if env.calendar.is_provisional_year(year):
-            env.provisional_years.add(year)
+            env.note_years((year,))
 
 
 def shift_date(start: dt.date, by: Duration, env: Env) -> Any:
@@ -293,11 +375,9 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return months
 
 
-def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fraction:
-    """Whole (floor), rounded-up (ceil) or exact years / months from start to end."""
-    if unit == "years" and rounding == "floor" and end >= start:
-        # Whole years: the anniversary in end's year (29 February falls on the 28th in a
-        # common year) has passed or not; the same answer as the general path, sooner.
+def whole_years(start: dt.date, end: dt.date) -> int | Fraction:
+    """``between(start, end, "years", "floor")``, for the generated code's common case."""
+    if end >= start:
         years = end.year - start.year
         day = start.day
         if day == 29 and start.month == 2 and _month_length(end.year, 2) == 28:
@@ -305,6 +385,15 @@ def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fra
         if (end.month, end.day) < (start.month, day):
             years -= 1
         return years
+    return between(start, end, "years", "floor")
+
+
+def between(start: dt.date, end: dt.date, unit: str, rounding: str) -> int | Fraction:
+    """Whole (floor), rounded-up (ceil) or exact years / months from start to end."""
+    if unit == "years" and rounding == "floor" and end >= start:
+        # Whole years: the anniversary in end's year (29 February falls on the 28th in a
+        # common year) has passed or not; the same answer as the general path, sooner.
+        return whole_years(start, end)
     months = months_between(start, end)
     whole = months // 12 if unit == "years" else months
     anchor = add_months(start, whole * 12 if unit == "years" else whole)

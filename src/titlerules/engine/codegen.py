@@ -1,0 +1,556 @@
+"""Engine layer: compile an expression to one Python function, straight-line.
+
+The closure compiler (:mod:`titlerules.engine.compiler`) turns every IR node into a closure;
+evaluating a rule then costs a Python call per node.  This module turns the body of a
+function boundary (a rule's condition, a ``let``, a ``def`` or a lambda body) into the source
+of a single Python function, compiled once with :func:`compile`: record paths become
+attribute reads, Kleene ``and``/``or`` become branches, comparisons and calls are inlined.
+The generated code follows the closures' semantics exactly: the same operands are evaluated
+in the same order (so the explanation trace and the provisional calendar years are the same),
+an unknown operand gives the same :class:`~titlerules.engine.runtime.Unknown`, and a node
+this module has no form for is the closure itself, called from the generated code.
+
+No text a policy holds is ever placed in the source: constants (strings, dates, enum members,
+the missing-fact values) are bound by generated names (``k0``, ``k1``...), and attribute
+names come from record paths the checker resolved against the record models, and are
+checked to be identifiers again here.  ``TITLERULES_CODEGEN=off`` turns this off (every
+boundary then runs the closures), which the tests use to check both give the same decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import keyword
+import os
+import types
+import typing
+from collections.abc import Callable
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from titlerules.engine.runtime import (
+    _SIMPLE_ORDERED,
+    ABSENT,
+    BUILTIN_IMPLS,
+    LENIENT_BUILTINS,
+    WRAPPED,
+    Duration,
+    ElementPath,
+    Fn,
+    Seq,
+    Unknown,
+    arithmetic,
+    comparator,
+    finish_read,
+    unbind,
+    unknown,
+    whole_years,
+)
+from titlerules.lang import ir
+from titlerules.lang.types import ROOTS, ROUNDINGS
+
+if TYPE_CHECKING:
+    from titlerules.engine.compiler import Compiler
+
+
+def enabled() -> bool:
+    return os.environ.get("TITLERULES_CODEGEN", "").lower() not in ("0", "off", "no", "false")
+
+
+def generate(compiler: Compiler, e: ir.Expr, name: str = "fn") -> Fn:
+    """``e`` as one generated function ``fn(env) -> value``."""
+    return _Generator(compiler).function(e, name)
+
+
+def generate_violation(compiler: Compiler, required: ir.Expr, name: str = "violation") -> Fn:
+    """A requirement's violation: ``not required``, unknown staying unknown."""
+    gen = _Generator(compiler)
+    value = gen.value(required)
+    gen.line(f"return {value} if type({value}) is U else not {value}")
+
+    def closures() -> Fn:
+        held = compiler.expr(required)
+
+        def violation(env: Any) -> Any:
+            value = held(env)
+            return value if type(value) is Unknown else not value
+
+        return violation
+
+    return gen.finish(name, closures)
+
+
+def _union(*values: Any) -> Unknown:
+    """The unknown of several operands, some unknown (the closures' ``a | b``)."""
+    paths: frozenset[str] = frozenset()
+    for value in values:
+        if type(value) is Unknown:
+            paths = paths | value.paths
+    return Unknown(paths)
+
+
+def _negate(value: Any) -> Any:
+    if isinstance(value, Duration):
+        return Duration(-value.amount, value.unit)
+    return -value
+
+
+def _element_path(seq: Any, full: str, index: int) -> str:
+    """The record path of element ``index`` of a list read at ``full`` (kept a plain list
+    when nothing is traced), or of a :class:`Seq`."""
+    return seq.paths[index] if type(seq) is Seq else f"{full}[{index}]"
+
+
+def _scalar_leaf(root: str, names: list[str]) -> bool:
+    """Whether the record models declare ``root.names...`` a single value (a date, a
+    number, a term...), never a list or a set; False when in doubt."""
+    from titlerules.facts import Applicant, Procedure
+
+    model: Any = {"applicant": Applicant, "procedure": Procedure}.get(root)
+    try:
+        for i, name in enumerate(names):
+            annotation = _unwrap(model.model_fields[name].annotation)
+            if i < len(names) - 1:
+                model = annotation
+                continue
+            if not isinstance(annotation, type):
+                return False
+            return annotation in _SCALARS or issubclass(annotation, enum.Enum)
+    except (AttributeError, KeyError, TypeError):
+        return False
+    return False
+
+
+_SCALARS = (bool, int, str, dt.date, Fraction)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` of ``X | None``, ``Optional[X]`` and ``Annotated[X, ...]``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+class _Generator:
+    def __init__(self, compiler: Compiler) -> None:
+        self.compiler = compiler
+        self.lines: list[str] = []
+        self.depth = 1
+        self.names: dict[str, Any] = {
+            "U": Unknown,
+            "union": _union,
+            "finish": finish_read,
+            "WRAPPED": WRAPPED,
+            "negate": _negate,
+            "arithmetic": arithmetic,
+            "SIMPLE": _SIMPLE_ORDERED,
+            "Seq": Seq,
+            "ElementPath": ElementPath,
+            "ABSENT": ABSENT,
+            "unbind": unbind,
+            "element_path": _element_path,
+        }
+        self._constants: dict[int, str] = {}
+        self._temps = 0
+        # Lambda variables bound by a loop of this function: name -> (item, cursor) locals.
+        self._loops: list[dict[str, tuple[str, str]]] = []
+        self._fallbacks = 0
+        self._prefixes: dict[tuple[str, ...], str] = {}
+        self.prelude: list[str] = ["trace = env.trace"]
+
+    # ------------------------------------------------ plumbing
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def temp(self) -> str:
+        self._temps += 1
+        return f"t{self._temps}"
+
+    def const(self, value: Any) -> str:
+        key = id(value)
+        name = self._constants.get(key)
+        if name is None:
+            name = f"k{len(self._constants)}"
+            self._constants[key] = name
+            self.names[name] = value
+        return name
+
+    def function(self, e: ir.Expr, name: str) -> Fn:
+        value = self.value(e)
+        self.line(f"return {value}")
+        return self.finish(name, lambda: self.compiler.expr(e))
+
+    def finish(self, name: str, fallback: Callable[[], Fn]) -> Fn:
+        lines = ["    " + line for line in self.prelude] + self.lines
+        source = "def generated(env):\n" + "\n".join(lines) + "\n"
+        namespace = dict(self.names)
+        try:
+            code = compile(source, f"<titlerules {name}>", "exec")
+        except (SyntaxError, RecursionError, MemoryError):
+            # Nested deeper than Python's compiler takes: the closures do the same work.
+            return fallback()
+        exec(code, namespace)  # the source holds generated names only, see the module doc
+        fn: Fn = namespace["generated"]
+        fn.__qualname__ = fn.__name__ = name
+        fn.__titlerules_source__ = source  # type: ignore[attr-defined]  # for reading
+        return fn
+
+    def known(self, name: str) -> bool:
+        """Whether the value held by ``name`` is a constant, never unknown."""
+        return name in self.names and type(self.names[name]) is not Unknown
+
+    def unknown_test(self, values: list[str]) -> str:
+        """A test that one of ``values`` is unknown ("False" if none can be)."""
+        tests = [f"type({v}) is U" for v in values if not self.known(v)]
+        return " or ".join(tests) or "False"
+
+    def loop_var(self, name: str) -> tuple[str, str] | None:
+        for frame in reversed(self._loops):
+            if name in frame:
+                return frame[name]
+        return None
+
+    def fallback(self, e: ir.Expr) -> str:
+        """A node with no generated form: its closure, called."""
+        fn = self.compiler.expr(e)
+        self._fallbacks += 1
+        out = self.temp()
+        self.line(f"{out} = {self.const(fn)}(env)")
+        return out
+
+    # ------------------------------------------------ nodes
+    def value(self, e: ir.Expr) -> str:
+        """Emit code computing ``e``; the name holding its value."""
+        method: Callable[[Any], str] | None = getattr(self, "_" + type(e).__name__.lower(), None)
+        if method is None:
+            return self.fallback(e)
+        return method(e)
+
+    def _literal_(self, e: ir.Literal_) -> str:
+        return self.const(e.value)
+
+    def _durationlit(self, e: ir.DurationLit) -> str:
+        return self.const(Duration(e.amount, e.unit))
+
+    def _name(self, e: ir.Name) -> str:
+        # The closure compiler's order of resolution, exactly (Compiler._name).
+        c = self.compiler
+        name = e.id
+        if c._in_scope(name):
+            bound = self.loop_var(name)
+            if bound is not None:
+                return bound[0]
+            out = self.temp()
+            self.line(f"{out} = env.vars[{self.const(name)}]")
+            return out
+        if name in c.params:
+            if name in c.param_years:  # replays its provisional calendar years: the closure
+                return self.fallback(e)
+            return self.const(c.params[name])
+        if name in c.policy.params or name in c.policy.lets:
+            return self.fallback(e)
+        if name in ROOTS:
+            return self.prefix(name, ())
+        if name == "as_of":
+            out = self.temp()
+            self.line(f"{out} = env.as_of")
+            self.line(f"if {out} is None: {out} = {self.const(unknown('as_of'))}")
+            return out
+        if name in ROUNDINGS:
+            return self.const(name)
+        return self.const(c._enum(name, None))
+
+    def _attr(self, e: ir.Attr) -> str:
+        c = self.compiler
+        base, names = c._path(e)
+        if (
+            isinstance(base, ir.Name)
+            and base.id in c.enums
+            and not c._in_scope(base.id)
+            and len(names) == 1
+        ):
+            return self.const(c._enum(names[0], base.id))
+        if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+            return self.fallback(e)
+        if isinstance(base, ir.Name) and base.id not in ROOTS and c._in_scope(base.id):
+            bound = self.loop_var(base.id)
+            if bound is not None:
+                return self._element_read(bound, names)
+        if not (isinstance(base, ir.Name) and base.id in ROOTS):
+            return self.fallback(e)
+        return self._read(base.id, names)
+
+    def _record_path(self, e: ir.Expr) -> tuple[str, list[str]] | None:
+        """(root, attribute names) if ``e`` reads a record path this module reads inline."""
+        if not isinstance(e, ir.Attr):
+            return None
+        base, names = self.compiler._path(e)
+        if not (isinstance(base, ir.Name) and base.id in ROOTS):
+            return None
+        if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+            return None
+        return base.id, names
+
+    def _read(self, root: str, names: list[str], raw_list: bool = False) -> str:
+        """A record path's value (the closures' _root_reader): the unknown of the first part
+        missing, else the value, traced if the evaluation explains itself; a list becomes a
+        Seq unless ``raw_list`` (then it stays a list when nothing is traced)."""
+        holder = self.prefix(root, tuple(names[:-1]))
+        out = self.temp()
+        missing = self.const(unknown(".".join([root, *names])))
+        full = self.const(".".join([root, *names]))
+        if raw_list:
+            wraps = f" or type({out}) is not list"
+        elif _scalar_leaf(root, names):  # never a list or a set: nothing to wrap
+            wraps = ""
+        else:
+            wraps = f" or isinstance({out}, WRAPPED)"
+        self.line(f"if type({holder}) is U: {out} = {holder}")
+        self.line("else:")
+        self.line(f"    {out} = {holder}.{names[-1]}")
+        self.line(f"    if {out} is None: {out} = {missing}")
+        self.line(f"    elif trace is not None{wraps}:")
+        self.line(f"        {out} = finish({out}, {full}, env)")
+        return out
+
+    def prefix(self, root: str, names: tuple[str, ...]) -> str:
+        """The local holding ``root.names...`` (a record part, or the unknown of the first
+        part missing), read once at the top of the function: reading a part of a record
+        has no effect (only the facts at the end of a path are traced)."""
+        key = (root, *names)
+        local = self._prefixes.get(key)
+        if local is not None:
+            return local
+        local = self._prefixes[key] = f"p{len(self._prefixes)}"
+        if not names:
+            self.prelude.append(f"{local} = env.roots.get({self.const(root)})")
+        else:
+            holder = self.prefix(root, names[:-1])
+            self.prelude.append(
+                f"{local} = {holder} if type({holder}) is U else {holder}.{names[-1]}"
+            )
+        missing = self.const(unknown(".".join(key)))
+        self.prelude.append(f"if {local} is None: {local} = {missing}")
+        return local
+
+    def _element_read(self, bound: tuple[str, str], names: list[str]) -> str:
+        """``x.a.b`` for a lambda variable bound by a loop here (Compiler's _var_reader);
+        the element's path (``cursor``) is spelled only for a missing fact or the trace."""
+        item, cursor = bound
+        out = self.temp()
+        self.line(f"{out} = {item}")
+        self.line(f"if {out} is None: {out} = U(frozenset(({cursor},)))")
+        self.line(f"elif type({out}) is not U:")
+        self.depth += 1
+        opened = 1
+        for i, attribute in enumerate(names):
+            suffix = self.const("." + ".".join(names[: i + 1]))
+            self.line(f"{out} = {out}.{attribute}")
+            self.line(f"if {out} is None: {out} = U(frozenset(({cursor} + {suffix},)))")
+            if i < len(names) - 1:
+                self.line("else:")
+                self.depth += 1
+                opened += 1
+        full = self.const("." + ".".join(names))
+        self.line(f"elif trace is not None or isinstance({out}, WRAPPED):")
+        self.line(f"    {out} = finish({out}, {cursor} + {full}, env)")
+        self.depth -= opened
+        return out
+
+    def _methodcall(self, e: ir.MethodCall) -> str:
+        lam = e.args[0] if e.args else None
+        if e.method not in ("any", "all") or not isinstance(lam, ir.Lambda):
+            return self.fallback(e)
+        return self._quantifier(e.method == "any", e.obj, lam)
+
+    def _quantifier(self, decisive: bool, obj: ir.Expr, lam: ir.Lambda) -> str:
+        """``xs.any(x -> C)`` / ``xs.all(x -> C)`` as a loop (the closures' _quantifier):
+        every element is evaluated.  When the body calls a closure, the variable is bound in
+        the environment too, as the closures bind it, and put back afterwards."""
+        out, items, var = self.temp(), self.temp(), self.const(lam.param)
+        item, index, element = self.temp(), self.temp(), self.temp()
+        found, missing, saved, saved_path = self.temp(), self.temp(), self.temp(), self.temp()
+        path = self._record_path(obj)
+        if path is not None:
+            # A list read from the record is not wrapped in a Seq when nothing is traced:
+            # its elements' paths are spelled from the list's path, only when needed.
+            seq = self._read(*path, raw_list=True)
+            full = self.const(".".join([path[0], *path[1]]))
+            cursor = f"element_path({seq}, {full}, {index})"
+        else:
+            seq = self.value(obj)
+            full = ""
+            cursor = f"{seq}.paths[{index}]"
+        self.line(f"if type({seq}) is U: {out} = {seq}")
+        self.line("else:")
+        self.depth += 1
+        self.line(f"if type({seq}) is list: {items} = {seq}")
+        self.line("else:")
+        self.line(f"    if not isinstance({seq}, Seq): {seq} = Seq.of(list({seq}), '(list)')")
+        self.line(f"    {items} = {seq}.items")
+        self.line(f"if not {items}: {out} = {not decisive}")
+        self.line("else:")
+        self.depth += 1
+        # The body first, into a buffer of its own: whether it calls a closure decides
+        # whether the variable must be bound in the environment.
+        outer, self.lines = self.lines, []
+        fallbacks = self._fallbacks
+        self.depth += 2
+        self.compiler._scope.append({lam.param})
+        self._loops.append({lam.param: (item, cursor)})
+        try:
+            body = self.value(lam.body)
+        finally:
+            self._loops.pop()
+            self.compiler._scope.pop()
+        self.depth -= 2
+        body_lines, self.lines = self.lines, outer
+        binds = self._fallbacks > fallbacks
+        self.line(f"{found} = False")
+        self.line(f"{missing} = None")
+        if binds:
+            self.line(f"{saved} = env.vars.get({var}, ABSENT)")
+            self.line(f"{saved_path} = env.var_paths.get({var})")
+            if full:
+                self.line(f"if type({seq}) is list: {seq} = Seq.of({seq}, {full})")
+            self.line(f"{element} = ElementPath({seq})")
+            self.line(f"env.var_paths[{var}] = {element}")
+            self.line("try:")
+            self.depth += 1
+            self.line(f"for {index}, {item} in enumerate({items}):")
+            self.line(f"    env.vars[{var}] = {item}")
+            self.line(f"    {element}.index = {index}")
+        else:
+            self.line(f"for {index}, {item} in enumerate({items}):")
+            body_lines = [line[4:] for line in body_lines]  # no try block around the loop
+        self.lines.extend(body_lines)
+        self.depth += 1
+        self.line(f"if {body} is {decisive}: {found} = True")
+        self.line(f"elif type({body}) is U:")
+        self.line(
+            f"    {missing} = {body}.paths if {missing} is None else {missing} | {body}.paths"
+        )
+        self.depth -= 1
+        if binds:
+            self.depth -= 1
+            self.line("finally:")
+            self.line(f"    unbind(env.vars, env.var_paths, {var}, {saved}, {saved_path})")
+        self.line(f"if {found}: {out} = {decisive}")
+        self.line(f"else: {out} = {not decisive} if {missing} is None else U({missing})")
+        self.depth -= 2
+        return out
+
+    def _compare(self, e: ir.Compare) -> str:
+        a = self.value(e.left)
+        b = self.value(e.right)
+        out = self.temp()
+        self.line(f"if {self.unknown_test([a, b])}: {out} = union({a}, {b})")
+        op, right = e.op, self.names.get(b)
+        if op in ("==", "!="):
+            self.line(f"else: {out} = {a} {op} {b}")  # bool for every runtime value
+        elif op in ("in", "not in") and self.known(b) and type(right) in (frozenset, set):
+            self.line(f"else: {out} = {a} {op} {b}")
+        elif op in ("<", "<=", ">", ">="):
+            # Dates and integers compare directly; the rest by rank (runtime.comparator).
+            if self.known(b) and type(right) in _SIMPLE_ORDERED:
+                self.line(f"elif type({a}) is {self.const(type(right))}: {out} = {a} {op} {b}")
+            else:
+                self.line(
+                    f"elif type({a}) is type({b}) and type({a}) in SIMPLE: {out} = {a} {op} {b}"
+                )
+            self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
+        else:
+            self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
+        return out
+
+    def _boolop(self, e: ir.BoolOp) -> str:
+        # 'and' stops at a false operand, 'or' at a true one; otherwise unknown if one is.
+        stop = e.op == "or"
+        out, missing = self.temp(), self.temp()
+        self.line(f"{missing} = None")
+        self.line("for _ in (None,):")
+        self.depth += 1
+        for operand in e.operands:
+            value = self.value(operand)
+            self.line(f"if type({value}) is U:")
+            self.line(
+                f"    {missing} = {value}.paths if {missing} is None else {missing} | {value}.paths"
+            )
+            self.line(f"elif {'' if stop else 'not '}{value}:")
+            self.line(f"    {out} = {stop}")
+            self.line("    break")
+        self.depth -= 1
+        self.line("else:")
+        self.line(f"    {out} = {not stop} if {missing} is None else U({missing})")
+        return out
+
+    def _not(self, e: ir.Not) -> str:
+        value = self.value(e.operand)
+        out = self.temp()
+        self.line(f"{out} = {value} if type({value}) is U else not {value}")
+        return out
+
+    def _neg(self, e: ir.Neg) -> str:
+        value = self.value(e.operand)
+        out = self.temp()
+        self.line(f"{out} = {value} if type({value}) is U else negate({value})")
+        return out
+
+    def _ifthenelse(self, e: ir.IfThenElse) -> str:
+        cond = self.value(e.cond)
+        out = self.temp()
+        self.line(f"if type({cond}) is U: {out} = {cond}")
+        self.line(f"elif {cond}:")
+        self.depth += 1
+        self.line(f"{out} = {self.value(e.then)}")
+        self.depth -= 1
+        self.line("else:")
+        self.depth += 1
+        self.line(f"{out} = {self.value(e.else_)}")
+        self.depth -= 1
+        return out
+
+    def _binop(self, e: ir.BinOp) -> str:
+        a = self.value(e.left)
+        b = self.value(e.right)
+        out = self.temp()
+        self.line(f"{out} = arithmetic({self.const(e.op)}, {a}, {b}, env)")
+        return out
+
+    def _call(self, e: ir.Call) -> str:
+        c = self.compiler
+        if e.func in c.policy.defs or e.func not in (*BUILTIN_IMPLS, "known", "coalesce"):
+            return self.fallback(e)
+        out = self.temp()
+        if e.func == "known":
+            value = self.value(e.args[0])
+            self.line(f"{out} = type({value}) is not U")
+            return out
+        if e.func == "coalesce":
+            first = self.value(e.args[0])
+            self.line(f"if type({first}) is U:")
+            self.depth += 1
+            self.line(f"{out} = {self.value(e.args[1])}")
+            self.depth -= 1
+            self.line(f"else: {out} = {first}")
+            return out
+        args = [self.value(a) for a in e.args]
+        impl = self.const(BUILTIN_IMPLS[e.func])
+        call = f"{impl}(env, {', '.join(args)})"
+        if e.func == "years_between" and self.names.get(args[2]) == "floor":
+            call = f"{self.const(whole_years)}({args[0]}, {args[1]})"
+        if e.func in LENIENT_BUILTINS:
+            self.line(f"{out} = {call}")
+            return out
+        self.line(f"if {self.unknown_test(args)}: {out} = union({', '.join(args)})")
+        self.line(f"else: {out} = {call}")
+        return out
