@@ -17,7 +17,7 @@ from typing import Any, Literal
 from titlerules import calendar as cal
 from titlerules.engine.compiler import CompiledRule
 from titlerules.engine.decision import RuleResult
-from titlerules.engine.policy import Policy, _result, _run
+from titlerules.engine.policy import Policy, _run, rule_result
 from titlerules.engine.runtime import Env
 from titlerules.errors import EvaluationError, Location, TitleRulesError
 from titlerules.lang import ir
@@ -109,7 +109,7 @@ def evaluate_rule(
             location=rule_location(policy, compiled.rule),
             hint="check the record against docs/records.md; run 'titlerules lint'",
         ) from exc
-    return _result(compiled, verdict, env.trace)
+    return rule_result(compiled, verdict, env.trace)
 
 
 def trace_values(env: Env) -> list[tuple[str, Any]]:

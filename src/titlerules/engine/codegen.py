@@ -45,6 +45,7 @@ from titlerules.engine.runtime import (
     finish_read,
     unbind,
     unknown,
+    var_path,
     whole_years,
 )
 from titlerules.lang import ir
@@ -158,6 +159,7 @@ class _Generator:
             "ABSENT": ABSENT,
             "unbind": unbind,
             "element_path": _element_path,
+            "var_path": var_path,
         }
         self._constants: dict[int, str] = {}
         self._temps = 0
@@ -165,6 +167,7 @@ class _Generator:
         self._loops: list[dict[str, tuple[str, str]]] = []
         self._fallbacks = 0
         self._prefixes: dict[tuple[str, ...], str] = {}
+        self._inlining: list[str] = []  # the defs being inlined (a def never inlines itself)
         self.prelude: list[str] = ["trace = env.trace"]
 
     # ------------------------------------------------ plumbing
@@ -449,6 +452,73 @@ class _Generator:
         self.depth -= 2
         return out
 
+    def _def_call(self, e: ir.Call) -> str:
+        """A call of a ``def``, inlined (the closures' _def_call): the arguments are
+        evaluated in order, then the body with each parameter bound to its argument and
+        the argument's record path (for missing facts and the trace); bound in the
+        environment too when the body calls a closure."""
+        definition = self.compiler.policy.defs[e.func].item
+        assert isinstance(definition, ir.Def)
+        params = definition.params
+        values = [self.value(a) for a in e.args]
+        paths = [self._path_expr(a) for a in e.args]
+        outer, self.lines = self.lines, []
+        fallbacks = self._fallbacks
+        self.depth += 1
+        self.compiler._scope.append(set(params))
+        self._loops.append({p: (v, path) for p, v, path in zip(params, values, paths, strict=True)})
+        self._inlining.append(e.func)
+        try:
+            body = self.value(definition.body)
+        finally:
+            self._inlining.pop()
+            self._loops.pop()
+            self.compiler._scope.pop()
+        self.depth -= 1
+        body_lines, self.lines = self.lines, outer
+        if self._fallbacks == fallbacks:
+            self.lines.extend(line[4:] for line in body_lines)
+            return body
+        saved = [(self.const(p), self.temp(), self.temp()) for p in params]
+        for (name, value, path), argument, spelled in zip(saved, values, paths, strict=True):
+            self.line(f"{value} = env.vars.get({name}, ABSENT)")
+            self.line(f"{path} = env.var_paths.get({name})")
+            self.line(f"env.vars[{name}] = {argument}")
+            self.line(f"env.var_paths[{name}] = {spelled}")
+        self.line("try:")
+        self.lines.extend(body_lines)
+        self.line("finally:")
+        for name, value, path in saved:
+            self.line(f"    unbind(env.vars, env.var_paths, {name}, {value}, {path})")
+        return body
+
+    def _path_expr(self, e: ir.Expr) -> str:
+        """An expression spelling the record path an argument was read from (the closures'
+        _path_of); spelled now into a local when it depends on the environment."""
+        c = self.compiler
+        if isinstance(e, ir.Name) and c._in_scope(e.id):
+            bound = self.loop_var(e.id)
+            if bound is not None:
+                return bound[1]
+            out = self.temp()
+            self.line(f"{out} = var_path(env, {self.const(e.id)})")
+            return out
+        if isinstance(e, ir.Name) and e.id in ROOTS:
+            return self.const(e.id)
+        if isinstance(e, ir.Attr):
+            base, names = c._path(e)
+            suffix = "." + ".".join(names)
+            if isinstance(base, ir.Name) and base.id in ROOTS:
+                return self.const(base.id + suffix)
+            if isinstance(base, ir.Name) and c._in_scope(base.id):
+                bound = self.loop_var(base.id)
+                if bound is not None:
+                    return f"(str({bound[1]}) + {self.const(suffix)})"
+                out = self.temp()
+                self.line(f"{out} = var_path(env, {self.const(base.id)}) + {self.const(suffix)}")
+                return out
+        return self.const("(value)")
+
     def _compare(self, e: ir.Compare) -> str:
         a = self.value(e.left)
         b = self.value(e.right)
@@ -528,6 +598,8 @@ class _Generator:
 
     def _call(self, e: ir.Call) -> str:
         c = self.compiler
+        if e.func in c.policy.defs and e.func not in self._inlining:
+            return self._def_call(e)
         if e.func in c.policy.defs or e.func not in (*BUILTIN_IMPLS, "known", "coalesce"):
             return self.fallback(e)
         out = self.temp()

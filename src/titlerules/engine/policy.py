@@ -110,77 +110,104 @@ class Policy:
         """Decide one record: an applicant (exclusion and requirement rules) or a committee
         procedure (procedure rules).  ``as_of`` defaults to the record's own date (the
         application's submission date, or the meeting date of a procedure)."""
-        kind = _KINDS.get(type(record))
-        if kind is None:
-            model = _as_record(record)
-            kind = _kind(type(model))
-        else:
-            model = record  # type: ignore[assignment]
-        subject = kind.subject
-        env = Env(
-            {subject: model}, as_of if as_of is not None else kind.as_of(model), self.calendar
-        )
-        results: list[RuleResult] = []
-        missing: set[str] = set()
-        failed = unknown = False
-        step: _Step | None = None
-        try:
-            for step in self._steps[subject]:
-                if explain:
-                    env.trace = []
-                if step.simple:
-                    # No 'applies', no exception: _run's answer, without the call.
-                    violation = step.violation(env)
-                    if violation is False and not explain:
-                        results.append(step.passed)
-                        continue
-                    if violation is True and not explain:
-                        results.append(step.failed)
-                        failed = failed or step.blocking
-                        continue
-                    if violation is False:
-                        verdict = _PASSED
-                    elif violation is True:
-                        verdict = _FAILED
-                    elif type(violation) is Unknown:
-                        verdict = _Check(RuleOutcome.UNKNOWN, violation.paths, ())
-                    else:
-                        verdict = _Check(RuleOutcome.UNKNOWN, frozenset(), ())
+        for decision in self._decisions((record,), as_of, explain, errors=False):
+            return decision  # type: ignore[return-value]
+        raise AssertionError("unreachable: one record gives one decision")
+
+    def _decisions(
+        self,
+        records: Iterable[BaseModel | dict[str, Any]],
+        as_of: dt.date | None,
+        explain: bool,
+        *,
+        errors: bool,
+    ) -> Iterator[Decision | TitleRulesError]:
+        """The decision of each record in turn (the one loop behind evaluate and
+        evaluate_many); with ``errors``, a record's error is yielded in its place."""
+        steps_of, calendar, receipt_of = self._steps, self.calendar, self._receipt
+        for record in records:
+            try:
+                kind = _KINDS.get(type(record))
+                if kind is None:
+                    model = _as_record(record)
+                    kind = _kind(type(model))
                 else:
-                    verdict = _run(step.compiled, env)
-                outcome = verdict.outcome
-                if step.blocking:
-                    if outcome is RuleOutcome.FAILED:
-                        failed = True
-                    elif outcome is RuleOutcome.UNKNOWN:
-                        unknown = True
-                        missing |= verdict.missing
-                results.append(step.result(verdict, env.trace))
-        except TitleRulesError as exc:
-            if exc.location is None and step is not None:
-                exc.location = self._location(step.compiled.rule)
-            raise
-        except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
-            assert step is not None
-            raise EvaluationError(
-                f"rule '{step.compiled.rule.id}' could not be evaluated: {exc}",
-                location=self._location(step.compiled.rule),
-                hint="check the record against docs/records.md; run 'titlerules lint'",
-            ) from exc
-        outcome_of = (
-            Outcome.INELIGIBLE if failed else Outcome.UNDETERMINED if unknown else Outcome.ELIGIBLE
-        )
-        return _construct(
-            Decision,
-            {
-                "outcome": outcome_of,
-                "subject": subject,
-                "record": kind.label(model),
-                "rules": results,
-                "missing_facts": sorted(missing) if missing else [],
-                "receipt": self._receipt(env.as_of, env.provisional_years),
-            },
-        )
+                    model = record  # type: ignore[assignment]
+                subject = kind.subject
+                env = Env({subject: model}, kind.as_of(model) if as_of is None else as_of, calendar)
+                results: list[RuleResult] = []
+                missing: set[str] = set()
+                failed = unknown = False
+                step: _Step | None = None
+                try:
+                    for step in steps_of[subject]:
+                        if explain:
+                            env.trace = []
+                        if step.simple:
+                            # No 'applies', no exception: _run's answer, without the call.
+                            violation = step.violation(env)
+                            if violation is False and not explain:
+                                results.append(step.passed)
+                                continue
+                            if violation is True and not explain:
+                                results.append(step.failed)
+                                failed = failed or step.blocking
+                                continue
+                            if violation is False:
+                                verdict = _PASSED
+                            elif violation is True:
+                                verdict = _FAILED
+                            elif type(violation) is Unknown:
+                                verdict = _Check(RuleOutcome.UNKNOWN, violation.paths, ())
+                            else:
+                                verdict = _Check(RuleOutcome.UNKNOWN, frozenset(), ())
+                        else:
+                            verdict = _run(step.compiled, env)
+                        outcome = verdict.outcome
+                        if step.blocking:
+                            if outcome is RuleOutcome.FAILED:
+                                failed = True
+                            elif outcome is RuleOutcome.UNKNOWN:
+                                unknown = True
+                                missing |= verdict.missing
+                        results.append(step.result(verdict, env.trace))
+                except TitleRulesError as exc:
+                    if exc.location is None and step is not None:
+                        exc.location = self._location(step.compiled.rule)
+                    raise
+                except (
+                    AttributeError,
+                    TypeError,
+                    ValueError,
+                    ArithmeticError,
+                    RecursionError,
+                ) as exc:
+                    assert step is not None
+                    raise EvaluationError(
+                        f"rule '{step.compiled.rule.id}' could not be evaluated: {exc}",
+                        location=self._location(step.compiled.rule),
+                        hint="check the record against docs/records.md; run 'titlerules lint'",
+                    ) from exc
+            except TitleRulesError as exc:
+                if not errors:
+                    raise
+                yield exc
+                continue
+            yield _construct(
+                Decision,
+                {
+                    "outcome": Outcome.INELIGIBLE
+                    if failed
+                    else Outcome.UNDETERMINED
+                    if unknown
+                    else Outcome.ELIGIBLE,
+                    "subject": subject,
+                    "record": kind.label(model),
+                    "rules": results,
+                    "missing_facts": sorted(missing) if missing else [],
+                    "receipt": receipt_of(env.as_of, env.provisional_years),
+                },
+            )
 
     def _receipt(self, as_of: dt.date | None, provisional: Iterable[int]) -> Receipt:
         # Receipts are immutable and the same for every record with the same as-of date.
@@ -224,12 +251,7 @@ class Policy:
         explain: bool = False,
     ) -> Iterator[Decision | TitleRulesError]:
         """One result per record, in order: a decision, or the error for that record."""
-        evaluate = self.evaluate
-        for record in records:
-            try:
-                yield evaluate(record, as_of=as_of, explain=explain)
-            except TitleRulesError as exc:
-                yield exc
+        return self._decisions(records, as_of, explain, errors=True)
 
 
 class _Step:
@@ -237,25 +259,48 @@ class _Step:
     same for every record built once (a result with no facts, no missing facts and no
     exception depends only on the rule and its outcome; results are immutable)."""
 
-    __slots__ = ("_shared", "blocking", "compiled", "failed", "passed", "simple", "violation")
+    __slots__ = (
+        "_citation",
+        "_results",
+        "_shared",
+        "blocking",
+        "compiled",
+        "failed",
+        "passed",
+        "simple",
+        "violation",
+    )
 
     def __init__(self, compiled: CompiledRule) -> None:
         self.compiled = compiled
         self.violation = compiled.violation
         self.blocking = compiled.rule.severity == "blocking"
         self.simple = compiled.applies is None and not compiled.exceptions
+        self._citation = _citation(compiled)
         self._shared = {
-            check.outcome: _result(compiled, check, None)
+            check.outcome: _result(compiled, check, [], self._citation)
             for check in (_PASSED, _FAILED, _NOT_APPLICABLE)
         }
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
+        self._results: dict[tuple[Any, ...], RuleResult] = {}
 
     def result(self, verdict: _Check, trace: list[tuple[str, Any]] | None) -> RuleResult:
-        if trace or verdict.missing or verdict.exceptions:
-            return _result(self.compiled, verdict, trace)
-        shared = self._shared.get(verdict.outcome)
-        return shared if shared is not None else _result(self.compiled, verdict, None)
+        if not (trace or verdict.missing or verdict.exceptions):
+            shared = self._shared.get(verdict.outcome)
+            if shared is not None:
+                return shared
+        facts, facts_key = _facts(trace) if trace else ([], ())
+        if facts_key is None:
+            return _result(self.compiled, verdict, facts, self._citation)
+        key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
+        result = self._results.get(key)
+        if result is None:
+            result = _result(self.compiled, verdict, facts, self._citation)
+            if len(self._results) >= _SHARED_LIMIT:
+                self._results.clear()
+            self._results[key] = result
+        return result
 
 
 def _run(compiled: CompiledRule, env: Env) -> _Check:
@@ -288,29 +333,27 @@ _PASSED = _Check(RuleOutcome.PASSED, frozenset(), ())
 _FAILED = _Check(RuleOutcome.FAILED, frozenset(), ())
 
 
+def _citation(compiled: CompiledRule) -> Citation | None:
+    rule = compiled.rule
+    if rule.citation is None:
+        return None
+    return _construct(
+        Citation,
+        {
+            "document": compiled.document,
+            "clause": rule.citation.clause,
+            "quote": rule.citation.quote,
+        },
+    )
+
+
 def _result(
-    compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
+    compiled: CompiledRule,
+    verdict: _Check,
+    facts: list[FactRead],
+    citation: Citation | None,
 ) -> RuleResult:
     rule = compiled.rule
-    citation = (
-        _construct(
-            Citation,
-            {
-                "document": compiled.document,
-                "clause": rule.citation.clause,
-                "quote": rule.citation.quote,
-            },
-        )
-        if rule.citation is not None
-        else None
-    )
-    facts: list[FactRead] = []
-    if trace:
-        seen: set[str] = set()
-        for path, value in trace:
-            if path not in seen:
-                seen.add(path)
-                facts.append(_construct(FactRead, {"path": path, "value": jsonable(value)}))
     return _construct(
         RuleResult,
         {
@@ -326,6 +369,50 @@ def _result(
             "missing": sorted(verdict.missing),
         },
     )
+
+
+def rule_result(
+    compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
+) -> RuleResult:
+    """A rule's result, with the facts it read (for callers running rules one by one)."""
+    facts = _facts(trace)[0] if trace else []
+    return _result(compiled, verdict, facts, _citation(compiled))
+
+
+# Decision parts are immutable, and the same fact read with the same value, or the same rule
+# result, recurs across records: they are built once and shared (bounded caches, keyed with
+# the value's type so that True and 1 stay apart).
+_SHARED_LIMIT = 65536
+_FACTS: dict[tuple[str, type, Any], FactRead] = {}
+
+
+def _facts(trace: list[tuple[str, Any]]) -> tuple[list[FactRead], tuple[Any, ...] | None]:
+    """The facts a rule read (first read of each path), and a key for the list (None when
+    a value cannot be a key)."""
+    facts: list[FactRead] = []
+    key: list[Any] | None = []
+    seen: set[str] = set()
+    for path, value in trace:
+        if path in seen:
+            continue
+        seen.add(path)
+        shown = jsonable(value)
+        try:
+            lookup = (path, type(shown), shown)
+            fact = _FACTS.get(lookup)
+        except TypeError:  # a list: not a key
+            key = None
+            facts.append(_construct(FactRead, {"path": path, "value": shown}))
+            continue
+        if fact is None:
+            fact = _construct(FactRead, {"path": path, "value": shown})
+            if len(_FACTS) >= _SHARED_LIMIT:
+                _FACTS.clear()
+            _FACTS[lookup] = fact
+        facts.append(fact)
+        if key is not None:
+            key.append(lookup)
+    return facts, tuple(key) if key is not None else None
 
 
 _RECEIPT_CACHE_SIZE = 4096
