@@ -1,1 +1,2 @@
-"""Engine layer: compile checked IR into closures; evaluate records into decisions."""
+"""Engine layer: compile checked IR into generated functions and closures; evaluate records
+into decisions."""

@@ -1,9 +1,12 @@
-"""Engine layer: compile a checked policy into closures, once.
+"""Engine layer: compile a checked policy into functions of the environment, once.
 
-Every IR expression becomes a Python closure ``fn(env) -> value``; names, parameters, enum
+Every IR expression can become a Python closure ``fn(env) -> value``; names, parameters, enum
 terms and record paths are resolved here, at compile time, so evaluating a record does no
-parsing and no name lookup beyond reading the record's own attributes.  No text a user
-wrote is ever passed to ``eval``.
+parsing and no name lookup beyond reading the record's own attributes.  The body of each
+function boundary (a rule's conditions, a ``let``, a ``def``, a lambda) is by default
+generated as one Python function instead (:mod:`titlerules.engine.codegen`), which calls
+these closures for the nodes it has no form of its own for.  No text a user wrote is ever
+passed to ``eval`` or placed in generated source.
 """
 
 from __future__ import annotations

@@ -592,7 +592,7 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
 # made of.  Which files those are is known only after parsing, so the cache remembers, per
 # root file, the files its last load read; a later load hashes those files again (no
 # parsing) and, when the hash is the same, takes the policy from memory or rebuilds it from
-# the checked IR pickled on disk (skipping parse and check; compiling to closures is quick).
+# the checked IR pickled on disk (skipping parse and check; compiling is quick).
 # The disk entry is keyed by the hash, the engine version and a fingerprint of the installed
 # code, so a changed grammar, checker or record model never reuses a stale entry.
 # TITLERULES_CACHE_DIR moves the disk cache; TITLERULES_CACHE=off turns it off.
