@@ -12,9 +12,7 @@ import pytest
 from titlerules.engine.policy import Policy, load_policy
 
 # The compile cache of the test run lives in a folder of its own, never in the user's cache.
-os.environ.setdefault(
-    "TITLERULES_CACHE_DIR", tempfile.mkdtemp(prefix="titlerules-test-cache-")
-)
+os.environ.setdefault("TITLERULES_CACHE_DIR", tempfile.mkdtemp(prefix="titlerules-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

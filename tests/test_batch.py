@@ -93,7 +93,9 @@ def _bundled(name: str) -> bool:
     return (policies_dir() / f"{name}.policy").is_file()
 
 
-BUNDLED = [n for n in ("eryuan-2024", "kunming-2020", "xianning-2024") if _bundled(n)]
+BUNDLED = [
+    n for n in ("eryuan-2024", "kunming-2020", "yuncheng-2024", "xianning-2024") if _bundled(n)
+]
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,10 @@ def special_days(
 
 
 def make_receipt(
-    policy: Policy, calendar: cal.Calendar, as_of: dt.date | None, provisional: set[int] | frozenset[int]
+    policy: Policy,
+    calendar: cal.Calendar,
+    as_of: dt.date | None,
+    provisional: set[int] | frozenset[int],
 ) -> Receipt:
     return Receipt(
         policy_id=policy.id,

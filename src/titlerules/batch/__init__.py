@@ -8,14 +8,17 @@
     policy = titlerules.load_policy("eryuan-2024")
     columnar = batch.ColumnarPolicy(policy)            # compile once
     result = columnar.evaluate(frame)                    # a polars.DataFrame of record paths
+    table = batch.validate_table(frame)                  # or: validate once ...
+    result = columnar.evaluate(table, explain=True)      # ... decide (and explain) many times
     summary, _ = batch.run_file(columnar, "applicants.parquet", "result.parquet")
 
 A table row is one applicant; its columns are named by record path (``person.birth_date``,
 ``employment.is_civil_servant``; lists of records as JSON text or lists of structs).  The
 result has one row per input row: ``row``, ``id``, ``outcome``, ``failed``, ``unknown``,
-``error`` and one ``rule.<id>`` column per rule, with the decisions ``Policy.evaluate``
-makes (rules or rows without a columnar form take the per-record path).  See
-docs/performance.md.
+``error`` and one ``rule.<id>`` column per rule (an Enum of ``passed``, ``failed``,
+``not_applicable``, ``unknown``), with the decisions ``Policy.evaluate`` makes (rules or rows
+without a columnar form take the per-record path); with ``explain=True`` also ``missing``
+(``Decision.missing_facts``) and ``explanation``.  See docs/performance.md.
 
 Polars is imported on first use; without it, using this package raises a
 :class:`~titlerules.errors.TitleRulesError` saying to install ``titlerules[fast]``.
@@ -29,16 +32,19 @@ __all__ = [
     "ColumnarPolicy",
     "Progress",
     "Summary",
+    "ValidatedTable",
     "applicant_schema",
     "evaluate_table",
     "read_chunks",
     "run_file",
+    "validate_table",
 ]
 
 if TYPE_CHECKING:
     from titlerules.batch.io import Progress, Summary, read_chunks, run_file
     from titlerules.batch.runner import ColumnarPolicy
     from titlerules.batch.schema import applicant_schema
+    from titlerules.batch.table import ValidatedTable, validate_table
 
 _LAZY = {
     "ColumnarPolicy": "titlerules.batch.runner",
@@ -47,6 +53,8 @@ _LAZY = {
     "read_chunks": "titlerules.batch.io",
     "run_file": "titlerules.batch.io",
     "applicant_schema": "titlerules.batch.schema",
+    "ValidatedTable": "titlerules.batch.table",
+    "validate_table": "titlerules.batch.table",
 }
 
 

@@ -24,7 +24,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,7 +42,7 @@ DEFAULT_CHUNK_ROWS = 100_000
 @dataclass
 class Chunk:
     raw: Any  # polars.DataFrame
-    rows: list[int]
+    rows: Sequence[int]
     errors: list[tuple[int, str]] = field(default_factory=list)
     records: list[dict[str, Any]] | None = None
     progress: float | None = None  # fraction of the input read so far, when known
@@ -204,7 +204,7 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         raw = pl.from_arrow(batch)
         assert isinstance(raw, pl.DataFrame)
         count = raw.height
-        numbers = list(range(start + 1, start + count + 1))
+        numbers = range(start + 1, start + count + 1)
         start += count
         yield Chunk(raw, numbers, [], None, start / total)
 
@@ -294,6 +294,11 @@ class ResultWriter:
     def write(self, table: Any) -> None:
         if self.parquet:
             pq = pyarrow_parquet()
+            # The rule outcome columns (an Enum) are written as plain text, as ever.
+            pl = polars()
+            enums = [n for n, t in table.schema.items() if isinstance(t, (pl.Enum, pl.Categorical))]
+            if enums:
+                table = table.with_columns([pl.col(n).cast(pl.String) for n in enums])
             arrow = table.to_arrow()
             if self._writer is None:
                 self._schema = arrow.schema

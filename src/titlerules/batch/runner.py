@@ -12,31 +12,56 @@ rules to Polars expressions once, then decides a chunk of rows at a time:
   working-day date outside the calendar ...), is decided entirely by ``Policy.evaluate``;
   a row that does not validate becomes an error row with its reason.
 
+A raw table is read and validated first (every column); a
+:class:`~titlerules.batch.table.ValidatedTable` is not validated again.  The codes, the
+outcome, the lists of failed and unknown rules and the rule columns are one Polars query
+(a rule's code is Int8, least to most severe, so a row's outcome is the largest blocking
+code; the lists are looked up by bit pattern).
+
 The result has one row per input row, in order: ``row`` (the input row number), ``id``,
 ``outcome`` (``eligible`` / ``ineligible`` / ``undetermined`` / ``error``), ``failed`` and
 ``unknown`` (rule ids), ``error`` (the reason, for error rows) and one ``rule.<id>`` column
-per rule.
+per rule (an Enum of the four outcomes; written as text to result files).  With
+``explain=True`` (compiled on first use, with the masks of :mod:`titlerules.batch.masks`):
+``missing`` (exactly ``Decision.missing_facts``) and ``explanation``
+(:mod:`titlerules.batch.explain`).  A row whose missing facts have no column-wise provenance
+(a reason spelled with the row's own values, a list longer than 64 elements) or where a
+blocking rule without a columnar form failed or is unknown is explained per record.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from titlerules.batch._polars import polars
-from titlerules.batch.columnar import compile_rules
-from titlerules.batch.schema import SLOW, TableSchema, applicant_schema, normalize, row_record
-from titlerules.batch.values import CompiledRuleColumns, run_stages
+from pydantic import BaseModel
+
+from titlerules.batch._polars import collect, polars
+from titlerules.batch.columnar import ColumnarCompiler, compile_rules
+from titlerules.batch.explain import Explainer, decision_explanation, rule_table
+from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
+from titlerules.batch.table import ValidatedTable, validate_table
+from titlerules.batch.values import CompiledRuleColumns, prune_stages, run_stages
 from titlerules.engine.decision import Decision, RuleOutcome
 from titlerules.engine.policy import APPLICANT_KINDS, Policy, _run
 from titlerules.engine.runtime import Env
 from titlerules.errors import TitleRulesError
 
-OUTCOMES = ("passed", "failed", "not_applicable", "unknown")
+OUTCOMES = ("passed", "not_applicable", "unknown", "failed")
+"""The outcomes of a rule, by code (Int8), least to most severe: a row's outcome is decided
+by the largest code among its blocking rules."""
 _CODE = {name: code for code, name in enumerate(OUTCOMES)}
+_ROW_OUTCOMES = ("eligible", "eligible", "undetermined", "ineligible")  # by largest code
 DEFER = "__defer"
+
+
+def OUTCOME_DTYPE() -> Any:
+    """The dtype of the ``rule.<id>`` columns: an Enum of the four rule outcomes."""
+    return polars().Enum(list(OUTCOMES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +73,8 @@ class RowResult:
     unknown: list[str]
     error: str | None
     rules: dict[str, str]
+    missing: list[str] | None = None
+    explanation: str | None = None
 
 
 class ColumnarPolicy:
@@ -70,18 +97,12 @@ class ColumnarPolicy:
         self._rules = [c for c in policy._compiled if c.rule.kind in APPLICANT_KINDS]
         self.rule_ids = tuple(c.rule.id for c in self._rules)
         self._blocking = {c.rule.id: c.rule.severity == "blocking" for c in self._rules}
-        compiler, compiled, fallback = compile_rules(
-            policy.resolved,
-            policy.params,
-            [c.rule for c in self._rules],
-            self.schema,
-            policy.calendar,
-            as_of,
-        )
-        self._compiler = compiler
-        self._columns = compiled
-        self.fallback_rules = fallback
-        self.columnar_rules = tuple(i for i in self.rule_ids if i in compiled)
+        self._plain = self._compile(explain=False)
+        self._explained: _Variant | None = None
+        self._compiler = self._plain.compiler
+        self._columns = self._plain.columns
+        self.fallback_rules = self._plain.fallback
+        self.columnar_rules = tuple(i for i in self.rule_ids if i in self._plain.columns)
         self.last_per_record_rows = 0  # rows the last evaluate() decided per record
 
     def __repr__(self) -> str:
@@ -90,142 +111,220 @@ class ColumnarPolicy:
             f"{len(self.fallback_rules)} per-record>"
         )
 
+    def _compile(self, *, explain: bool) -> _Variant:
+        compiler, compiled, fallback = compile_rules(
+            self.policy.resolved,
+            self.policy.params,
+            [c.rule for c in self._rules],
+            self.schema,
+            self.policy.calendar,
+            self.as_of,
+            explain=explain,
+        )
+        explainer = None
+        if explain:
+            explainer = Explainer(
+                compiled,
+                rule_table([c.rule for c in self._rules]),
+                compiler.provenance,
+                self.schema,
+                self.as_of,
+            )
+        return _Variant(compiler, compiled, fallback, explainer)
+
+    def _variant(self, explain: bool) -> _Variant:
+        if not explain:
+            return self._plain
+        if self._explained is None:  # compiled on first use: the plain path never pays
+            self._explained = self._compile(explain=True)
+        return self._explained
+
     # ------------------------------------------------ evaluation
     def evaluate(
         self,
-        raw: Any,
+        table: Any,
         *,
         rows: Sequence[int] | None = None,
         records: Sequence[dict[str, Any]] | None = None,
+        explain: bool = False,
+        lang: str = "zh",
     ) -> Any:
-        """Decide a raw chunk (a ``polars.DataFrame`` of record-path columns, text or typed).
+        """Decide a table of records: a raw ``polars.DataFrame`` of record-path columns
+        (text or typed; every column is read and validated first), or a
+        :class:`~titlerules.batch.table.ValidatedTable` (validated already, not again).
 
-        ``rows`` numbers the rows (default 1..n); ``records`` gives the nested record each
-        row was read from, where the input had one (JSONL), for the per-record path.
+        ``rows`` numbers the rows (default 1..n, or the table's own); ``records`` gives the
+        nested record each row was read from, where the input had one (JSONL), for the
+        per-record path (for a validated table: given to :func:`validate_table`).
+        ``explain`` adds ``missing`` (the missing facts, as ``Decision.missing_facts``) and
+        ``explanation`` (one line per failed or unknown blocking rule; ``lang`` zh or en).
         """
-        pl = polars()
-        typed = normalize(raw, self.schema)
-        decided = self.decide(typed)
-        count = raw.height
-        numbers = list(rows) if rows is not None else list(range(1, count + 1))
-        defer = decided.get_column(DEFER)
-        fallback_codes: dict[str, list[int | None]] = {}
-        slow_results: dict[int, RowResult] = {}
-        deferred_rows = defer.arg_true().to_list() if defer.any() else []
-        fast_rows = (~defer).arg_true().to_list() if self.fallback_rules else []
-        if deferred_rows or fast_rows:
-            raw_rows = raw.rows(named=True)
-        for index in deferred_rows:
-            record = (
-                records[index] if records is not None else row_record(raw_rows[index], self.schema)
-            )
-            slow_results[index] = self.decide_record(record)
-        if self.fallback_rules:
-            for rule_id in self.fallback_rules:
-                fallback_codes[rule_id] = [None] * count
-            for index in fast_rows:
-                record = (
-                    records[index]
-                    if records is not None
-                    else row_record(raw_rows[index], self.schema)
+        if isinstance(table, ValidatedTable):
+            validated = table
+            if validated.schema != self.schema:
+                raise TitleRulesError(
+                    "the table was validated against another record schema",
+                    hint="validate it with this policy's schema (ColumnarPolicy.schema)",
                 )
-                codes = self._fallback_codes(record)
-                if isinstance(codes, RowResult):
-                    slow_results[index] = codes
-                    continue
-                for rule_id, code in codes.items():
-                    fallback_codes[rule_id][index] = code
-        frame = decided
-        if fallback_codes:
-            frame = frame.with_columns(
-                [
-                    pl.Series(f"rule.{rule_id}", values, dtype=pl.Int8)
-                    for rule_id, values in fallback_codes.items()
-                ]
-            )
-        result = self._result_table(frame, typed, numbers)
-        self.last_per_record_rows = len(deferred_rows)
+        else:
+            validated = validate_table(table, self.schema, rows=rows, records=records)
+        if rows is None:
+            rows = validated.rows
+        variant = self._variant(explain)
+        plan = variant.plan()
+        typed = validated.frame
+        facts = variant.explainer.fact_exprs(lang) if variant.explainer is not None else []
+        frame = plan.frame(typed, slow=bool(validated.checked), extra=facts)
+        has_defer = bool(plan.flags) or bool(validated.checked)
+        slow_results: dict[int, RowResult] = {}
+        if variant.fallback or explain:
+            frame = collect(frame)
+            if variant.fallback:
+                frame, has_defer = self._run_fallback(
+                    frame, has_defer, validated, variant, slow_results, explain, lang
+                )
+            if variant.explainer is not None:
+                code = {r: polars().col(f"rule.{r}") for r in self.rule_ids}
+                frame = variant.explainer.decode(frame, lang)
+                frame = variant.explainer.prepare(frame, code, lang)
+            frame = frame.lazy()
+        exprs = [_row_numbers(rows), *plan.results(self, explain, lang)]
+        if has_defer:
+            exprs.append(polars().col(DEFER))
+        result = collect(frame.select(exprs))
+        deferred: list[int] = []
+        if has_defer:
+            defer = result.get_column(DEFER)
+            deferred = defer.arg_true().to_list() if defer.any() else []
+            result = result.drop(DEFER)
+        for index in deferred:
+            if index not in slow_results:
+                slow_results[index] = self._per_record(validated, index, explain, lang)
+        self.last_per_record_rows = len(deferred)
         if slow_results:
-            result = _overlay(result, slow_results, self.rule_ids)
+            result = _overlay(result, slow_results, self.rule_ids, explain)
         return result
+
+    def _run_fallback(
+        self,
+        frame: Any,
+        has_defer: bool,
+        validated: ValidatedTable,
+        variant: _Variant,
+        slow_results: dict[int, RowResult],
+        explain: bool,
+        lang: str,
+    ) -> tuple[Any, bool]:
+        """The codes of the rules without a columnar form, per record, for the rows not
+        deferred; when explaining, a row where such a blocking rule failed or is unknown is
+        explained on the per-record path."""
+        pl = polars()
+        count = frame.height
+        defer = frame.get_column(DEFER) if has_defer else pl.Series(DEFER, [False] * count)
+        codes_by_rule: dict[str, list[int | None]] = {r: [None] * count for r in variant.fallback}
+        for index in (~defer).arg_true().to_list():
+            codes = self._fallback_codes(validated.record(index), variant.fallback, explain, lang)
+            if isinstance(codes, RowResult):
+                slow_results[index] = codes
+                continue
+            for rule_id, code in codes.items():
+                codes_by_rule[rule_id][index] = code
+        frame = frame.with_columns(
+            [
+                pl.Series(f"rule.{rule_id}", values, dtype=pl.Int8)
+                for rule_id, values in codes_by_rule.items()
+            ]
+        )
+        if not explain:
+            return frame, has_defer
+        unexplained = [
+            pl.col(f"rule.{r}").is_in([_CODE["failed"], _CODE["unknown"]])
+            for r in variant.fallback
+            if self._blocking[r]
+        ]
+        current = pl.col(DEFER) if has_defer else pl.lit(False)
+        frame = frame.with_columns(pl.any_horizontal(current, *unexplained).alias(DEFER))
+        return frame, True
+
+    def _per_record(
+        self, validated: ValidatedTable, index: int, explain: bool, lang: str
+    ) -> RowResult:
+        checked = validated.checked.get(index)
+        if isinstance(checked, str):
+            return error_result(checked)
+        record: BaseModel | dict[str, Any] = (
+            checked if checked is not None else validated.record(index)
+        )
+        return self.decide_record(record, explain=explain, lang=lang)
 
     def decide(self, typed: Any) -> Any:
         """Rule outcome codes (Int8, ``rule.<id>``) for the columnar rules, and the
         ``__defer`` mask, from a normalised chunk."""
         pl = polars()
-        frame = typed.lazy().with_row_index(self._compiler.root.row_id)
-        frame = run_stages(frame, self._compiler.root.stages)
-        codes = [
-            _rule_code(columns).alias(f"rule.{rule_id}")
-            for rule_id, columns in self._columns.items()
-        ]
-        flags = [*self._compiler.root.flags, pl.col(SLOW)]
-        defer = pl.any_horizontal(*[f.fill_null(False) for f in flags]).alias(DEFER)
-        return frame.select([*codes, defer]).collect()
+        plan = self._plain.plan()
+        slow = SLOW in typed.columns
+        frame = plan.frame(typed, slow=slow)
+        defer = pl.col(DEFER) if plan.flags or slow else pl.lit(False).alias(DEFER)
+        return collect(
+            frame.select(*[pl.col(f"rule.{rule_id}") for rule_id in self._plain.columns], defer)
+        )
 
-    def _result_table(self, frame: Any, typed: Any, numbers: list[int]) -> Any:
+    def result_exprs(self, variant: _Variant, explain: bool, lang: str) -> list[Any]:
+        """The result table's columns after ``row``, from the ``rule.<id>`` codes."""
         pl = polars()
         code = {rule_id: pl.col(f"rule.{rule_id}") for rule_id in self.rule_ids}
-        blocking = [rule_id for rule_id in self.rule_ids if self._blocking[rule_id]]
-        failed_any = pl.any_horizontal(
-            *[code[r] == _CODE["failed"] for r in blocking], pl.lit(False)
-        )
-        unknown_any = pl.any_horizontal(
-            *[code[r] == _CODE["unknown"] for r in blocking], pl.lit(False)
-        )
-        outcome = (
-            pl.when(failed_any)
-            .then(pl.lit("ineligible"))
-            .when(unknown_any)
-            .then(pl.lit("undetermined"))
-            .otherwise(pl.lit("eligible"))
-        )
-
-        empty = pl.lit([], dtype=pl.List(pl.String))
-
-        def ids(wanted: int) -> Any:
-            if not self.rule_ids:
-                return empty
-            # Joined then split: much quicker than building the lists element by element
-            # (rule ids are names, never containing a comma).
-            joined = pl.concat_str(
-                [pl.when(code[r] == wanted).then(pl.lit(r)) for r in self.rule_ids],
-                separator=",",
-                ignore_nulls=True,
-            )
-            return pl.when(joined != "").then(joined.str.split(",")).otherwise(empty)
-
-        names = {i: name for i, name in enumerate(OUTCOMES)}
-        rule_columns = [
-            code[r].replace_strict(names, default=None, return_dtype=pl.String).alias(f"rule.{r}")
-            for r in self.rule_ids
-        ]
-        identifiers = typed.get_column("id") if "id" in typed.columns else None
-        base = frame.with_columns(
-            pl.Series("row", numbers, dtype=pl.Int64),
-            (identifiers if identifiers is not None else pl.lit(None, dtype=pl.String)).alias("id"),
-        )
-        return base.select(
-            pl.col("row"),
-            pl.col("id").cast(pl.String),
+        blocking = [code[rule_id] for rule_id in self.rule_ids if self._blocking[rule_id]]
+        if not blocking:
+            outcome = pl.lit("eligible")
+        else:
+            worst = blocking[0] if len(blocking) == 1 else pl.max_horizontal(*blocking)
+            outcome = pl.lit(pl.Series(_ROW_OUTCOMES, dtype=pl.String)).gather(worst)
+        outcomes = pl.lit(pl.Series(OUTCOMES, dtype=OUTCOME_DTYPE()))
+        exprs = [
+            self._id().alias("id"),
             outcome.alias("outcome"),
-            ids(_CODE["failed"]).alias("failed"),
-            ids(_CODE["unknown"]).alias("unknown"),
+            _id_lists(self.rule_ids, code, _CODE["failed"]).alias("failed"),
+            _id_lists(self.rule_ids, code, _CODE["unknown"]).alias("unknown"),
             pl.lit(None, dtype=pl.String).alias("error"),
-            *rule_columns,
-        )
+            *[outcomes.gather(code[r]).alias(f"rule.{r}") for r in self.rule_ids],
+        ]
+        if explain:
+            assert variant.explainer is not None
+            exprs.append(pl.col("missing"))
+            exprs.append(variant.explainer.explanation(lang).alias("explanation"))
+        return exprs
+
+    def _id(self) -> Any:
+        pl = polars()
+        if self.schema.leaf("id") is None:
+            return pl.lit(None, dtype=pl.String)
+        return pl.col("id").cast(pl.String)
 
     # ------------------------------------------------ the per-record path
-    def decide_record(self, record: dict[str, Any]) -> RowResult:
+    def decide_record(
+        self, record: BaseModel | dict[str, Any], *, explain: bool = False, lang: str = "zh"
+    ) -> RowResult:
         """One record decided by ``Policy.evaluate`` (an error row if it cannot be)."""
         try:
-            decision = self.policy.evaluate(record, as_of=self.as_of, explain=False)
+            decision = self.policy.evaluate(record, as_of=self.as_of, explain=explain)
         except TitleRulesError as exc:
             return error_result(str(exc))
-        return decision_result(decision)
+        result = decision_result(decision)
+        if not explain:
+            return result
+        rules = rule_table([c.rule for c in self._rules])
+        text = decision_explanation(decision, rules, lang)
+        return dataclasses.replace(result, missing=list(decision.missing_facts), explanation=text)
 
-    def _fallback_codes(self, record: dict[str, Any]) -> dict[str, int] | RowResult:
+    def _fallback_codes(
+        self,
+        record: dict[str, Any],
+        fallback: dict[str, str] | None = None,
+        explain: bool = False,
+        lang: str = "zh",
+    ) -> dict[str, int] | RowResult:
         """The outcome codes of the rules without a columnar form, for one record."""
+        fallback = self.fallback_rules if fallback is None else fallback
         from titlerules.engine.policy import _as_record, _default_as_of
 
         try:
@@ -239,46 +338,221 @@ class ColumnarPolicy:
         )
         codes: dict[str, int] = {}
         for compiled in self._rules:
-            if compiled.rule.id not in self.fallback_rules:
+            if compiled.rule.id not in fallback:
                 continue
             try:
                 verdict = _run(compiled, env)
             except TitleRulesError:
-                return self.decide_record(record)
+                return self.decide_record(record, explain=explain, lang=lang)
             except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError):
-                return self.decide_record(record)
+                return self.decide_record(record, explain=explain, lang=lang)
             codes[compiled.rule.id] = _CODE[verdict.outcome.value]
         return codes
+
+
+@dataclass
+class _Variant:
+    """One compilation of the rules: plain, or with masks for explanations."""
+
+    compiler: ColumnarCompiler
+    columns: dict[str, CompiledRuleColumns]
+    fallback: dict[str, str]
+    explainer: Explainer | None
+    _plan: _Plan | None = None
+
+    def plan(self) -> _Plan:
+        if self._plan is None:
+            self._plan = _Plan.of(self)
+        return self._plan
+
+
+@dataclass
+class _Plan:
+    """What evaluating a chunk runs, built once: the stages the rules need, the outcome
+    codes, the rows to defer, and (explaining) the mask parts."""
+
+    variant: _Variant
+    stages: list[Any]
+    row_index: str | None
+    codes: list[Any]
+    flags: list[Any]
+    extra: list[Any]
+    _results: dict[tuple[bool, str], list[Any]]
+
+    @staticmethod
+    def of(variant: _Variant) -> _Plan:
+        pl = polars()
+        root = variant.compiler.root
+        codes = {rule_id: _rule_code(columns) for rule_id, columns in variant.columns.items()}
+        code_cols = {rule_id: pl.col(f"rule.{rule_id}") for rule_id in codes}
+        flags = [f.fill_null(False) for f in root.flags]
+        extra: list[Any] = []
+        if variant.explainer is not None:
+            extra = variant.explainer.part_exprs(code_cols)
+            flags.append(variant.explainer.unexplained(code_cols))
+        needed: set[str] = set()
+        for expr in [*codes.values(), *flags, *extra]:
+            needed |= set(expr.meta.root_names())
+        stages = prune_stages(root.stages, needed)
+        row_index = root.row_id if any(stage.explode for stage in stages) else None
+        aliased = [code.alias(f"rule.{rule_id}") for rule_id, code in codes.items()]
+        return _Plan(variant, stages, row_index, aliased, flags, extra, {})
+
+    def frame(self, typed: Any, *, slow: bool, extra: Sequence[Any] = ()) -> Any:
+        """A LazyFrame: the typed columns with the codes (Int8 ``rule.<id>``), ``__defer``
+        (when a row can be deferred), the mask parts and ``extra`` columns."""
+        pl = polars()
+        frame = typed.lazy()
+        if self.row_index is not None:
+            frame = frame.with_row_index(self.row_index)
+        frame = run_stages(frame, self.stages)
+        frame = frame.with_columns(self.codes)
+        flags = [*self.flags, pl.col(SLOW)] if slow else self.flags
+        columns = [*self.extra, *extra]
+        if flags:
+            columns.append(pl.any_horizontal(*flags).alias(DEFER))
+        return frame.with_columns(columns) if columns else frame
+
+    def results(self, owner: ColumnarPolicy, explain: bool, lang: str) -> list[Any]:
+        key = (explain, lang)
+        if key not in self._results:
+            self._results[key] = owner.result_exprs(self.variant, explain, lang)
+        return self._results[key]
+
+
+def _row_numbers(rows: Sequence[int] | None) -> Any:
+    pl = polars()
+    if rows is None:
+        number = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+    elif isinstance(rows, range) and rows.step == 1:
+        number = pl.int_range(rows.start, rows.start + pl.len(), dtype=pl.Int64)
+    else:
+        number = pl.lit(pl.Series("row", list(rows), dtype=pl.Int64))
+    return number.alias("row")
 
 
 def _rule_code(columns: CompiledRuleColumns) -> Any:
     """passed 0 / failed 1 / not applicable 2 / unknown 3, as the engine's ``_run`` decides."""
     pl = polars()
-    applies = columns.applies if columns.applies is not None else pl.lit(True)
     violation = columns.violation
-    exception_true = pl.any_horizontal(
-        *[e.fill_null(False) for e in columns.exceptions],
-        pl.lit(False),
-    )
-    exceptions_known = pl.all_horizontal(
-        *[e.is_not_null() for e in columns.exceptions], pl.lit(True)
-    )
-    not_applicable = (applies == False).fill_null(False)  # noqa: E712
-    passed = (violation == False).fill_null(False) | exception_true  # noqa: E712
-    failed = (
-        (violation == True).fill_null(False)  # noqa: E712
-        & (applies == True).fill_null(False)  # noqa: E712
-        & exceptions_known
-    )
+    if columns.applies is None and not columns.exceptions:
+        # violation false: passed, true: failed, unknown: unknown
+        failed = _CODE["failed"]
+        return (violation.cast(pl.Int8) * failed).fill_null(_CODE["unknown"])
+    applies = columns.applies
+    passed = (~violation).fill_null(False)
+    if columns.exceptions:
+        passed = passed | pl.any_horizontal(*[e.fill_null(False) for e in columns.exceptions])
+    failed = violation.fill_null(False)
+    if applies is not None:
+        failed = failed & applies.fill_null(False)
+    for exception in columns.exceptions:
+        failed = failed & exception.is_not_null()
+    code = pl.when(passed).then(pl.lit(_CODE["passed"], dtype=pl.Int8))
+    if applies is not None:
+        code = (
+            pl.when((~applies).fill_null(False))
+            .then(pl.lit(_CODE["not_applicable"], dtype=pl.Int8))
+            .when(passed)
+            .then(pl.lit(_CODE["passed"], dtype=pl.Int8))
+        )
     return (
-        pl.when(not_applicable)
-        .then(pl.lit(_CODE["not_applicable"], dtype=pl.Int8))
-        .when(passed)
-        .then(pl.lit(_CODE["passed"], dtype=pl.Int8))
-        .when(failed)
+        code.when(failed)
         .then(pl.lit(_CODE["failed"], dtype=pl.Int8))
         .otherwise(pl.lit(_CODE["unknown"], dtype=pl.Int8))
     )
+
+
+def _id_lists(rule_ids: Sequence[str], code: dict[str, Any], wanted: int) -> Any:
+    """Per row, the rules whose code is ``wanted``, in rule order.  Up to eight rules: their
+    bit pattern looked up in the table of all 256 lists (one rule: by its code); more: a
+    bit pattern per 64 rules, each distinct pattern spelled once (:class:`_IdLists`)."""
+    pl = polars()
+    if not rule_ids:
+        return pl.lit([], dtype=pl.List(pl.String))
+    ids = tuple(rule_ids)
+    if len(ids) == 1:
+        table = [[ids[0]] if c == wanted else [] for c in range(len(OUTCOMES))]
+        return pl.lit(pl.Series("ids", table, dtype=pl.List(pl.String))).gather(code[ids[0]])
+    if len(ids) <= 8:
+        bits = pl.sum_horizontal(
+            [(code[r] == wanted).cast(pl.UInt16) * (1 << i) for i, r in enumerate(ids)]
+        )
+        return pl.lit(_list_table(ids)).gather(bits)
+    zero = pl.lit(0, dtype=pl.UInt64)
+    words = [
+        pl.sum_horizontal(
+            [
+                pl.when(code[r] == wanted).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(zero)
+                for i, r in enumerate(ids[start : start + 64])
+            ]
+        ).alias(f"w{start // 64}")
+        for start in range(0, len(ids), 64)
+    ]
+    decoder = _IdLists(ids, len(words))
+    return pl.struct(words).map_batches(decoder, return_dtype=pl.List(pl.String))
+
+
+class _IdLists:
+    """Bit patterns of rules (a UInt64 word per 64 rules) to lists of rule ids.  Each
+    distinct pattern is spelled once and remembered (a small table, kept across chunks);
+    the lists are joined back by pattern."""
+
+    def __init__(self, ids: tuple[str, ...], words: int) -> None:
+        self.ids = ids
+        self.keys = [f"w{k}" for k in range(words)]
+        self.table: Any = None  # DataFrame: the words, and "ids"
+
+    def _spell(self, patterns: Any) -> Any:
+        """The table rows for new distinct patterns (a DataFrame of word columns)."""
+        pl = polars()
+        owners: list[int] = []
+        names: list[str] = []
+        for index, words in enumerate(patterns.iter_rows()):
+            for w, word in enumerate(words):
+                for i, rule_id in enumerate(self.ids[w * 64 : w * 64 + 64]):
+                    if (word >> i) & 1:
+                        owners.append(index)
+                        names.append(rule_id)
+        grouped = (
+            pl.DataFrame(
+                {"i": pl.Series(owners, dtype=pl.UInt32), "ids": pl.Series(names, dtype=pl.String)}
+            )
+            .lazy()
+            .group_by("i")
+            .agg(pl.col("ids"))
+        )
+        every = pl.LazyFrame({"i": pl.int_range(patterns.height, dtype=pl.UInt32, eager=True)})
+        lists = collect(
+            every.join(grouped, on="i", how="left", maintain_order="left").select(
+                pl.col("ids").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+            )
+        )
+        return patterns.hstack(lists.get_columns())
+
+    def __call__(self, patterns: Any) -> Any:
+        pl = polars()
+        frame = patterns.struct.unnest()
+        distinct = frame.unique()
+        if self.table is not None:
+            distinct = distinct.join(self.table.select(self.keys), on=self.keys, how="anti")
+        if distinct.height:
+            fresh = self._spell(distinct)
+            if self.table is None or self.table.height > 1_000_000:
+                self.table = fresh
+            else:
+                self.table = pl.concat([self.table, fresh])
+        joined = frame.lazy().join(
+            self.table.lazy(), on=self.keys, how="left", maintain_order="left"
+        )
+        return collect(joined.select("ids")).to_series()
+
+
+@cache
+def _list_table(ids: tuple[str, ...]) -> Any:
+    pl = polars()
+    lists = [[ids[i] for i in range(len(ids)) if (m >> i) & 1] for m in range(1 << len(ids))]
+    return pl.Series("ids", lists, dtype=pl.List(pl.String))
 
 
 def decision_result(decision: Decision) -> RowResult:
@@ -295,7 +569,9 @@ def error_result(reason: str) -> RowResult:
     return RowResult("error", [], [], reason, {})
 
 
-def _overlay(result: Any, slow: dict[int, RowResult], rule_ids: Sequence[str]) -> Any:
+def _overlay(
+    result: Any, slow: dict[int, RowResult], rule_ids: Sequence[str], explain: bool = False
+) -> Any:
     """The result table with the rows decided on the per-record path put in (by position)."""
     pl = polars()
     index = sorted(slow)
@@ -308,9 +584,14 @@ def _overlay(result: Any, slow: dict[int, RowResult], rule_ids: Sequence[str]) -
         "error": pl.Series([r.error for r in rows], dtype=pl.String),
     }
     for rule_id in rule_ids:
-        patch[f"rule.{rule_id}"] = pl.Series([r.rules.get(rule_id) for r in rows], dtype=pl.String)
+        patch[f"rule.{rule_id}"] = pl.Series(
+            [r.rules.get(rule_id) for r in rows], dtype=OUTCOME_DTYPE()
+        )
+    if explain:
+        patch["missing"] = pl.Series([r.missing for r in rows], dtype=pl.List(pl.String))
+        patch["explanation"] = pl.Series([r.explanation for r in rows], dtype=pl.String)
     marked = result.with_row_index("__i")
-    chosen = pl.col("__i").is_in(index)
+    chosen = pl.col("__i").is_in(pl.Series(index, dtype=pl.UInt32).implode())
     replaced = (
         marked.filter(chosen)
         .select("__i", "row", "id")
@@ -342,7 +623,7 @@ def unreadable_rows(rows: Sequence[tuple[int, str]], rule_ids: Sequence[str]) ->
     }
     for rule_id in rule_ids:
         data[f"rule.{rule_id}"] = [None] * len(rows)
-        schema[f"rule.{rule_id}"] = pl.String
+        schema[f"rule.{rule_id}"] = OUTCOME_DTYPE()
     return pl.DataFrame(data, schema=schema)
 
 

@@ -39,7 +39,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from titlerules.batch._polars import polars
+from titlerules.batch._polars import collect, polars
 from titlerules.facts import Applicant, Person, PublicityWindow, UnitDebrief
 
 SLOW = "__slow"
@@ -319,11 +319,9 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
             value = pl.lit(None, dtype=pl.Date)
     elif leaf.kind == "text":
         if is_text:
-            # Unchanged by Python's str.strip() (which also strips U+001C..U+001F, unlike
-            # Polars), and not a marked JSON value.
-            clean = (raw.str.strip_chars() == raw) & ~raw.str.contains(
-                r"^[\x01\x02\x1c-\x1f]|[\x1c-\x1f]$"
-            )
+            # Unchanged by Python's str.strip() (Unicode white space, and U+001C..U+001F),
+            # and not a marked JSON value: one pattern.
+            clean = ~raw.str.contains(r"^[\s\x01\x02\x1c-\x1f]|[\s\x1c-\x1f]$")
             value = pl.when(clean).then(raw)
         elif dtype.is_integer():
             value = raw.cast(pl.String)
@@ -400,7 +398,14 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
         if slow_parts
         else (pl.lit(False))
     )
-    return frame.select([*exprs, slow_expr.alias(SLOW)])
+    # (lazily: an eager select of a wide frame is slow)
+    # Numbers a validator reads several times are computed first (``_ID_HEAD``).
+    pre = []
+    for prefix, model in schema.submodels:
+        if model is Person and prefix + "id_number" in typed:
+            pre.append(_id_head(typed[prefix + "id_number"]).alias(_ID_HEAD + prefix))
+    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
+    return collect(lazy.select([*exprs, slow_expr.alias(SLOW)]))
 
 
 def leaf_dtype(leaf: Leaf) -> Any:
@@ -554,32 +559,49 @@ def _validators(
     elif model is PublicityWindow:
         out.append(get("end") < get("start"))
     elif model is Person:
-        out.append(
-            _id_number_slow(get("id_number"), get("id_type"), get("birth_date"), get("gender"))
-        )
+        number = get("id_number")
+        head = pl.col(_ID_HEAD + prefix) if (prefix + "id_number") in typed else pl.lit(None)
+        out.append(_id_number_slow(number, get("id_type"), get("birth_date"), get("gender"), head))
     return out
 
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 
 
-def _id_number_slow(number: Any, id_type: Any, birth: Any, gender: Any) -> Any:
+_ID_HEAD = "__id_head"
+
+
+def _id_head(number: Any) -> Any:
+    """The first 17 characters of an identity number as one integer (null if not digits)."""
+    return number.str.slice(0, 17).str.to_integer(strict=False)
+
+
+def _id_number_slow(number: Any, id_type: Any, birth: Any, gender: Any, head: Any) -> Any:
     """Rows whose identity number is checked (GB 11643) and not plainly valid and in
-    agreement with the stated birth date and gender."""
+    agreement with the stated birth date and gender (integer arithmetic on the first 17
+    digits read as one number)."""
     pl = polars()
     checked = id_type.is_in(["resident_id_card", "hmt_residence_permit"]) | (
         id_type.is_null() & number.str.contains(r"^[0-9]{17}[0-9Xx]$")
     )
     shape = number.str.contains(r"^[0-9]{17}[0-9X]$")
-    digits = [number.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
-    total = pl.sum_horizontal(*[d * w for d, w in zip(digits, _WEIGHTS, strict=True)])
-    expected = (total % 11).replace_strict(
-        {i: c for i, c in enumerate("10X98765432")}, default=None, return_dtype=pl.String
+    head = head.cast(pl.Int64)
+    total = pl.sum_horizontal(*[(head // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_WEIGHTS)])
+    expected = pl.lit(pl.Series(list("10X98765432"), dtype=pl.String)).gather(total % 11)
+    ymd = (head // 1000) % 10**8
+    year, month, day = ymd // 10000, (ymd // 100) % 100, ymd % 100
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    length = (
+        pl.when(month == 2).then(28 + leap.cast(pl.Int64)).otherwise(30 + (month + month // 8) % 2)
     )
-    born = number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    born_ok = born.is_not_null() & (born.dt.year() >= 1)
-    male = digits[16] % 2 == 1
-    agrees = (birth.is_null() | (birth == born)) & (gender.is_null() | ((gender == "male") == male))
+    born_ok = (year >= 1) & month.is_between(1, 12) & (day >= 1) & (day <= length)
+    stated = (
+        birth.dt.year().cast(pl.Int64) * 10000
+        + birth.dt.month().cast(pl.Int64) * 100
+        + birth.dt.day().cast(pl.Int64)
+    )
+    male = head % 2 == 1
+    agrees = (birth.is_null() | (stated == ymd)) & (gender.is_null() | ((gender == "male") == male))
     valid = shape & born_ok & (number.str.slice(17, 1) == expected) & agrees
     return (number.is_not_null() & checked & ~valid.fill_null(False)).fill_null(False)
 
@@ -632,20 +654,28 @@ def flatten_record(data: Mapping[str, Any], schema: TableSchema) -> dict[str, st
     """A nested record (a JSONL line) as text cells by record path.
 
     List fields become JSON text; a value where the schema has a record (or the reverse)
-    is kept under its own path, which the schema does not know, so the row goes slow.
+    is kept under its own path, which the schema does not know, so the row goes slow.  So
+    is a record that states nothing (``{}``): a table cannot tell it from a missing one,
+    which the per-record path reports differently.
     """
     lists = {field.path for field in schema.lists}
     prefixes = {prefix for prefix, _ in schema.submodels if prefix}
     out: dict[str, str | None] = {}
+    stated = [0]  # cells written that state something
 
     def visit(value: Any, path: str) -> None:
         if path in lists:
             out[path] = None if value is None else _list_text(value)
         elif isinstance(value, dict) and (path + ".") in prefixes:
+            before = stated[0]
             for key, item in value.items():
                 visit(item, f"{path}.{key}")
+            if stated[0] == before:
+                out[path] = cell_text(value)  # an empty record: only the models read it
         else:
             out[path] = cell_text(value)
+        if out.get(path) is not None:
+            stated[0] += 1
 
     for key, value in data.items():
         visit(value, str(key))

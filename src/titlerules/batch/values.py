@@ -3,8 +3,9 @@
 A compiled expression is a constant (:class:`Const`), a column of booleans, dates, text or
 enum members (:class:`Scalar`), an exact number as numerator and denominator
 (:class:`Number`), a duration (:class:`Dur`), a record (:class:`Rec`) or a list of records
-(:class:`Lst`).  Frames and stages describe where columns are computed
-(see :mod:`titlerules.batch.columnar`).
+(:class:`Lst`).  With explanations on, a value also carries its :class:`~titlerules.batch.
+masks.Mask`: the missing facts behind its nulls.  Frames and stages describe where columns
+are computed (see :mod:`titlerules.batch.columnar`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from functools import cache
 from typing import Any
 
 from titlerules import calendar as cal
-from titlerules.batch._polars import polars
+from titlerules.batch._polars import collect, polars
+from titlerules.batch.masks import Mask
 from titlerules.batch.schema import DECIMAL_SCALE, ListField
 from titlerules.engine.runtime import Duration, Unknown
 
@@ -56,6 +58,18 @@ class Scalar:
     kind: str  # bool, date, text, enum
     expr: Expr
     enum: type[enum.Enum] | None = None
+    mask: Mask | None = None
+
+
+@dataclass(frozen=True)
+class DateStep:
+    """A whole number that is a monotone step function of one date column (``years_between``
+    with the other date a constant): ``fn`` gives it for any date, exactly as the engine
+    counts; a comparison with a constant folds into a comparison of ``date`` with a date."""
+
+    date: Expr
+    fn: Callable[[dt.date], int]
+    increasing: bool
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,8 @@ class Number:
 
     num: Expr
     den: Any = 1  # int or Expr
+    mask: Mask | None = None
+    step: DateStep | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,10 @@ class Dur:
     amount: Number
     unit: str
 
+    @property
+    def mask(self) -> Mask | None:
+        return self.amount.mask
+
 
 @dataclass(frozen=True)
 class Rec:
@@ -81,6 +101,8 @@ class Rec:
     model: type[Any]
     prefix: str | None = None
     struct: Expr | None = None
+    list_path: str | None = None  # the list an element (``struct``) belongs to
+    tag: str = ""  # the list method looking at the element (masks: see batch.masks)
 
 
 @dataclass(frozen=True)
@@ -91,6 +113,8 @@ class Lst:
     expr: Expr
     field: ListField
     known: Expr | None = None
+    mask: Mask | None = None
+    bits: Expr | None = None  # explaining: List(UInt64), 2**(original index) per element
 
 
 Value = Const | Scalar | Number | Dur | Rec | Lst
@@ -101,26 +125,54 @@ Value = Const | Scalar | Number | Dur | Rec | Lst
 
 @dataclass
 class Stage:
-    """A step that adds columns to a frame: computed columns (``apply`` takes and gives a
-    LazyFrame), or a list method over an exploded table joined back (``explode``: ``apply``
-    takes and gives a DataFrame; see :func:`run_stages`)."""
+    """A step that adds columns to a frame: computed columns (``exprs``, aliased), or a list
+    method over an exploded table joined back (``apply`` takes and gives a DataFrame; see
+    :func:`run_stages`)."""
 
-    apply: Callable[[Any], Any]
     inputs: set[str]
     outputs: set[str]
-    explode: bool = False
+    exprs: list[Expr] = field(default_factory=list)
+    apply: Callable[[Any], Any] | None = None
+
+    @property
+    def explode(self) -> bool:
+        return self.apply is not None
 
 
 def run_stages(frame: Any, stages: Sequence[Stage]) -> Any:
-    """Apply stages to a LazyFrame.  The frame is collected before each exploded stage: a
-    join of a frame with an aggregate of itself would otherwise repeat the whole plan on
-    both sides, doubling it at every list method."""
+    """Apply stages to a LazyFrame.  Consecutive column stages that do not read each other
+    are one ``with_columns`` (computed in parallel).  The frame is collected before each
+    exploded stage: a join of a frame with an aggregate of itself would otherwise repeat
+    the whole plan on both sides, doubling it at every list method."""
+    batch: list[Expr] = []
+    made: set[str] = set()
     for stage in stages:
-        if stage.explode:
-            frame = stage.apply(frame.collect()).lazy()
-        else:
-            frame = stage.apply(frame)
+        if stage.apply is not None:
+            if batch:
+                frame = frame.with_columns(batch)
+                batch, made = [], set()
+            frame = stage.apply(collect(frame)).lazy()
+            continue
+        if stage.inputs & made:
+            frame = frame.with_columns(batch)
+            batch, made = [], set()
+        batch.extend(stage.exprs)
+        made |= stage.outputs
+    if batch:
+        frame = frame.with_columns(batch)
     return frame
+
+
+def prune_stages(stages: Sequence[Stage], needed: set[str]) -> list[Stage]:
+    """The stages that compute ``needed`` columns (and what those read), in order."""
+    wanted = set(needed)
+    kept: list[Stage] = []
+    for stage in reversed(stages):
+        if stage.outputs & wanted:
+            kept.append(stage)
+            wanted |= stage.inputs
+    kept.reverse()
+    return kept
 
 
 @dataclass
@@ -144,6 +196,8 @@ class CompiledRuleColumns:
     applies: Expr | None
     violation: Expr
     exceptions: tuple[Expr, ...]
+    mask: Mask | None = None  # the missing facts where the rule is unknown (explaining)
+    reads: tuple[str, ...] = ()  # the facts the rule reads (record paths; list[].field)
 
 
 # ---------------------------------------------------------------- working-day tables
@@ -182,10 +236,6 @@ _DAY_RADIX = 4_000_000
 
 def _decode_day(code: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=code - 1 - _DAY_OFFSET)
-
-
-def unknown_value() -> Unknown:
-    return Unknown(frozenset({"(value)"}))
 
 
 def pl_when_known(known_of: Expr, value: Expr) -> Expr:
@@ -249,13 +299,6 @@ def _ranks(value: Scalar) -> Expr:
         raise NotColumnar("min/max of terms without an order")
     ranks = {str(m.value): getattr(m, "rank", None) for m in cls}
     return value.expr.replace_strict(ranks, default=None, return_dtype=pl.Int64)
-
-
-def _converter(arg: Scalar) -> Callable[[Any], Any]:
-    if arg.kind == "enum" and arg.enum is not None:
-        cls = arg.enum
-        return lambda raw: cls(raw)
-    return lambda raw: raw
 
 
 def _cell(value: Any) -> Any:

@@ -1,0 +1,443 @@
+"""batch layer: the ``missing`` and ``explanation`` columns of an explained result table.
+
+``missing`` is, per row, the sorted missing facts of the blocking rules that are unknown:
+exactly ``Decision.missing_facts``.  The compiler gives every rule a mask of its missing
+facts (:mod:`titlerules.batch.masks`); per row, the masks of the blocking rules that are
+unknown are kept, the distinct combinations (a few thousand in a population) are spelled
+once in Python, and joined back.
+
+``explanation`` is one line per failed or unknown blocking rule, in rule order: what
+happened (不符合 / 待查明), the rule's title, the clause and quote it cites, the facts the
+rule reads as this row states them (``education[].level=本科,硕士``; record paths without
+``applicant.``) and, for an unknown rule, its missing facts (a missing fact has no value: it
+is listed there only, as the per-record engine lists only the facts it could read); an
+eligible row gets one short line.  It is built with
+Polars string expressions, each fact column formatted once.  :func:`decision_explanation`
+writes the same lines from a per-record :class:`~titlerules.engine.decision.Decision`, for
+the rows decided on the per-record path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from titlerules.batch._polars import collect, collect_all, polars
+from titlerules.batch.masks import Mask, Provenance
+from titlerules.batch.schema import DECIMAL_SCALE, Leaf, TableSchema
+from titlerules.batch.values import CompiledRuleColumns, Expr
+from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
+from titlerules.engine.runtime import jsonable
+from titlerules.lang import ir
+
+UNKNOWN, FAILED = 2, 3  # rule outcome codes (runner.OUTCOMES)
+
+_WORDS = {
+    "zh": {
+        "failed": "不符合",
+        "unknown": "待查明",
+        "eligible": "符合申报条件",
+        "missing": "缺少",
+        "blank": "未填",
+        "none": "无",
+        "yes": "是",
+        "no": "否",
+        "items": "项",
+        "colon": "：",
+        "sep": "；",
+    },
+    "en": {
+        "failed": "failed",
+        "unknown": "unknown",
+        "eligible": "eligible",
+        "missing": "missing",
+        "blank": "(blank)",
+        "none": "(none)",
+        "yes": "yes",
+        "no": "no",
+        "items": "item(s)",
+        "colon": ": ",
+        "sep": "; ",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return _WORDS.get(lang, _WORDS["zh"])
+
+
+def rule_head(rule: ir.Rule, lang: str, outcome: str) -> str:
+    """``不符合：<title>（<clause>：「<quote>」）`` (or the English).  The policy's document
+    is the same on every line of a table: it is left out."""
+    w = words(lang)
+    title = rule.title if lang == "zh" or not rule.title_en else rule.title_en
+    head = f"{w[outcome]}{w['colon']}{title}"
+    if rule.citation is not None:
+        clause, quote = rule.citation.clause, rule.citation.quote
+        head += f"（{clause}：「{quote}」）" if lang == "zh" else f' ({clause}: "{quote}")'
+    return head
+
+
+def short(path: str) -> str:
+    """A record path as the explanation spells it (without ``applicant.``)."""
+    return path[len("applicant.") :] if path.startswith("applicant.") else path
+
+
+# ---------------------------------------------------------------- the columnar path
+
+
+class Explainer:
+    """Builds ``missing`` and ``explanation`` for one compiled policy (explain mode)."""
+
+    def __init__(
+        self,
+        columns: dict[str, CompiledRuleColumns],
+        rules: dict[str, ir.Rule],
+        provenance: Provenance,
+        schema: TableSchema,
+        as_of: dt.date | None,
+    ) -> None:
+        self.columns = columns
+        self.rules = rules
+        self.provenance = provenance
+        self.schema = schema
+        self.as_of = as_of
+        self.blocking = [r for r, c in columns.items() if c.blocking]
+        # The row's missing facts: per part name, the union of the blocking rules' parts
+        # where the rule is unknown (columns ``__k<n>``).
+        keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
+        self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
+        self._table: Any = None  # the masks spelled so far: part columns, and "missing"
+        reads = dict.fromkeys(f for r in self.blocking for f in columns[r].reads)
+        self.facts = {fact: f"__f{n}" for n, fact in enumerate(reads)}
+        self._fact_exprs: dict[str, list[Expr]] = {}
+
+    def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
+        """The row's missing facts, part by part (``__k<n>``, UInt64)."""
+        pl = polars()
+        out = []
+        for key, name in self.keys.items():
+            parts = []
+            for rule_id in self.blocking:
+                mask = self.columns[rule_id].mask
+                if mask is not None and key in mask.parts:
+                    unknown = (code[rule_id] == UNKNOWN).cast(pl.UInt64)
+                    parts.append(mask.parts[key] * unknown)
+            union = parts[0]
+            for part in parts[1:]:
+                union = union | part
+            out.append(union.alias(name))
+        return out
+
+    def unexplained(self, code: dict[str, Expr]) -> Expr:
+        """Rows with a blocking unknown rule whose mask is empty: no provenance here, so
+        they are explained on the per-record path."""
+        pl = polars()
+        checks = []
+        for rule_id in self.blocking:
+            mask = self.columns[rule_id].mask or Mask()
+            checks.append((code[rule_id] == UNKNOWN) & ~mask.nonzero())
+        return pl.any_horizontal(*checks, pl.lit(False))
+
+    def decode(self, frame: Any, lang: str) -> Any:
+        """``frame`` with ``missing``: the sorted paths of each row's mask.  Each distinct
+        mask is spelled once and remembered (a table kept across chunks), joined back."""
+        pl = polars()
+        names = list(self.keys.values())
+        if not names:
+            return frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("missing"))
+        keys = collect(frame.lazy().select(names))  # (an eager select of a wide frame is slow)
+        distinct = keys.unique()
+        if self._table is not None:
+            distinct = distinct.join(self._table.select(names), on=names, how="anti")
+        if distinct.height:
+            fresh = self._spell(distinct)
+            too_big = self._table is None or self._table.height > 1_000_000
+            self._table = fresh if too_big else pl.concat([self._table, fresh])
+        assert self._table is not None
+        decoded = collect(
+            keys.lazy()
+            .join(self._table.lazy(), on=names, how="left", maintain_order="left")
+            .drop(names)
+        )
+        return frame.hstack(decoded.get_columns())
+
+    def _spell(self, patterns: Any) -> Any:
+        """Table rows (the part columns and ``missing``) for new distinct masks.  The lists
+        are made from one flat column of paths (quicker than from Python lists)."""
+        pl = polars()
+        owners: list[int] = []
+        paths: list[str] = []
+        for index, values in enumerate(patterns.iter_rows()):
+            for path in self.provenance.decode(dict(zip(self.keys, values, strict=True))):
+                owners.append(index)
+                paths.append(path)
+        flat = pl.DataFrame(
+            {"i": pl.Series(owners, dtype=pl.UInt32), "missing": pl.Series(paths, dtype=pl.String)}
+        )
+        every = pl.LazyFrame({"i": pl.int_range(patterns.height, dtype=pl.UInt32, eager=True)})
+        lists = collect(
+            every.join(
+                flat.lazy().group_by("i").agg(pl.col("missing")),
+                on="i",
+                how="left",
+                maintain_order="left",
+            ).select(pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        )
+        return patterns.hstack(lists.get_columns())
+
+    def fact_exprs(self, lang: str) -> list[Expr]:
+        """Each fact the blocking rules read, formatted once (``__f<n>``): computed with
+        the outcome codes, from the typed columns."""
+        if lang not in self._fact_exprs:  # kept: their spellings are remembered
+            facts = _FactFormatter(self.schema, self.as_of, lang)
+            self._fact_exprs[lang] = [facts.fact(f).alias(n) for f, n in self.facts.items()]
+        return self._fact_exprs[lang]
+
+    def prepare(self, frame: Any, code: dict[str, Expr], lang: str) -> Any:
+        """``frame`` (with the facts, :meth:`fact_exprs`) with each blocking rule's lines
+        (``__l<n>``, null where it has none): built on the rows that need one only
+        (filtered first), then put in place."""
+        pl = polars()
+        w = words(lang)
+        # Each rule's own mask, by part (``__p<rule>_<part>``), to spell its missing facts.
+        own: dict[str, Mask] = {}
+        parts: list[Expr] = []
+        for r, rule_id in enumerate(self.blocking):
+            mask = self.columns[rule_id].mask
+            if mask:
+                names = {key: f"__p{r}_{j}" for j, key in enumerate(mask.parts)}
+                parts += [mask.parts[key].alias(name) for key, name in names.items()]
+                own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
+        formatted = collect(
+            frame.lazy().select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"),
+                *[code[r] for r in self.blocking],
+                *parts,
+                *[pl.col(name) for name in self.facts.values()],
+            )
+        )
+        queries = [
+            self._lines(formatted, rule_id, code[rule_id], own.get(rule_id), w, lang)
+            for rule_id in self.blocking
+        ]
+        lines = [
+            _in_place(found, frame.height).alias(f"__l{k}")
+            for k, found in enumerate(collect_all(queries))
+        ]
+        return frame.hstack(lines)
+
+    def _lines(
+        self,
+        formatted: Any,
+        rule_id: str,
+        code: Expr,
+        mask: Mask | None,
+        w: dict[str, str],
+        lang: str,
+    ) -> Any:
+        """The rule's lines (a LazyFrame of row numbers ``__i`` and lines), on the rows
+        where it failed or is unknown."""
+        pl = polars()
+        rule = self.rules[rule_id]
+        heads: list[str | None] = [None] * 4
+        heads[FAILED] = rule_head(rule, lang, "failed")
+        heads[UNKNOWN] = rule_head(rule, lang, "unknown")
+        pieces: list[Expr] = [pl.lit(pl.Series(heads, dtype=pl.String)).gather(code)]
+        reads = self.columns[rule_id].reads
+        if reads:  # the facts stated (a missing one is listed as missing)
+            facts = pl.concat_str(
+                [pl.col(self.facts[f]) for f in reads], separator=w["sep"], ignore_nulls=True
+            )
+            pieces += [pl.when(facts != "").then(pl.lit(w["colon"])), facts]
+        if mask:  # empty where the rule failed: every fact it needed is known
+            missing = self.provenance.spell(mask, strip="applicant.")
+            pieces.append(pl.concat_str([pl.lit(f"{w['sep']}{w['missing']} "), missing]))
+        return (
+            formatted.lazy()
+            .filter(code >= UNKNOWN)
+            .select(pl.col("__i"), pl.concat_str(pieces, ignore_nulls=True).alias(rule_id))
+        )
+
+    def explanation(self, lang: str) -> Expr:
+        """The explanation of each row (see the module docstring), from the lines."""
+        pl = polars()
+        if not self.blocking:
+            return pl.lit(words(lang)["eligible"])
+        lines = [pl.col(f"__l{k}") for k in range(len(self.blocking))]
+        joined = pl.concat_str(lines, separator="\n", ignore_nulls=True)
+        return pl.when(joined == "").then(pl.lit(words(lang)["eligible"])).otherwise(joined)
+
+
+def _in_place(found: Any, height: int) -> Any:
+    """A rule's lines (row numbers ``__i``, lines) as a full column, null elsewhere."""
+    pl = polars()
+    where = pl.repeat(None, height, dtype=pl.UInt32, eager=True)
+    if found.height:
+        where = where.scatter(
+            found.get_column("__i"), pl.int_range(found.height, dtype=pl.UInt32, eager=True)
+        )
+    return found.to_series(1).gather(where)
+
+
+class _FactFormatter:
+    """Fact columns as ``path=value`` text, each formatted once: a scalar fact through its
+    distinct values (a population repeats them), spelled in Python once and mapped back."""
+
+    def __init__(self, schema: TableSchema, as_of: dt.date | None, lang: str) -> None:
+        self.schema = schema
+        self.as_of = as_of
+        self.lang = lang
+        self.w = words(lang)
+
+    def fact(self, name: str) -> Expr:
+        pl = polars()
+        if name == "as_of":
+            if self.as_of is not None:
+                return pl.lit(f"as_of={self.as_of.isoformat()}")
+            return self._scalar(pl.col("application.submitted_on"), "as_of=", _iso)
+        label = f"{name}="
+        if "[]." in name:
+            list_path, field = name.split("[].", 1)
+            list_field = self.schema.list_field(list_path)
+            leaf = (
+                next((x for x in list_field.leaves if x.name == field), None)
+                if list_field
+                else None
+            )
+            if leaf is None:
+                return pl.lit(label + self.w["blank"])
+            column = pl.col(list_path)
+            element = self._element(pl.element().struct.field(field), leaf)
+            joined = column.list.eval(element).list.join(",")
+            none = (
+                pl.when(column.list.len() == 0).then(pl.lit(self.w["none"])).otherwise(pl.lit(""))
+            )
+            text = pl.concat_str([pl.lit(label), joined, none])
+            return pl.coalesce(text, pl.lit(label + self.w["blank"]))
+        leaf = self.schema.leaf(name)
+        if leaf is not None:
+            return self._scalar(pl.col(name), label, self._spelling(leaf))
+        if self.schema.list_field(name) is not None:
+            items = self.w["items"]
+            return self._scalar(pl.col(name).list.len(), label, lambda n: f"{n} {items}")
+        return pl.lit(None, dtype=pl.String)
+
+    def _scalar(self, column: Expr, label: str, spell: Any) -> Expr:
+        """``label`` + the value's spelling; null where the value is missing."""
+        pl = polars()
+        return column.map_batches(_Labels(label, spell), return_dtype=pl.String)
+
+    def _spelling(self, leaf: Leaf) -> Any:
+        w = self.w
+        if leaf.kind == "bool":
+            return lambda v: w["yes"] if v else w["no"]
+        if leaf.kind == "date":
+            return _iso
+        if leaf.kind == "decimal":
+            return _decimal
+        if leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
+            terms = {str(m.value): str(getattr(m, "zh", None) or m.value) for m in leaf.enum}
+            return lambda v: terms.get(v, v)
+        return str
+
+    def _element(self, value: Expr, leaf: Leaf) -> Expr:
+        """An element field as text, inside ``list.eval`` (elementwise)."""
+        pl = polars()
+        text: Expr
+        if leaf.kind == "bool":
+            text = pl.when(value).then(pl.lit(self.w["yes"])).otherwise(pl.lit(self.w["no"]))
+            text = pl.when(value.is_not_null()).then(text)
+        elif leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
+            terms = {str(m.value): str(getattr(m, "zh", None) or m.value) for m in leaf.enum}
+            text = value.replace_strict(terms, default=None, return_dtype=pl.String)
+        elif leaf.kind == "decimal":
+            text = (value.cast(pl.Float64) / DECIMAL_SCALE).cast(pl.String)
+        else:
+            text = value.cast(pl.String)
+        return text.fill_null(pl.lit("?"))
+
+
+class _Labels:
+    """A column's values as ``label + spelling``: each distinct value spelled once (and
+    remembered across chunks), mapped back."""
+
+    def __init__(self, label: str, spell: Any) -> None:
+        self.label = label
+        self.spell = spell
+        self.memo: dict[Any, str] = {}
+
+    def __call__(self, column: Any) -> Any:
+        pl = polars()
+        distinct = column.drop_nulls().unique()
+        values = distinct.to_list()
+        texts = []
+        for value in values:
+            text = self.memo.get(value)
+            if text is None:
+                text = self.label + self.spell(value)
+                if len(self.memo) < 1_000_000:
+                    self.memo[value] = text
+            texts.append(text)
+        return column.replace_strict(
+            distinct, pl.Series(texts, dtype=pl.String), default=None, return_dtype=pl.String
+        )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _decimal(value: Any) -> str:
+    whole, part = divmod(int(value), DECIMAL_SCALE)
+    return f"{whole}.{part:06d}".rstrip("0").rstrip(".") if part else str(whole)
+
+
+# ---------------------------------------------------------------- the per-record path
+
+
+def decision_explanation(decision: Decision, rules: dict[str, ir.Rule], lang: str) -> str:
+    """The explanation lines of a per-record decision (the same items as the columnar
+    path's: title, citation, the facts read with their values, the missing facts)."""
+    w = words(lang)
+    if decision.outcome is Outcome.ELIGIBLE:
+        return w["eligible"]
+    lines = []
+    for result in decision.rules:
+        if result.severity != "blocking":
+            continue
+        if result.outcome not in (RuleOutcome.FAILED, RuleOutcome.UNKNOWN):
+            continue
+        lines.append(_result_line(result, rules, lang))
+    return "\n".join(lines)
+
+
+def _result_line(result: RuleResult, rules: dict[str, ir.Rule], lang: str) -> str:
+    w = words(lang)
+    outcome = "failed" if result.outcome is RuleOutcome.FAILED else "unknown"
+    line = rule_head(rules[result.id], lang, outcome)
+    facts = [f"{short(fact.path)}={_fact_text(fact.value, w)}" for fact in result.facts]
+    if facts:
+        line += w["colon"] + w["sep"].join(facts)
+    if result.outcome is RuleOutcome.UNKNOWN and result.missing:
+        line += f"{w['sep']}{w['missing']} {', '.join(short(m) for m in result.missing)}"
+    return line
+
+
+def _fact_text(value: Any, w: dict[str, str]) -> str:
+    if value is True:
+        return w["yes"]
+    if value is False:
+        return w["no"]
+    value = jsonable(value)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def rule_table(rules: Sequence[ir.Rule]) -> dict[str, ir.Rule]:
+    return {rule.id: rule for rule in rules}
+
+
+__all__ = ["Explainer", "decision_explanation", "rule_head", "rule_table", "words"]

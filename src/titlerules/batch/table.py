@@ -1,0 +1,111 @@
+"""batch layer: a table of applicant records validated once, decided many times.
+
+The per-record path is handed pydantic models validated beforehand; the columnar path's
+counterpart is a :class:`ValidatedTable`, made by :func:`validate_table`::
+
+    from titlerules import batch
+
+    table = batch.validate_table(frame)            # every column read and checked, once
+    for policy in policies:
+        result = batch.ColumnarPolicy(policy).evaluate(table)   # no validation again
+
+It holds the typed frame :func:`~titlerules.batch.schema.normalize` makes (every fact of the
+schema as a typed column) and what validation found out about the rows the fast reader
+cannot read exactly: each such row validated by the record models, to a model (decided on
+the per-record path) or to the reason it is not a record (an error row).  The raw frame is
+kept (not copied) for the rare row a policy sends to the per-record path for its own
+reasons (a working-day date outside the calendar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from titlerules.batch._polars import polars
+from titlerules.batch.schema import SLOW, TableSchema, applicant_schema, normalize, row_record
+from titlerules.errors import TitleRulesError
+
+
+@dataclass(frozen=True, eq=False)
+class ValidatedTable:
+    """A table of records read and validated once (see the module docstring).
+
+    ``frame``: the typed columns (and the ``__slow`` mask); ``raw``: the table as given;
+    ``checked``: for every row the fast reader could not read exactly (by position), its
+    validated model or the reason it is not a record; ``rows``: the input row numbers
+    (default 1..n); ``records``: the nested records the rows were read from, where known.
+    """
+
+    frame: Any
+    raw: Any
+    schema: TableSchema
+    checked: dict[int, BaseModel | str] = field(default_factory=dict)
+    rows: Sequence[int] | None = None
+    records: Sequence[dict[str, Any]] | None = None
+
+    @property
+    def height(self) -> int:
+        return int(self.frame.height)
+
+    @property
+    def slow_rows(self) -> list[int]:
+        """Positions of the rows decided on the per-record path (or error rows)."""
+        return sorted(self.checked)
+
+    @property
+    def errors(self) -> dict[int, str]:
+        """Positions of the rows that are not valid records, with the reason."""
+        return {i: v for i, v in self.checked.items() if isinstance(v, str)}
+
+    def record(self, index: int) -> dict[str, Any]:
+        """The nested record of row ``index`` (as the per-record path reads it)."""
+        if self.records is not None:
+            return self.records[index]
+        return row_record(self.raw.row(index, named=True), self.schema)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ValidatedTable {self.height} rows, {len(self.checked)} per-record, "
+            f"{len(self.errors)} errors>"
+        )
+
+
+def validate_table(
+    frame: Any,
+    schema: TableSchema | None = None,
+    *,
+    rows: Sequence[int] | None = None,
+    records: Sequence[dict[str, Any]] | None = None,
+) -> ValidatedTable:
+    """Read and validate every column of ``frame`` (a ``polars.DataFrame`` of record-path
+    columns, text or typed) once; see :class:`ValidatedTable`.
+
+    ``rows`` numbers the rows (default 1..n); ``records`` gives the nested record each row
+    was read from, where the input had one (JSONL).
+    """
+    from titlerules.engine.policy import _as_record
+
+    polars()
+    schema = schema or applicant_schema()
+    if isinstance(frame, ValidatedTable):
+        return frame
+    typed = normalize(frame, schema)
+    slow = typed.get_column(SLOW)
+    checked: dict[int, BaseModel | str] = {}
+    if slow.any():
+        positions = slow.arg_true().to_list()
+        raw_rows = frame[positions].rows(named=True) if records is None else None
+        for k, index in enumerate(positions):
+            record = records[index] if records is not None else row_record(raw_rows[k], schema)  # type: ignore[index]
+            try:
+                checked[index] = _as_record(record)
+            except TitleRulesError as exc:
+                checked[index] = str(exc)
+    return ValidatedTable(typed, frame, schema, checked, rows, records)
+
+
+__all__ = ["ValidatedTable", "validate_table"]

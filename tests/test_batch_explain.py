@@ -1,0 +1,424 @@
+"""Batch layer: tables validated once and decided many times, explanations on the columnar
+path (missing facts exactly as ``Decision.missing_facts``), folded calendar comparisons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pl = pytest.importorskip("polars")
+
+from titlerules.batch import ColumnarPolicy, ValidatedTable, validate_table  # noqa: E402
+from titlerules.batch.io import run_file  # noqa: E402
+from titlerules.batch.runner import OUTCOMES  # noqa: E402
+from titlerules.batch.schema import applicant_schema, row_record  # noqa: E402
+from titlerules.batch.synthetic import applicants, flat_rows, spelled, typed_table  # noqa: E402
+from titlerules.engine.policy import Policy, load_policy  # noqa: E402
+from titlerules.engine.runtime import between  # noqa: E402
+from titlerules.errors import TitleRulesError  # noqa: E402
+from titlerules.resources import policies_dir  # noqa: E402
+
+BUNDLED = [
+    n
+    for n in ("eryuan-2024", "kunming-2020", "yuncheng-2024", "xianning-2024")
+    if (policies_dir() / f"{n}.policy").is_file()
+]
+
+_CACHE: dict[str, tuple[Policy, ColumnarPolicy]] = {}
+
+
+def _compiled(name: str) -> tuple[Policy, ColumnarPolicy]:
+    if name not in _CACHE:
+        policy = load_policy(name)
+        _CACHE[name] = (policy, ColumnarPolicy(policy))
+    return _CACHE[name]
+
+
+def _table(records: list[dict[str, Any]]) -> Any:
+    columns = flat_rows(records)
+    return pl.DataFrame(columns, schema={name: pl.String for name in columns})
+
+
+def _reference(policy: Policy, raw_row: dict[str, Any], explain: bool = False) -> Any:
+    """The per-record decision of the record a table row spells (None: an error row)."""
+    try:
+        return policy.evaluate(row_record(raw_row, applicant_schema()), explain=explain)
+    except TitleRulesError:
+        return None
+
+
+def _assert_explained_as_per_record(policy: Policy, table: Any, result: Any) -> int:
+    """Every row's outcome, failed/unknown rules, rule outcomes and missing facts are the
+    per-record decision's; returns how many rows had missing facts."""
+    assert result.height == table.height
+    with_missing = 0
+    for row, raw in zip(result.iter_rows(named=True), table.iter_rows(named=True), strict=True):
+        decision = _reference(policy, raw)
+        if decision is None:
+            assert row["outcome"] == "error"
+            continue
+        assert row["outcome"] == decision.outcome.value, (row, decision)
+        assert row["missing"] == decision.missing_facts, (row["missing"], decision.missing_facts)
+        assert sorted(row["failed"]) == sorted(r.id for r in decision.failed)
+        assert sorted(row["unknown"]) == sorted(r.id for r in decision.unknown)
+        rules = {k[5:]: v for k, v in row.items() if k.startswith("rule.")}
+        assert rules == {r.id: r.outcome.value for r in decision.rules}
+        assert row["explanation"]
+        with_missing += bool(decision.missing_facts)
+    return with_missing
+
+
+# ---------------------------------------------------------------- explanations
+
+
+@settings(
+    max_examples=16,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**31),
+    missing=st.sampled_from([0.0, 0.05, 0.2, 0.5]),
+    messy=st.booleans(),
+    name=st.sampled_from(BUNDLED),
+)
+def test_missing_facts_equal_the_per_record_decision(
+    seed: int, missing: float, messy: bool, name: str
+) -> None:
+    policy, columnar = _compiled(name)
+    records = spelled(applicants(40, seed=seed, missing=missing, messy=messy), messy=messy)
+    table = _table(records)
+    result = columnar.evaluate(table, explain=True)
+    _assert_explained_as_per_record(policy, table, result)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_bundled_policy_explains_column_wise(name: str) -> None:
+    """Many missing facts, list elements among them; (nearly) no row needs the per-record
+    path to explain itself."""
+    policy, columnar = _compiled(name)
+    assert not columnar.fallback_rules
+    table = _table(spelled(applicants(300, seed=11, missing=0.15)))
+    result = columnar.evaluate(table, explain=True)
+    assert _assert_explained_as_per_record(policy, table, result) > 100
+    assert columnar.last_per_record_rows <= 3
+    assert any("[" in path for paths in result["missing"].to_list() for path in paths)
+
+
+def test_an_empty_sub_record_in_jsonl_is_explained_per_record(tmp_path: Path) -> None:
+    """``delegation_letter: {}`` is a record stating nothing; a table cannot tell it from a
+    missing one, so the row is read by the models (its missing facts differ)."""
+    policy, columnar = _compiled("kunming-2020")
+    records = spelled(applicants(6, seed=3))
+    for record in records:
+        record["employment"]["delegation_letter"] = {}
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    _summary, result = run_file(columnar, path)
+    assert columnar.last_per_record_rows == 6
+    for row, record in zip(result.iter_rows(named=True), records, strict=True):
+        assert row["outcome"] == policy.evaluate(record, explain=False).outcome.value
+
+
+SMALL = """
+param min_service: int = 5
+param accepted: set[EducationLevel] = {本科, 硕士, 博士}
+requirement civil "非公务员" en "Not a civil servant" {
+  cite 一(1) "公务员不得申报"
+  require not applicant.employment.is_civil_servant
+}
+requirement service "任现职满5年" {
+  cite 一(2) "任现职满5年"
+  require years_between(applicant.employment.current_post_start, 2024-12-31, floor)
+      >= min_service
+}
+requirement degree "本科以上学历" {
+  cite 一(3) "本科以上学历"
+  require applicant.education.any(e -> e.level in accepted)
+}
+requirement vote "三分之二" {
+  cite 二 "同意票达三分之二"
+  require applicant.unit_debrief.yes_votes * 3 >= applicant.unit_debrief.attendees * 2
+  severity advisory
+}
+"""
+
+
+def _person(**employment: Any) -> dict[str, Any]:
+    return {
+        "employment": {
+            "is_civil_servant": "false",
+            "current_post_start": "2010-05-01",
+            **employment,
+        },
+        "education": [{"level": "本科"}],
+        "unit_debrief": {"attendees": "30", "yes_votes": "10"},
+    }
+
+
+def test_the_explanation_names_each_failed_rule_its_clause_and_the_facts(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    policy = make_policy(SMALL)
+    columnar = ColumnarPolicy(policy)
+    failing = _person(is_civil_servant="true", current_post_start="2022-03-01")
+    failing["education"] = [{"level": "大专"}, {"level": "中专"}]
+    unknown = _person()
+    del unknown["employment"]["is_civil_servant"]
+    unknown["education"] = [{"level": "大专"}, {}]
+    eligible = _person()
+    table = _table([failing, unknown, eligible])
+    result = columnar.evaluate(table, explain=True)
+    first, second, third = result.to_dicts()
+
+    lines = first["explanation"].splitlines()
+    assert first["outcome"] == "ineligible" and len(lines) == 3  # the advisory rule: no line
+    civil, service, degree = lines
+    assert civil == "不符合：非公务员（一(1)：「公务员不得申报」）：employment.is_civil_servant=是"
+    assert "一(2)" in service and "employment.current_post_start=2022-03-01" in service
+    assert "education[].level=大专,中专" in degree and "一(3)" in degree
+    assert "vote" not in first["explanation"] and "三分之二" not in first["explanation"]
+
+    assert second["outcome"] == "undetermined"
+    assert second["missing"] == [
+        "applicant.education[1].level",
+        "applicant.employment.is_civil_servant",
+    ]
+    civil, degree = second["explanation"].splitlines()
+    # A missing fact has no value: it is listed as missing.
+    assert (
+        civil == "待查明：非公务员（一(1)：「公务员不得申报」）；缺少 employment.is_civil_servant"
+    )
+    assert "education[].level=大专,?" in degree
+    assert degree.endswith("缺少 education[1].level")
+
+    assert third["outcome"] == "eligible" and third["explanation"] == "符合申报条件"
+    assert third["missing"] == []
+
+    english = columnar.evaluate(table, explain=True, lang="en")
+    assert english["explanation"][0].startswith("failed: Not a civil servant (")
+    assert english["explanation"][2] == "eligible"
+    for row, raw in zip(result.iter_rows(named=True), table.iter_rows(named=True), strict=True):
+        assert row["missing"] == _reference(policy, raw).missing_facts
+
+
+def test_rows_decided_per_record_are_explained_per_record(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    policy = make_policy(SMALL)
+    columnar = ColumnarPolicy(policy)
+    odd = _person(is_civil_servant="是 ")  # a spelling only the models read
+    broken = _person(current_post_start="2019-02-30")
+    table = _table([odd, broken, _person()])
+    result = columnar.evaluate(table, explain=True)
+    assert columnar.last_per_record_rows == 2
+    rows = result.to_dicts()
+    assert rows[1]["outcome"] == "error"
+    assert rows[1]["missing"] is None and rows[1]["explanation"] is None
+    decision = policy.evaluate(row_record(table.row(0, named=True), applicant_schema()))
+    assert rows[0]["outcome"] == decision.outcome.value
+    assert rows[0]["missing"] == decision.missing_facts
+    assert "非公务员" in rows[0]["explanation"]
+
+
+# ---------------------------------------------------------------- validate once
+
+
+def test_a_validated_table_decides_as_the_raw_frame() -> None:
+    _policy, columnar = _compiled("eryuan-2024")
+    records = spelled(applicants(120, seed=5, missing=0.05))
+    records += spelled(applicants(60, seed=6, missing=0.02, messy=True), messy=True)
+    raw = _table(records)
+    validated = validate_table(raw)
+    assert isinstance(validated, ValidatedTable) and validated.height == raw.height
+    assert validated.errors and set(validated.errors) <= set(validated.slow_rows)
+    once = columnar.evaluate(validated)
+    assert once.equals(columnar.evaluate(raw))
+    for index, reason in validated.errors.items():
+        assert once["outcome"][index] == "error" and once["error"][index] == reason
+    again = ColumnarPolicy(load_policy("kunming-2020")).evaluate(validated)
+    assert again.height == raw.height
+
+
+def test_validating_does_not_happen_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from titlerules.batch import runner, table
+
+    _policy, columnar = _compiled("eryuan-2024")
+    validated = validate_table(typed_table(applicants(50, seed=9)))
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(table, "normalize", refuse)
+    monkeypatch.setattr(runner, "validate_table", refuse)
+    assert columnar.evaluate(validated).height == 50
+    assert columnar.evaluate(validated, explain=True).height == 50
+
+
+def test_a_table_validated_against_another_schema_is_refused() -> None:
+    from titlerules.batch.schema import table_schema
+    from titlerules.facts import Person
+
+    _policy, columnar = _compiled("eryuan-2024")
+    other = validate_table(pl.DataFrame({"name": ["x"]}), table_schema(Person))
+    with pytest.raises(TitleRulesError, match="another record schema"):
+        columnar.evaluate(other)
+
+
+def test_row_numbers_and_rule_columns() -> None:
+    _policy, columnar = _compiled("eryuan-2024")
+    validated = validate_table(_table(spelled(applicants(10, seed=1))), rows=range(101, 111))
+    result = columnar.evaluate(validated)
+    assert result["row"].to_list() == list(range(101, 111))
+    numbered = columnar.evaluate(validated, rows=[5, 3, 9, 1, 2, 4, 6, 7, 8, 10])
+    assert numbered["row"].to_list() == [5, 3, 9, 1, 2, 4, 6, 7, 8, 10]
+    rule_columns = [c for c in result.columns if c.startswith("rule.")]
+    assert rule_columns and all(result.schema[c] == pl.Enum(list(OUTCOMES)) for c in rule_columns)
+    assert set(result[rule_columns[0]].cast(pl.String).to_list()) <= set(OUTCOMES)
+
+
+def test_result_files_keep_the_outcomes_as_text(tmp_path: Path) -> None:
+    _policy, columnar = _compiled("eryuan-2024")
+    source = tmp_path / "in.csv"
+    _table(spelled(applicants(12, seed=6))).write_csv(source)
+    out = tmp_path / "out.parquet"
+    run_file(columnar, source, out, chunk_rows=5)
+    written = pl.read_parquet(out)
+    assert written.schema["rule.civil_servant"] == pl.String
+    assert written["rule.civil_servant"].to_list()[0] in OUTCOMES
+    lines = tmp_path / "out.jsonl"
+    run_file(columnar, source, lines)
+    first = json.loads(lines.read_text("utf-8").splitlines()[0])
+    assert first["rule.civil_servant"] in OUTCOMES
+
+
+# ---------------------------------------------------------------- calendar arithmetic
+
+DATES = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
+NEAR = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2035, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fixed=DATES,
+    day=DATES,
+    k=st.integers(-30, 30),
+    op=st.sampled_from([">=", ">", "<", "<=", "==", "!="]),
+    unit=st.sampled_from(["years", "months"]),
+    rounding=st.just("floor"),
+    fixed_is_end=st.booleans(),
+)
+def test_a_folded_comparison_is_the_engine_comparison(
+    fixed: dt.date,
+    day: dt.date,
+    k: int,
+    op: str,
+    unit: str,
+    rounding: str,
+    fixed_is_end: bool,
+) -> None:
+    from titlerules.batch.functions import _Between
+    from titlerules.batch.steps import fold_step
+    from titlerules.batch.values import Const, DateStep, Number
+
+    fn = _Between(unit, rounding, fixed, fixed_is_end)
+    step = DateStep(pl.col("d"), fn, increasing=not fixed_is_end)
+    folded = fold_step(op, Number(pl.lit(0), step=step), Const(k))
+    assert folded is not None
+    test, outside = folded
+    start, end = (day, fixed) if fixed_is_end else (fixed, day)
+    frame = pl.DataFrame({"d": pl.Series([day, None], dtype=pl.Date)})
+    flagged = frame.select(outside.alias("x"))["x"][0] if outside is not None else False
+    try:
+        value = between(start, end, unit, rounding)
+    except ValueError:  # the per-record path raises: the row must go there
+        assert flagged
+        return
+    assert not flagged
+    expected = {
+        ">=": value >= k,
+        ">": value > k,
+        "<": value < k,
+        "<=": value <= k,
+        "==": value == k,
+        "!=": value != k,
+    }[op]
+    assert frame.select(test.alias("x"))["x"].to_list() == [expected, None]
+
+
+CALENDAR = """
+param cutoff: date = 2024-12-31
+requirement spans "年限" {
+  cite 一 "年限"
+  require years_between(applicant.employment.current_post_start,
+                        applicant.application.submitted_on, exact) >= 3/2
+  require years_between(applicant.person.birth_date,
+                        applicant.application.submitted_on, ceil) <= 60
+  require months_between(applicant.employment.current_post_start, cutoff, floor) != 7
+  require months_between(applicant.application.submitted_on,
+                         applicant.person.birth_date, floor) < -100
+  require applicant.employment.current_post_start + 18 months <= applicant.application.submitted_on
+  require applicant.person.birth_date + 1 years - 3 days >= 1960-02-28
+}
+"""
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    dates=st.lists(st.tuples(NEAR, NEAR, NEAR), min_size=20, max_size=20),
+)
+def test_calendar_arithmetic_in_closed_form_is_the_engines(
+    dates: list[tuple[dt.date, dt.date, dt.date]], make_policy: Callable[[str], Policy]
+) -> None:
+    key = "calendar"
+    if key not in _CACHE:
+        policy = make_policy(CALENDAR)
+        _CACHE[key] = (policy, ColumnarPolicy(policy))
+    policy, columnar = _CACHE[key]
+    assert not columnar.fallback_rules
+    records = [
+        {
+            "person": {"birth_date": birth.isoformat()},
+            "employment": {"current_post_start": post.isoformat()},
+            "application": {"submitted_on": submitted.isoformat()},
+        }
+        for birth, post, submitted in dates
+    ]
+    records.append({"person": {"birth_date": "2000-02-29"}, "employment": {}})
+    table = _table(records)
+    result = columnar.evaluate(table, explain=True)
+    for row, raw in zip(result.iter_rows(named=True), table.iter_rows(named=True), strict=True):
+        decision = _reference(policy, raw)
+        assert row["outcome"] == decision.outcome.value
+        assert row["missing"] == decision.missing_facts
+
+
+def test_a_rule_without_columnar_form_is_explained_per_record(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    """Rows where a blocking rule decided per record failed or is unknown are explained
+    there; the others column-wise."""
+    policy = make_policy(
+        SMALL
+        + """
+requirement same_series "同系列" {
+  cite 三 "现岗位系列与申报系列一致"
+  require {applicant.application.series}.contains_all({applicant.employment.post_series})
+}
+"""
+    )
+    columnar = ColumnarPolicy(policy)
+    assert set(columnar.fallback_rules) == {"same_series"}
+    table = _table(spelled(applicants(60, seed=8, missing=0.2)))
+    result = columnar.evaluate(table, explain=True)
+    assert 0 < columnar.last_per_record_rows < 60
+    _assert_explained_as_per_record(policy, table, result)
