@@ -125,6 +125,7 @@ class Policy:
         """The decision of each record in turn (the one loop behind evaluate and
         evaluate_many); with ``errors``, a record's error is yielded in its place."""
         steps_of, calendar, receipt_of = self._steps, self.calendar, self._receipt
+        env: Env | None = None  # one environment for the run, made ready for each record
         for record in records:
             try:
                 kind = _KINDS.get(type(record))
@@ -134,9 +135,13 @@ class Policy:
                 else:
                     model = record  # type: ignore[assignment]
                 subject = kind.subject
-                env = Env({subject: model}, kind.as_of(model) if as_of is None else as_of, calendar)
+                date, label = kind.as_of(model), kind.label(model)
+                if env is None:
+                    env = Env({subject: model}, date if as_of is None else as_of, calendar)
+                else:
+                    env.reuse(subject, model, date if as_of is None else as_of)
                 results: list[RuleResult] = []
-                missing: set[str] = set()
+                missing: set[str] | frozenset[str] = _NONE_MISSING
                 failed = unknown = False
                 step: _Step | None = None
                 try:
@@ -169,7 +174,7 @@ class Policy:
                                 failed = True
                             elif outcome is RuleOutcome.UNKNOWN:
                                 unknown = True
-                                missing |= verdict.missing
+                                missing = missing | verdict.missing
                         results.append(step.result(verdict, env.trace))
                 except TitleRulesError as exc:
                     if exc.location is None and step is not None:
@@ -193,21 +198,27 @@ class Policy:
                     raise
                 yield exc
                 continue
-            yield _construct(
-                Decision,
-                {
-                    "outcome": Outcome.INELIGIBLE
-                    if failed
-                    else Outcome.UNDETERMINED
-                    if unknown
-                    else Outcome.ELIGIBLE,
-                    "subject": subject,
-                    "record": kind.label(model),
-                    "rules": results,
-                    "missing_facts": sorted(missing) if missing else [],
-                    "receipt": receipt_of(env.as_of, env.provisional_years),
-                },
-            )
+            values: dict[str, Any] = {
+                "outcome": Outcome.INELIGIBLE
+                if failed
+                else Outcome.UNDETERMINED
+                if unknown
+                else Outcome.ELIGIBLE,
+                "subject": subject,
+                "record": label,
+                "rules": results,
+                "missing_facts": sorted(missing) if missing else [],
+                "receipt": receipt_of(env.as_of, env.provisional_years),
+            }
+            if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
+                decision = _new(Decision)
+                _set(decision, "__dict__", values)
+                _set(decision, "__pydantic_fields_set__", set(values))
+                _set(decision, "__pydantic_extra__", None)
+                _set(decision, "__pydantic_private__", None)
+                yield decision
+            else:
+                yield Decision(**values)
 
     def _receipt(self, as_of: dt.date | None, provisional: Iterable[int]) -> Receipt:
         # Receipts are immutable and the same for every record with the same as-of date.
@@ -416,8 +427,10 @@ def _facts(trace: list[tuple[str, Any]]) -> tuple[list[FactRead], tuple[Any, ...
 
 
 _RECEIPT_CACHE_SIZE = 4096
+_NONE_MISSING: frozenset[str] = frozenset()
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
 
 
 def _construct(cls: type[_M], values: dict[str, Any]) -> _M:

@@ -149,6 +149,7 @@ class Env:
     """One evaluation: the records, the as-of date, bound variables and the trace."""
 
     __slots__ = (
+        "_made",
         "as_of",
         "calendar",
         "let_reads",
@@ -174,6 +175,7 @@ class Env:
         self.provisional_years: set[int] | frozenset[int] = _NO_YEARS
         # vars, var_paths, lets and let_reads are made on first use (__getattr__): most
         # evaluations need none of them.
+        self._made = False
 
     if TYPE_CHECKING:
         vars: dict[str, Any]
@@ -188,7 +190,21 @@ class Env:
             raise AttributeError(name)
         value = factory()
         object.__setattr__(self, name, value)
+        self._made = True
         return value
+
+    def reuse(self, root: str, record: Any, as_of: dt.date | None) -> None:
+        """Ready the environment for the next record of a run: everything an earlier
+        record left (its record, derived values, bound variables, trace, years) is gone."""
+        roots = self.roots
+        if len(roots) != 1 or root not in roots:
+            roots.clear()
+        roots[root] = record
+        self.as_of = as_of
+        self.trace = None
+        self.provisional_years = _NO_YEARS
+        if self._made:
+            self.vars, self.var_paths, self.lets, self.let_reads = {}, {}, {}, {}
 
     def note_years(self, years: Iterable[int]) -> None:
         """Record calendar years a working-day answer depended on (provisional ones)."""
