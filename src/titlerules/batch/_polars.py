@@ -6,6 +6,9 @@ module reaches Polars through :func:`polars`, so a missing extra is one clear er
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -67,3 +70,19 @@ def collect_all(frames: list[Any]) -> list[Any]:
         return list(pl.collect_all(frames, **_ENGINE["kwargs"]))
     except TypeError:  # a Polars whose collect_all takes no engine
         return list(pl.collect_all(frames))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused for a chunk's work: spelling a chunk's distinct values
+    and masks makes many short-lived Python objects (freed as they go), and every collection
+    they would trigger walks the caller's whole heap.  Cycles made meanwhile are collected
+    once it is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from titlerules.batch._polars import collect, polars
+from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.columnar import ColumnarCompiler, compile_rules
 from titlerules.batch.explain import Explainer, decision_explanation, rule_table
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
@@ -159,6 +159,17 @@ class ColumnarPolicy:
         ``explain`` adds ``missing`` (the missing facts, as ``Decision.missing_facts``) and
         ``explanation`` (one line per failed or unknown blocking rule; ``lang`` zh or en).
         """
+        with gc_paused():
+            return self._evaluate(table, rows, records, explain, lang)
+
+    def _evaluate(
+        self,
+        table: Any,
+        rows: Sequence[int] | None,
+        records: Sequence[dict[str, Any]] | None,
+        explain: bool,
+        lang: str,
+    ) -> Any:
         if isinstance(table, ValidatedTable):
             validated = table
             if validated.schema != self.schema:
