@@ -26,7 +26,15 @@ from titlerules.errors import TitleRulesError
 from titlerules.lang.loader import find_policy
 
 from .conftest import HEADER
-from .test_properties import BUNDLED, POOL, _mutated_records, law_settings
+from .test_properties import (
+    _ATOMS,
+    BUNDLED,
+    POOL,
+    _mutated_records,
+    conditions,
+    law_settings,
+    rule_blocks,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -113,35 +121,12 @@ _MORE_ATOMS = [
 
 @st.composite
 def policies(draw: st.DrawFn) -> str:
-    from .test_properties import _ATOMS
-
-    atoms = st.sampled_from([*_ATOMS, *_MORE_ATOMS])
-
-    def condition(depth: int = 0) -> str:
-        choice = draw(st.integers(0, 5 if depth < 2 else 0))
-        if choice <= 1:
-            return draw(atoms)
-        if choice == 2:
-            return f"not ({condition(depth + 1)})"
-        if choice == 3:
-            return f"({condition(depth + 1)}) and ({condition(depth + 1)})"
-        if choice == 4:
-            return f"({condition(depth + 1)}) or ({condition(depth + 1)})"
-        return f"if {condition(depth + 1)} then {condition(depth + 1)} else {condition(depth + 1)}"
-
     rules = [
         "let recent_pass = applicant.assessments.any(a -> a.year >= 2023)",
         "def old(d) = years_between(d, 2024-12-31, floor) >= 50",
     ]
-    for index in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["exclusion", "requirement"]))
-        lines = [f'{kind} r{index} "规则{index}" {{', '  cite 一 "条文"']
-        if draw(st.booleans()):
-            lines.append(f"  applies {condition()}")
-        lines.append(f"  {'when' if kind == 'exclusion' else 'require'} {condition()}")
-        for _ in range(draw(st.integers(0, 2))):
-            lines.append(f"  unless {condition()}")
-        rules.append("\n".join([*lines, "}"]))
+    condition = conditions(atoms=(*_ATOMS, *_MORE_ATOMS))
+    rules += rule_blocks(draw, condition, draw(st.integers(1, 3)), advisory=False)
     return "\n".join(rules) + "\n"
 
 

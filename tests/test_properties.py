@@ -279,34 +279,43 @@ _ATOMS = [
 
 
 @st.composite
-def conditions(draw: st.DrawFn, depth: int = 0) -> str:
+def conditions(draw: st.DrawFn, depth: int = 0, atoms: tuple[str, ...] = tuple(_ATOMS)) -> str:
     choice = draw(st.integers(0, 5 if depth < 2 else 0))
     if choice <= 1:
-        return draw(st.sampled_from(_ATOMS))
+        return draw(st.sampled_from(atoms))
     if choice == 2:
-        return f"not ({draw(conditions(depth + 1))})"
+        return f"not ({draw(conditions(depth + 1, atoms))})"
     if choice == 3:
-        return f"({draw(conditions(depth + 1))}) and ({draw(conditions(depth + 1))})"
+        return f"({draw(conditions(depth + 1, atoms))}) and ({draw(conditions(depth + 1, atoms))})"
     if choice == 4:
-        return f"({draw(conditions(depth + 1))}) or ({draw(conditions(depth + 1))})"
-    a, b, c = (draw(conditions(depth + 1)) for _ in range(3))
+        return f"({draw(conditions(depth + 1, atoms))}) or ({draw(conditions(depth + 1, atoms))})"
+    a, b, c = (draw(conditions(depth + 1, atoms)) for _ in range(3))
     return f"if {a} then {b} else {c}"
+
+
+def rule_blocks(
+    draw: st.DrawFn, condition: st.SearchStrategy[str], count: int, *, advisory: bool
+) -> list[str]:
+    """``count`` exclusion or requirement rules over random conditions (some with
+    ``applies``, ``unless`` exceptions and, if ``advisory``, an advisory severity)."""
+    rules = []
+    for index in range(count):
+        kind = draw(st.sampled_from(["exclusion", "requirement"]))
+        lines = [f'{kind} r{index} "规则{index}" {{', '  cite 一 "条文"']
+        if draw(st.booleans()):
+            lines.append(f"  applies {draw(condition)}")
+        lines.append(f"  {'when' if kind == 'exclusion' else 'require'} {draw(condition)}")
+        for _ in range(draw(st.integers(0, 2))):
+            lines.append(f"  unless {draw(condition)}")
+        if advisory and draw(st.integers(0, 4)) == 0:
+            lines.append("  severity advisory")
+        rules.append("\n".join([*lines, "}"]))
+    return rules
 
 
 @st.composite
 def open_world_policies(draw: st.DrawFn) -> str:
-    rules = []
-    for index in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["exclusion", "requirement"]))
-        lines = [f'{kind} r{index} "规则{index}" {{', '  cite 一 "条文"']
-        if draw(st.booleans()):
-            lines.append(f"  applies {draw(conditions())}")
-        lines.append(f"  {'when' if kind == 'exclusion' else 'require'} {draw(conditions())}")
-        for _ in range(draw(st.integers(0, 2))):
-            lines.append(f"  unless {draw(conditions())}")
-        if draw(st.integers(0, 4)) == 0:
-            lines.append("  severity advisory")
-        rules.append("\n".join([*lines, "}"]))
+    rules = rule_blocks(draw, conditions(), draw(st.integers(1, 4)), advisory=True)
     return "\n".join(rules) + "\n"
 
 

@@ -136,29 +136,29 @@ def _search(fn: Any, increasing: bool, n: int, low: int, high: int) -> dt.date |
     def holds(ordinal: int) -> bool:
         return bool(fn(dt.date.fromordinal(ordinal)) >= n)
 
+    def first(flipped: Any) -> int:
+        """The first ordinal in low..high where ``flipped`` holds (false at low, true at
+        high), by bisection."""
+        below, above = low, high
+        while above - below > 1:
+            middle = (below + above) // 2
+            if flipped(middle):
+                above = middle
+            else:
+                below = middle
+        return above
+
     if increasing:  # holds from some date on
         if not holds(high):
             return None
         if holds(low):
             return True
-        while high - low > 1:  # holds(high), not holds(low)
-            middle = (low + high) // 2
-            if holds(middle):
-                high = middle
-            else:
-                low = middle
-        return dt.date.fromordinal(high)
-    if not holds(low):  # holds up to some date
+        return dt.date.fromordinal(first(holds))
+    if not holds(low):  # holds up to some date: the day before it first fails
         return None
     if holds(high):
         return True
-    while high - low > 1:  # holds(low), not holds(high)
-        middle = (low + high) // 2
-        if holds(middle):
-            low = middle
-        else:
-            high = middle
-    return dt.date.fromordinal(low)
+    return dt.date.fromordinal(first(lambda ordinal: not holds(ordinal)) - 1)
 
 
 __all__ = ["fold_step"]
