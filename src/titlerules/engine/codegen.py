@@ -405,19 +405,7 @@ class _Generator:
         self.depth += 1
         # The body first, into a buffer of its own: whether it calls a closure decides
         # whether the variable must be bound in the environment.
-        outer, self.lines = self.lines, []
-        fallbacks = self._fallbacks
-        self.depth += 2
-        self.compiler._scope.append({lam.param})
-        self._loops.append({lam.param: (item, cursor)})
-        try:
-            body = self.value(lam.body)
-        finally:
-            self._loops.pop()
-            self.compiler._scope.pop()
-        self.depth -= 2
-        body_lines, self.lines = self.lines, outer
-        binds = self._fallbacks > fallbacks
+        body, body_lines, binds = self._bound_body(lam.body, {lam.param: (item, cursor)}, 2)
         self.line(f"{found} = False")
         self.line(f"{missing} = None")
         if binds:
@@ -452,6 +440,27 @@ class _Generator:
         self.depth -= 2
         return out
 
+    def _bound_body(
+        self, e: ir.Expr, bound: dict[str, tuple[str, str]], indent: int
+    ) -> tuple[str, list[str], bool]:
+        """``e``'s code with variables bound to locals (name -> (value, path expression)),
+        generated ``indent`` levels deeper into a buffer of its own: its value, its lines,
+        and whether it calls a closure (which reads the variables from the environment, so
+        the caller must bind them there too)."""
+        outer, self.lines = self.lines, []
+        fallbacks = self._fallbacks
+        self.depth += indent
+        self.compiler._scope.append(set(bound))
+        self._loops.append(bound)
+        try:
+            value = self.value(e)
+        finally:
+            self._loops.pop()
+            self.compiler._scope.pop()
+            self.depth -= indent
+            lines, self.lines = self.lines, outer
+        return value, lines, self._fallbacks > fallbacks
+
     def _def_call(self, e: ir.Call) -> str:
         """A call of a ``def``, inlined (the closures' _def_call): the arguments are
         evaluated in order, then the body with each parameter bound to its argument and
@@ -462,21 +471,13 @@ class _Generator:
         params = definition.params
         values = [self.value(a) for a in e.args]
         paths = [self._path_expr(a) for a in e.args]
-        outer, self.lines = self.lines, []
-        fallbacks = self._fallbacks
-        self.depth += 1
-        self.compiler._scope.append(set(params))
-        self._loops.append({p: (v, path) for p, v, path in zip(params, values, paths, strict=True)})
+        bound = {p: (v, path) for p, v, path in zip(params, values, paths, strict=True)}
         self._inlining.append(e.func)
         try:
-            body = self.value(definition.body)
+            body, body_lines, binds = self._bound_body(definition.body, bound, 1)
         finally:
             self._inlining.pop()
-            self._loops.pop()
-            self.compiler._scope.pop()
-        self.depth -= 1
-        body_lines, self.lines = self.lines, outer
-        if self._fallbacks == fallbacks:
+        if not binds:
             self.lines.extend(line[4:] for line in body_lines)
             return body
         saved = [(self.const(p), self.temp(), self.temp()) for p in params]
