@@ -51,9 +51,13 @@ def compile_rules(
     as_of: dt.date | None,
     *,
     explain: bool = False,
+    calls: dict[Any, Any] | None = None,
 ) -> tuple[ColumnarCompiler, dict[str, CompiledRuleColumns], dict[str, str]]:
-    """The columns of every rule that has them, and why the others have none."""
-    compiler = ColumnarCompiler(policy, params, schema, calendar, as_of, explain=explain)
+    """The columns of every rule that has them, and why the others have none.  ``calls``:
+    the Python built-ins' call sites of another compilation of these rules, to share."""
+    compiler = ColumnarCompiler(
+        policy, params, schema, calendar, as_of, explain=explain, calls=calls
+    )
     compiled: dict[str, CompiledRuleColumns] = {}
     fallback: dict[str, str] = {}
     for rule in rules:

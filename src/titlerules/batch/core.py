@@ -80,6 +80,7 @@ class CompilerCore:
         as_of: dt.date | None,
         *,
         explain: bool = False,
+        calls: dict[Any, Any] | None = None,
     ) -> None:
         self.policy = policy
         self.params = params
@@ -98,6 +99,9 @@ class CompilerCore:
         self._reads: list[set[str]] = []
         self._counter = 0
         self._const_env = Env(roots={}, as_of=None, calendar=calendar)
+        # Python built-ins' call sites by what they compute (shared with other compilations
+        # of the same policy, so their remembered results are too).
+        self.calls: dict[Any, Any] = {} if calls is None else calls
 
     # ------------------------------------------------ rules
     def rule(self, rule: ir.Rule) -> CompiledRuleColumns:

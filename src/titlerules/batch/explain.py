@@ -109,9 +109,7 @@ class Explainer:
         keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
         self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
-        reads = dict.fromkeys(f for r in self.blocking for f in columns[r].reads)
-        self.facts = {fact: f"__f{n}" for n, fact in enumerate(reads)}
-        self._fact_exprs: dict[str, list[Expr]] = {}
+        self._formatters: dict[str, _FactFormatter] = {}
 
     def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
         """The row's missing facts, part by part (``__k<n>``, UInt64)."""
@@ -149,17 +147,16 @@ class Explainer:
             return frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("missing"))
         keys = collect(frame.lazy().select(names))  # (an eager select of a wide frame is slow)
         distinct = keys.unique()
-        if self._table is not None:
-            distinct = distinct.join(self._table.select(names), on=names, how="anti")
+        table = self._table  # this call's copy (see PythonCall.apply)
+        if table is not None:
+            distinct = distinct.join(table.select(names), on=names, how="anti")
         if distinct.height:
             fresh = self._spell(distinct)
-            too_big = self._table is None or self._table.height > 1_000_000
-            self._table = fresh if too_big else pl.concat([self._table, fresh])
-        assert self._table is not None
+            too_big = table is None or table.height > 1_000_000
+            table = self._table = fresh if too_big else pl.concat([table, fresh])
+        assert table is not None
         decoded = collect(
-            keys.lazy()
-            .join(self._table.lazy(), on=names, how="left", maintain_order="left")
-            .drop(names)
+            keys.lazy().join(table.lazy(), on=names, how="left", maintain_order="left").drop(names)
         )
         return frame.hstack(decoded.get_columns())
 
@@ -187,18 +184,17 @@ class Explainer:
         )
         return patterns.hstack(lists.get_columns())
 
-    def fact_exprs(self, lang: str) -> list[Expr]:
-        """Each fact the blocking rules read, formatted once (``__f<n>``): computed with
-        the outcome codes, from the typed columns."""
-        if lang not in self._fact_exprs:  # kept: their spellings are remembered
-            facts = _FactFormatter(self.schema, self.as_of, lang)
-            self._fact_exprs[lang] = [facts.fact(f).alias(n) for f, n in self.facts.items()]
-        return self._fact_exprs[lang]
+    def formatter(self, lang: str) -> _FactFormatter:
+        """The facts' spellings in ``lang`` (kept: the spellings are remembered)."""
+        if lang not in self._formatters:
+            self._formatters[lang] = _FactFormatter(self.schema, self.as_of, lang)
+        return self._formatters[lang]
 
     def prepare(self, frame: Any, code: dict[str, Expr], lang: str) -> Any:
-        """``frame`` (with the facts, :meth:`fact_exprs`) with each blocking rule's lines
-        (``__l<n>``, null where it has none): built on the rows that need one only
-        (filtered first), then put in place."""
+        """``frame`` with each blocking rule's line tails (``__l<n>``, null where the rule has
+        no line): the facts it read and its missing facts, then a newline unless it is the
+        row's last line.  Built on the rows that need one only (filtered first), then put in
+        place; :meth:`explanation` puts the rule's head before each."""
         pl = polars()
         w = words(lang)
         # Each rule's own mask, by part (``__p<rule>_<part>``), to spell its missing facts.
@@ -210,50 +206,55 @@ class Explainer:
                 names = {key: f"__p{r}_{j}" for j, key in enumerate(mask.parts)}
                 parts += [mask.parts[key].alias(name) for key, name in names.items()]
                 own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
+        facts = self.formatter(lang)
+        read = {f: facts.fact(f) for r in self.blocking for f in self.columns[r].reads}
+        inputs = dict.fromkeys(c for e in read.values() for c in e.meta.root_names())
+        lined = [
+            pl.when(code[rule_id] >= UNKNOWN).then(pl.lit(k, dtype=pl.Int16))
+            for k, rule_id in enumerate(self.blocking)
+        ]
         formatted = collect(
             frame.lazy().select(
                 pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"),
+                pl.max_horizontal(*lined).alias("__last"),
                 *[code[r] for r in self.blocking],
                 *parts,
-                *[pl.col(name) for name in self.facts.values()],
+                *[pl.col(c) for c in inputs],
             )
         )
         queries = [
-            self._lines(formatted, rule_id, code[rule_id], own.get(rule_id), w, lang)
-            for rule_id in self.blocking
+            self._tails(formatted, k, code[rule_id], own.get(rule_id), read, w)
+            for k, rule_id in enumerate(self.blocking)
         ]
-        lines = [
+        tails = [
             _in_place(found, frame.height).alias(f"__l{k}")
             for k, found in enumerate(collect_all(queries))
         ]
-        return frame.hstack(lines)
+        return frame.hstack(tails)
 
-    def _lines(
+    def _tails(
         self,
         formatted: Any,
-        rule_id: str,
+        k: int,
         code: Expr,
         mask: Mask | None,
+        read: dict[str, Expr],
         w: dict[str, str],
-        lang: str,
     ) -> Any:
-        """The rule's lines (a LazyFrame of row numbers ``__i`` and lines), on the rows
-        where it failed or is unknown."""
+        """The line tails of the ``k``-th blocking rule (a LazyFrame of row numbers ``__i``
+        and tails), on the rows where it failed or is unknown: the facts it read (``read``:
+        each fact's spelling) are spelled on those rows only."""
         pl = polars()
-        rule = self.rules[rule_id]
-        heads: list[str | None] = [None] * 4
-        heads[FAILED] = rule_head(rule, lang, "failed")
-        heads[UNKNOWN] = rule_head(rule, lang, "unknown")
-        pieces: list[Expr] = [pl.lit(pl.Series(heads, dtype=pl.String)).gather(code)]
+        rule_id = self.blocking[k]
+        pieces: list[Expr] = []
         reads = self.columns[rule_id].reads
         if reads:  # the facts stated (a missing one is listed as missing)
-            facts = pl.concat_str(
-                [pl.col(self.facts[f]) for f in reads], separator=w["sep"], ignore_nulls=True
-            )
+            facts = pl.concat_str([read[f] for f in reads], separator=w["sep"], ignore_nulls=True)
             pieces += [pl.when(facts != "").then(pl.lit(w["colon"])), facts]
         if mask:  # empty where the rule failed: every fact it needed is known
             missing = self.provenance.spell(mask, strip="applicant.")
             pieces.append(pl.concat_str([pl.lit(f"{w['sep']}{w['missing']} "), missing]))
+        pieces.append(pl.when(pl.col("__last") > k).then(pl.lit("\n")))
         return (
             formatted.lazy()
             .filter(code >= UNKNOWN)
@@ -261,13 +262,23 @@ class Explainer:
         )
 
     def explanation(self, lang: str) -> Expr:
-        """The explanation of each row (see the module docstring), from the lines."""
+        """The explanation of each row (see the module docstring): each line's head (what
+        happened, the rule's title and citation; the same text for every row, picked by the
+        outcome code) and its tail, written once."""
         pl = polars()
+        eligible = pl.lit(words(lang)["eligible"])
         if not self.blocking:
-            return pl.lit(words(lang)["eligible"])
-        lines = [pl.col(f"__l{k}") for k in range(len(self.blocking))]
-        joined = pl.concat_str(lines, separator="\n", ignore_nulls=True)
-        return pl.when(joined == "").then(pl.lit(words(lang)["eligible"])).otherwise(joined)
+            return eligible
+        pieces: list[Expr] = []
+        for k, rule_id in enumerate(self.blocking):
+            rule = self.rules[rule_id]
+            heads: list[str | None] = [None] * 4
+            heads[FAILED] = rule_head(rule, lang, "failed")
+            heads[UNKNOWN] = rule_head(rule, lang, "unknown")
+            code = pl.col(f"rule.{rule_id}")
+            pieces += [pl.lit(pl.Series(heads, dtype=pl.String)).gather(code), pl.col(f"__l{k}")]
+        joined = pl.concat_str(pieces, ignore_nulls=True)
+        return pl.when(joined == "").then(eligible).otherwise(joined)
 
 
 def _in_place(found: Any, height: int) -> Any:
@@ -282,8 +293,8 @@ def _in_place(found: Any, height: int) -> Any:
 
 
 class _FactFormatter:
-    """Fact columns as ``path=value`` text, each formatted once: a scalar fact through its
-    distinct values (a population repeats them), spelled in Python once and mapped back."""
+    """Fact columns as ``path=value`` text: Polars string expressions, no Python per value
+    (a missing value is null: the line lists it as missing instead)."""
 
     def __init__(self, schema: TableSchema, as_of: dt.date | None, lang: str) -> None:
         self.schema = schema
@@ -296,7 +307,7 @@ class _FactFormatter:
         if name == "as_of":
             if self.as_of is not None:
                 return pl.lit(f"as_of={self.as_of.isoformat()}")
-            return self._scalar(pl.col("application.submitted_on"), "as_of=", _iso)
+            return self._labelled("as_of=", _date_text(pl.col("application.submitted_on")))
         label = f"{name}="
         if "[]." in name:
             list_path, field = name.split("[].", 1)
@@ -309,7 +320,7 @@ class _FactFormatter:
             if leaf is None:
                 return pl.lit(label + self.w["blank"])
             column = pl.col(list_path)
-            element = self._element(pl.element().struct.field(field), leaf)
+            element = self.text(pl.element().struct.field(field), leaf).fill_null(pl.lit("?"))
             joined = column.list.eval(element).list.join(",")
             none = (
                 pl.when(column.list.len() == 0).then(pl.lit(self.w["none"])).otherwise(pl.lit(""))
@@ -318,80 +329,44 @@ class _FactFormatter:
             return pl.coalesce(text, pl.lit(label + self.w["blank"]))
         leaf = self.schema.leaf(name)
         if leaf is not None:
-            return self._scalar(pl.col(name), label, self._spelling(leaf))
+            return self._labelled(label, self.text(pl.col(name), leaf))
         if self.schema.list_field(name) is not None:
-            items = self.w["items"]
-            return self._scalar(pl.col(name).list.len(), label, lambda n: f"{n} {items}")
+            count = pl.col(name).list.len().cast(pl.String)
+            return self._labelled(label, pl.concat_str([count, pl.lit(f" {self.w['items']}")]))
         return pl.lit(None, dtype=pl.String)
 
-    def _scalar(self, column: Expr, label: str, spell: Any) -> Expr:
-        """``label`` + the value's spelling; null where the value is missing."""
+    @staticmethod
+    def _labelled(label: str, text: Expr) -> Expr:
+        """``label`` + ``text``; null where the value is missing."""
         pl = polars()
-        return column.map_batches(_Labels(label, spell), return_dtype=pl.String)
+        return pl.concat_str([pl.lit(label), text])
 
-    def _spelling(self, leaf: Leaf) -> Any:
-        w = self.w
+    def text(self, value: Expr, leaf: Leaf) -> Expr:
+        """A typed value as the explanation spells it (null stays null): booleans as
+        是/否 (yes/no), dates ISO, decimals without trailing zeros, enum members by their
+        Chinese term (in zh)."""
+        pl = polars()
         if leaf.kind == "bool":
-            return lambda v: w["yes"] if v else w["no"]
+            spelled = pl.when(value).then(pl.lit(self.w["yes"])).otherwise(pl.lit(self.w["no"]))
+            return pl.when(value.is_not_null()).then(spelled)
         if leaf.kind == "date":
-            return _iso
+            return _date_text(value)
         if leaf.kind == "decimal":
-            return _decimal
+            whole = (value // DECIMAL_SCALE).cast(pl.String)
+            part = (value % DECIMAL_SCALE).cast(pl.String).str.zfill(6).str.strip_chars_end("0")
+            return (
+                pl.when(part == "")
+                .then(whole)
+                .otherwise(pl.concat_str([whole, part], separator="."))
+            )
         if leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
             terms = {str(m.value): str(getattr(m, "zh", None) or m.value) for m in leaf.enum}
-            return lambda v: terms.get(v, v)
-        return str
-
-    def _element(self, value: Expr, leaf: Leaf) -> Expr:
-        """An element field as text, inside ``list.eval`` (elementwise)."""
-        pl = polars()
-        text: Expr
-        if leaf.kind == "bool":
-            text = pl.when(value).then(pl.lit(self.w["yes"])).otherwise(pl.lit(self.w["no"]))
-            text = pl.when(value.is_not_null()).then(text)
-        elif leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
-            terms = {str(m.value): str(getattr(m, "zh", None) or m.value) for m in leaf.enum}
-            text = value.replace_strict(terms, default=None, return_dtype=pl.String)
-        elif leaf.kind == "decimal":
-            text = (value.cast(pl.Float64) / DECIMAL_SCALE).cast(pl.String)
-        else:
-            text = value.cast(pl.String)
-        return text.fill_null(pl.lit("?"))
+            return value.replace(terms)
+        return value.cast(pl.String)
 
 
-class _Labels:
-    """A column's values as ``label + spelling``: each distinct value spelled once (and
-    remembered across chunks), mapped back."""
-
-    def __init__(self, label: str, spell: Any) -> None:
-        self.label = label
-        self.spell = spell
-        self.memo: dict[Any, str] = {}
-
-    def __call__(self, column: Any) -> Any:
-        pl = polars()
-        distinct = column.drop_nulls().unique()
-        values = distinct.to_list()
-        texts = []
-        for value in values:
-            text = self.memo.get(value)
-            if text is None:
-                text = self.label + self.spell(value)
-                if len(self.memo) < 1_000_000:
-                    self.memo[value] = text
-            texts.append(text)
-        return column.replace_strict(
-            distinct, pl.Series(texts, dtype=pl.String), default=None, return_dtype=pl.String
-        )
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def _decimal(value: Any) -> str:
-    whole, part = divmod(int(value), DECIMAL_SCALE)
-    return f"{whole}.{part:06d}".rstrip("0").rstrip(".") if part else str(whole)
+def _date_text(value: Expr) -> Expr:
+    return value.dt.to_string("%Y-%m-%d")
 
 
 # ---------------------------------------------------------------- the per-record path

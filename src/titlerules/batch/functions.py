@@ -422,23 +422,28 @@ class Functions(CompilerCore):
         decoders: list[Callable[[int], Any]] = []
         radices: list[int] = []
         constants: dict[int, Any] = {}
+        site: list[Any] = [func]  # what the call computes, argument by argument
         for i, arg in enumerate(args):
             if isinstance(arg, Const):
                 constants[i] = arg.value
+                site.append(("const", type(arg.value), repr(arg.value)))
             elif isinstance(arg, Scalar) and arg.kind == "date":
                 codes.append(arg.expr.cast(pl.Int64) + _DAY_OFFSET + 1)
                 decoders.append(_decode_day)
                 radices.append(_DAY_RADIX)
+                site.append("date")
             elif isinstance(arg, Scalar) and arg.kind == "enum" and arg.enum is not None:
                 members = list(arg.enum)
                 table = {str(m.value): k + 1 for k, m in enumerate(members)}
                 codes.append(arg.expr.replace_strict(table, default=None, return_dtype=pl.Int64))
                 decoders.append(_member_decoder(members))
                 radices.append(len(members) + 1)
+                site.append(("enum", arg.enum))
             elif isinstance(arg, Scalar) and arg.kind == "bool":
                 codes.append(arg.expr.cast(pl.Int64) + 1)
                 decoders.append(lambda code: code == 2)
                 radices.append(3)
+                site.append("bool")
             else:
                 raise NotColumnar(f"{func}() of a number, text or a record")
         key: Expr = pl.lit(0, dtype=pl.Int64)
@@ -448,7 +453,10 @@ class Functions(CompilerCore):
             weight *= radix
         if weight >= 2**62:
             raise NotColumnar(f"{func}() of too many arguments")
-        call = PythonCall(func, len(args), constants, decoders, radices, self._const_env)
+        call = self.calls.get(tuple(site))
+        if call is None:
+            call = PythonCall(func, len(args), constants, decoders, radices, self._const_env)
+            self.calls[tuple(site)] = call
         out = self._bind(key.map_batches(call.apply, return_dtype=PythonCall.dtype()))
         self._flag(out.struct.field("e"))
         value = Scalar("date", self._bind(out.struct.field("v")))
@@ -526,12 +534,18 @@ class PythonCall:
         return (result, False, 0, False)
 
     def apply(self, keys: Any) -> Any:
+        """The results for a column of packed keys.  A call site may be shared by several
+        expressions of one query, which Polars may evaluate at once: each call works on its
+        own copy of the memo (taking no lock, which could stall Polars' worker threads) and
+        puts back a table with its own results; one lost to a concurrent call is only
+        computed again later."""
         pl = polars()
         if not keys.len():
             return pl.Series("r", [], dtype=self.dtype())
+        memo = self.memo
         distinct = keys.unique()
-        if self.memo is not None:
-            distinct = distinct.filter(~distinct.is_in(self.memo.get_column("k").implode()))
+        if memo is not None:
+            distinct = distinct.filter(~distinct.is_in(memo.get_column("k").implode()))
         if distinct.len():
             found = [self.run(k) for k in distinct.to_list()]
             fresh = pl.DataFrame(
@@ -543,10 +557,9 @@ class PythonCall:
                     "x": pl.Series([f[3] for f in found], dtype=pl.Boolean),
                 }
             )
-            self.memo = fresh if self.memo is None else pl.concat([self.memo, fresh])
-        joined = (
-            keys.rename("k").to_frame().join(self.memo, on="k", how="left", maintain_order="left")
-        )
+            memo = fresh if memo is None else pl.concat([memo, fresh])
+            self.memo = memo
+        joined = keys.rename("k").to_frame().join(memo, on="k", how="left", maintain_order="left")
         return joined.select(pl.struct("v", "e", "a", "x").alias("r")).to_series()
 
 

@@ -110,6 +110,7 @@ class Provenance:
     def __init__(self) -> None:
         self.static: dict[str, int] = {}
         self.elements: dict[str, tuple[str, str]] = {}  # part name -> (list path, field)
+        self._spellers: dict[tuple[str, str], _Elements] = {}  # kept: they remember
 
     # ------------------------------------------------ building masks
     def bit(self, path: str) -> Mask:
@@ -164,7 +165,10 @@ class Provenance:
                     pieces.append((path, pl.when(test).then(pl.lit(shown))))
             else:
                 list_path, field = self.elements[key]
-                elements = _Elements(list_path, field, "" if strip else "applicant.")
+                root = "" if strip else "applicant."
+                elements = self._spellers.get((key, root))
+                if elements is None:
+                    elements = self._spellers[key, root] = _Elements(list_path, field, root)
                 spelled = expr.map_batches(elements, return_dtype=pl.String)
                 pieces.append((f"applicant.{list_path}[", spelled))
         if not pieces:
@@ -198,14 +202,21 @@ class _Elements:
         self.list_path = list_path
         self.field = field
         self.root = root
+        self.memo: dict[int, str | None] = {}  # kept across chunks
+
+    def _spell(self, value: int) -> str | None:
+        text = self.memo.get(value, "")
+        if text == "":
+            paths = (f"{self.root}{self.list_path}[{i}].{self.field}" for i in _bits(value))
+            text = ", ".join(paths) or None
+            if len(self.memo) < 100_000:
+                self.memo[value] = text
+        return text
 
     def __call__(self, column: Any) -> Any:
         pl = polars()
         distinct = column.unique().drop_nulls()
-        texts = [
-            ", ".join(f"{self.root}{self.list_path}[{i}].{self.field}" for i in _bits(v)) or None
-            for v in distinct.to_list()
-        ]
+        texts = [self._spell(v) for v in distinct.to_list()]
         return column.replace_strict(
             distinct, pl.Series(texts, dtype=pl.String), default=None, return_dtype=pl.String
         )

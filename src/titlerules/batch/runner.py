@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -62,6 +64,9 @@ DEFER = "__defer"
 def OUTCOME_DTYPE() -> Any:
     """The dtype of the ``rule.<id>`` columns: an Enum of the four rule outcomes."""
     return polars().Enum(list(OUTCOMES))
+
+
+CHUNK_ROWS = 100_000  # rows explained at once by ColumnarPolicy.evaluate (see there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,10 @@ class ColumnarPolicy:
         self.as_of = as_of
         self.schema = schema or applicant_schema()
         self._rules = [c for c in policy._compiled if c.rule.kind in APPLICANT_KINDS]
+        # Shared by the plain and explaining variants, with what they remember: the Python
+        # built-ins' call sites, and the spellers of the failed and unknown rule id lists.
+        self._calls: dict[Any, Any] = {}
+        self._id_decoders: dict[int, _IdLists] = {}
         self.rule_ids = tuple(c.rule.id for c in self._rules)
         self._blocking = {c.rule.id: c.rule.severity == "blocking" for c in self._rules}
         self._plain = self._compile(explain=False)
@@ -120,6 +129,7 @@ class ColumnarPolicy:
             self.policy.calendar,
             self.as_of,
             explain=explain,
+            calls=self._calls,
         )
         explainer = None
         if explain:
@@ -148,6 +158,8 @@ class ColumnarPolicy:
         records: Sequence[dict[str, Any]] | None = None,
         explain: bool = False,
         lang: str = "zh",
+        chunk_rows: int | None = None,
+        threads: int | None = None,
     ) -> Any:
         """Decide a table of records: a raw ``polars.DataFrame`` of record-path columns
         (text or typed; every column is read and validated first), or a
@@ -158,34 +170,60 @@ class ColumnarPolicy:
         per-record path (for a validated table: given to :func:`validate_table`).
         ``explain`` adds ``missing`` (the missing facts, as ``Decision.missing_facts``) and
         ``explanation`` (one line per failed or unknown blocking rule; ``lang`` zh or en).
-        """
-        with gc_paused():
-            return self._evaluate(table, rows, records, explain, lang)
 
-    def _evaluate(
-        self,
-        table: Any,
-        rows: Sequence[int] | None,
-        records: Sequence[dict[str, Any]] | None,
-        explain: bool,
-        lang: str,
-    ) -> Any:
+        A table of more than ``chunk_rows`` rows is decided in chunks of that many, on up
+        to ``threads`` threads at once (default: the machine's cores, at most four): Polars
+        computes while Python spells, and a chunk's explanation text is built while another
+        chunk's is freed.  The result is the same, in the same order.  By default tables are
+        explained in chunks of 100,000 rows (:data:`CHUNK_ROWS`) and decided without
+        explanations whole (one query, which Polars runs on every core itself).
+        """
+        if chunk_rows is not None and chunk_rows < 1:
+            raise TitleRulesError(f"chunk_rows must be at least 1, not {chunk_rows}")
+        with gc_paused():
+            validated = self._validated(table, rows, records)
+            if chunk_rows is None:
+                chunk_rows = CHUNK_ROWS if explain else max(1, validated.height)
+            if rows is None:
+                rows = validated.rows
+            self._variant(explain)  # compiled before any worker starts
+            if validated.height <= chunk_rows:
+                result, self.last_per_record_rows = self._evaluate(validated, rows, explain, lang)
+                return result
+            chunks = [
+                (validated.slice(start, chunk_rows), _rows_slice(rows, start, chunk_rows))
+                for start in range(0, validated.height, chunk_rows)
+            ]
+            workers = threads if threads is not None else min(4, os.cpu_count() or 1)
+            with ThreadPoolExecutor(max(1, min(workers, len(chunks)))) as pool:
+                done = list(pool.map(lambda c: self._evaluate(c[0], c[1], explain, lang), chunks))
+            self.last_per_record_rows = sum(count for _, count in done)
+            return polars().concat([result for result, _ in done])
+
+    def _validated(
+        self, table: Any, rows: Sequence[int] | None, records: Sequence[dict[str, Any]] | None
+    ) -> ValidatedTable:
         if isinstance(table, ValidatedTable):
-            validated = table
-            if validated.schema != self.schema:
+            if table.schema != self.schema:
                 raise TitleRulesError(
                     "the table was validated against another record schema",
                     hint="validate it with this policy's schema (ColumnarPolicy.schema)",
                 )
-        else:
-            validated = validate_table(table, self.schema, rows=rows, records=records)
-        if rows is None:
-            rows = validated.rows
+            return table
+        return validate_table(table, self.schema, rows=rows, records=records)
+
+    def _evaluate(
+        self,
+        validated: ValidatedTable,
+        rows: Sequence[int] | None,
+        explain: bool,
+        lang: str,
+    ) -> tuple[Any, int]:
+        """One chunk's result table, and how many of its rows were decided per record."""
         variant = self._variant(explain)
         plan = variant.plan()
         typed = validated.frame
-        facts = variant.explainer.fact_exprs(lang) if variant.explainer is not None else []
-        frame = plan.frame(typed, slow=bool(validated.checked), extra=facts)
+        frame = plan.frame(typed, slow=bool(validated.checked))
         has_defer = bool(plan.flags) or bool(validated.checked)
         slow_results: dict[int, RowResult] = {}
         if variant.fallback or explain:
@@ -211,10 +249,9 @@ class ColumnarPolicy:
         for index in deferred:
             if index not in slow_results:
                 slow_results[index] = self._per_record(validated, index, explain, lang)
-        self.last_per_record_rows = len(deferred)
         if slow_results:
             result = _overlay(result, slow_results, self.rule_ids, explain)
-        return result
+        return result, len(deferred)
 
     def _run_fallback(
         self,
@@ -294,8 +331,8 @@ class ColumnarPolicy:
         exprs = [
             self._id().alias("id"),
             outcome.alias("outcome"),
-            _id_lists(self.rule_ids, code, _CODE["failed"]).alias("failed"),
-            _id_lists(self.rule_ids, code, _CODE["unknown"]).alias("unknown"),
+            _id_lists(self.rule_ids, code, _CODE["failed"], self._id_decoders).alias("failed"),
+            _id_lists(self.rule_ids, code, _CODE["unknown"], self._id_decoders).alias("unknown"),
             pl.lit(None, dtype=pl.String).alias("error"),
             *[outcomes.gather(code[r]).alias(f"rule.{r}") for r in self.rule_ids],
         ]
@@ -431,6 +468,13 @@ class _Plan:
         return self._results[key]
 
 
+def _rows_slice(rows: Sequence[int] | None, start: int, length: int) -> Sequence[int]:
+    """The numbers of rows ``start`` .. ``start + length - 1`` (default numbering 1..n)."""
+    if rows is None:
+        return range(start + 1, start + length + 1)
+    return rows[start : start + length]
+
+
 def _row_numbers(rows: Sequence[int] | None) -> Any:
     pl = polars()
     if rows is None:
@@ -474,10 +518,13 @@ def _rule_code(columns: CompiledRuleColumns) -> Any:
     )
 
 
-def _id_lists(rule_ids: Sequence[str], code: dict[str, Any], wanted: int) -> Any:
+def _id_lists(
+    rule_ids: Sequence[str], code: dict[str, Any], wanted: int, decoders: dict[int, _IdLists]
+) -> Any:
     """Per row, the rules whose code is ``wanted``, in rule order.  Up to eight rules: their
     bit pattern looked up in the table of all 256 lists (one rule: by its code); more: a
-    bit pattern per 64 rules, each distinct pattern spelled once (:class:`_IdLists`)."""
+    bit pattern per 64 rules, each distinct pattern spelled once (:class:`_IdLists`, kept
+    in ``decoders`` by ``wanted``)."""
     pl = polars()
     if not rule_ids:
         return pl.lit([], dtype=pl.List(pl.String))
@@ -500,7 +547,7 @@ def _id_lists(rule_ids: Sequence[str], code: dict[str, Any], wanted: int) -> Any
         ).alias(f"w{start // 64}")
         for start in range(0, len(ids), 64)
     ]
-    decoder = _IdLists(ids, len(words))
+    decoder = decoders.setdefault(wanted, _IdLists(ids, len(words)))
     return pl.struct(words).map_batches(decoder, return_dtype=pl.List(pl.String))
 
 
@@ -545,17 +592,14 @@ class _IdLists:
         pl = polars()
         frame = patterns.struct.unnest()
         distinct = frame.unique()
-        if self.table is not None:
-            distinct = distinct.join(self.table.select(self.keys), on=self.keys, how="anti")
+        table = self.table  # this call's copy (see PythonCall.apply)
+        if table is not None:
+            distinct = distinct.join(table.select(self.keys), on=self.keys, how="anti")
         if distinct.height:
             fresh = self._spell(distinct)
-            if self.table is None or self.table.height > 1_000_000:
-                self.table = fresh
-            else:
-                self.table = pl.concat([self.table, fresh])
-        joined = frame.lazy().join(
-            self.table.lazy(), on=self.keys, how="left", maintain_order="left"
-        )
+            too_big = table is None or table.height > 1_000_000
+            table = self.table = fresh if too_big else pl.concat([table, fresh])
+        joined = frame.lazy().join(table.lazy(), on=self.keys, how="left", maintain_order="left")
         return collect(joined.select("ids")).to_series()
 
 

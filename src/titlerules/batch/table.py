@@ -61,6 +61,19 @@ class ValidatedTable:
         """Positions of the rows that are not valid records, with the reason."""
         return {i: v for i, v in self.checked.items() if isinstance(v, str)}
 
+    def slice(self, offset: int, length: int) -> ValidatedTable:
+        """Rows ``offset`` .. ``offset + length - 1`` (not copied), numbered as here."""
+        end = min(offset + length, self.height)
+        rows = self.rows[offset:end] if self.rows is not None else range(offset + 1, end + 1)
+        return ValidatedTable(
+            self.frame.slice(offset, end - offset),
+            self.raw.slice(offset, end - offset),
+            self.schema,
+            {i - offset: v for i, v in self.checked.items() if offset <= i < end},
+            rows,
+            self.records[offset:end] if self.records is not None else None,
+        )
+
     def record(self, index: int) -> dict[str, Any]:
         """The nested record of row ``index`` (as the per-record path reads it)."""
         if self.records is not None:
