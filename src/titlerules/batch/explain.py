@@ -11,10 +11,11 @@ happened (不符合 / 待查明), the rule's title, the clause and quote it cite
 rule reads as this row states them (``education[].level=本科,硕士``; record paths without
 ``applicant.``) and, for an unknown rule, its missing facts (a missing fact has no value: it
 is listed there only, as the per-record engine lists only the facts it could read); an
-eligible row gets one short line.  It is built with
-Polars string expressions, each fact column formatted once.  :func:`decision_explanation`
-writes the same lines from a per-record :class:`~titlerules.engine.decision.Decision`, for
-the rows decided on the per-record path.
+eligible row gets one short line.  It is built with Polars string expressions: each rule's
+facts spelled on the rows where the rule has a line, each line's head (the same text on every
+row) written once, into the finished text.  :func:`decision_explanation` writes the same
+lines from a per-record :class:`~titlerules.engine.decision.Decision`, for the rows decided
+on the per-record path.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ class Explainer:
         return patterns.hstack(lists.get_columns())
 
     def formatter(self, lang: str) -> _FactFormatter:
-        """The facts' spellings in ``lang`` (kept: the spellings are remembered)."""
+        """The facts' spellings in ``lang`` (made once per language)."""
         if lang not in self._formatters:
             self._formatters[lang] = _FactFormatter(self.schema, self.as_of, lang)
         return self._formatters[lang]
