@@ -188,3 +188,19 @@ def test_load_policy_file_syntax_error_names_the_file(tmp_path: Path) -> None:
 def test_dump_rejects_unknown_spelling() -> None:
     with pytest.raises(UsageError):
         dump(parse("policy x {}"), "toml")
+
+
+def test_the_loader_reads_policy_files_as_the_formatter_does(tmp_path: Path) -> None:
+    """One reader for both: a byte-order mark is dropped, and a file that cannot be read
+    is named once in the message."""
+    from titlerules.lang.loader import parse_file
+
+    path = tmp_path / "bom.policy"
+    path.write_bytes(b'\xef\xbb\xbfpolicy x {\r\n  title "a"\r\n}\r\n')
+    policy, text = parse_file(path)
+    assert policy.header.title == "a" and not text.startswith("\ufeff")
+    folder = tmp_path / "dir.policy"
+    folder.mkdir()
+    with pytest.raises(InputFileError) as info:
+        parse_file(folder)
+    assert str(info.value).startswith(f"{folder}: is a folder, not a policy file\n")

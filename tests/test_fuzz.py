@@ -1050,14 +1050,14 @@ def test_cli_error_exit_2_without_traceback_unless_debug(
 
 
 def test_limit_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from titlerules.lang import loader, parser
+    from titlerules.lang import convert, parser
 
     with pytest.raises(TitleRulesError) as info:
         parse(HEADER + "#" * parser.MAX_SOURCE_CHARS, "big.policy")
     assert info.value.code == "TR303"
     path = tmp_path / "big.policy"
     path.write_text(HEADER + "# padding\n" * 20, encoding="utf-8")
-    monkeypatch.setattr(loader, "MAX_SOURCE_BYTES", 100)
+    monkeypatch.setattr(convert, "MAX_SOURCE_BYTES", 100)
     with pytest.raises(TitleRulesError) as info:
         lint(path)
     assert info.value.code == "TR303" and info.value.location == Location(file=str(path))

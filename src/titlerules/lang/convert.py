@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal, get_args
 
-from titlerules.errors import InputFileError, Location, UsageError
+from titlerules.errors import InputFileError, Location, PolicyError, UsageError
 from titlerules.lang import ir
 from titlerules.lang.parser import parse
 from titlerules.lang.printer import format_policy
@@ -25,7 +25,8 @@ SPELLING_OF_SUFFIX: dict[str, Spelling] = {
     ".yml": "yaml",
     ".json": "json",
 }
-MAX_FILE_BYTES = 8_000_000
+#: Largest policy file read, in bytes (the parser also limits the text to MAX_SOURCE_CHARS).
+MAX_SOURCE_BYTES = 8_000_000
 
 
 def spelling_of(path: str | os.PathLike[str]) -> Spelling:
@@ -42,41 +43,43 @@ def spelling_of(path: str | os.PathLike[str]) -> Spelling:
 
 
 def read_policy_text(path: str | os.PathLike[str]) -> str:
-    """A policy file's text: UTF-8 (a leading byte-order mark is dropped), line ends kept."""
-    name = str(path)
+    """A policy file's text: UTF-8 (a leading byte-order mark is dropped), line ends kept.
+    The one reader of policy files: the loader's (imports, ``extends``) and the formatter's."""
+    where = Location(file=str(path))
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
         raise InputFileError(
             "no such file",
-            location=Location(file=name),
-            hint="check the path and the current directory",
+            location=where,
+            hint="check the path, or run 'titlerules policies' for the bundled ids",
         ) from None
     except IsADirectoryError:
         raise InputFileError(
-            "is a folder, not a file",
-            location=Location(file=name),
-            hint="name the policy files in it, e.g. policies/*.policy",
+            "is a folder, not a policy file",
+            location=where,
+            hint="give a .policy, .yaml or .json file (several: policies/*.policy)",
         ) from None
     except OSError as exc:
         raise InputFileError(
             f"cannot read ({exc.strerror})",
-            location=Location(file=name),
+            location=where,
             hint="check that the file exists and is readable",
         ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(
-            f"larger than {MAX_FILE_BYTES} bytes",
-            location=Location(file=name),
-            hint="split the policy into modules and import them",
+    if len(data) > MAX_SOURCE_BYTES:
+        raise PolicyError(
+            f"policy file is too large (more than {MAX_SOURCE_BYTES} bytes)",
+            location=where,
+            hint="split it into modules under policies/common/ and import them",
+            code="TR303",
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"not valid UTF-8 at byte {exc.start}",
-            location=Location(file=name),
+            location=where,
             hint="save the file as UTF-8 (not GBK/GB18030)",
         ) from None
     return text.removeprefix("\ufeff")

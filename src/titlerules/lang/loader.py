@@ -16,17 +16,15 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from titlerules.errors import InputFileError, Location, PolicyError
+from titlerules.errors import PolicyError
 from titlerules.lang import ir
-from titlerules.lang.convert import SPELLING_OF_SUFFIX, load_text
+from titlerules.lang.convert import SPELLING_OF_SUFFIX, load_text, read_policy_text
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.resources import policies_dir
 
 MAX_IMPORT_DEPTH = 16
 #: Most rules one policy may hold, with everything it imports and extends.
 MAX_RULES = 1000
-#: Largest policy file read, in bytes (the parser also limits the text to MAX_SOURCE_CHARS).
-MAX_SOURCE_BYTES = 8_000_000
 POLICY_SUFFIXES = tuple(SPELLING_OF_SUFFIX)
 
 
@@ -64,49 +62,9 @@ class ResolvedPolicy:
         return digest.hexdigest()
 
 
-def read_text(path: Path) -> str:
-    where = Location(file=str(path))
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise PolicyError(
-                f"policy file is too large ({size} bytes; at most {MAX_SOURCE_BYTES})",
-                location=where,
-                hint="split it into modules under policies/common/ and import them",
-                code="TR303",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"{path}: no such file",
-            location=where,
-            hint="check the path, or run 'titlerules policies'",
-        ) from None
-    except IsADirectoryError:
-        raise InputFileError(
-            f"{path}: is a folder, not a policy file",
-            location=where,
-            hint="give a .policy, .yaml or .json file",
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"{path}: cannot read ({exc.strerror})",
-            location=where,
-            hint="check the file's permissions",
-        ) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{path}: not valid UTF-8 at byte {exc.start}",
-            location=where,
-            hint="save the file as UTF-8",
-        ) from None
-
-
 def parse_file(path: Path) -> tuple[ir.PolicyFile, str]:
     """Parse a policy file of any spelling (DSL, YAML, JSON) by its extension."""
-    text = read_text(path)
+    text = read_policy_text(path)
     spelling = SPELLING_OF_SUFFIX.get(path.suffix.lower(), "dsl")  # any other name: the DSL
     return load_text(text, spelling, str(path)), text
 
