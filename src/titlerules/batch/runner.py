@@ -190,13 +190,14 @@ class ColumnarPolicy:
             if validated.height <= chunk_rows:
                 result, self.last_per_record_rows = self._evaluate(validated, rows, explain, lang)
                 return result
+            numbered = dataclasses.replace(validated, rows=rows)
             chunks = [
-                (validated.slice(start, chunk_rows), _rows_slice(rows, start, chunk_rows))
+                numbered.slice(start, chunk_rows)
                 for start in range(0, validated.height, chunk_rows)
             ]
             workers = threads if threads is not None else min(4, os.cpu_count() or 1)
             with ThreadPoolExecutor(max(1, min(workers, len(chunks)))) as pool:
-                done = list(pool.map(lambda c: self._evaluate(c[0], c[1], explain, lang), chunks))
+                done = list(pool.map(lambda c: self._evaluate(c, c.rows, explain, lang), chunks))
             self.last_per_record_rows = sum(count for _, count in done)
             return polars().concat([result for result, _ in done])
 
@@ -446,9 +447,9 @@ class _Plan:
         aliased = [code.alias(f"rule.{rule_id}") for rule_id, code in codes.items()]
         return _Plan(variant, stages, row_index, aliased, flags, extra, {})
 
-    def frame(self, typed: Any, *, slow: bool, extra: Sequence[Any] = ()) -> Any:
+    def frame(self, typed: Any, *, slow: bool) -> Any:
         """A LazyFrame: the typed columns with the codes (Int8 ``rule.<id>``), ``__defer``
-        (when a row can be deferred), the mask parts and ``extra`` columns."""
+        (when a row can be deferred) and the mask parts."""
         pl = polars()
         frame = typed.lazy()
         if self.row_index is not None:
@@ -456,7 +457,7 @@ class _Plan:
         frame = run_stages(frame, self.stages)
         frame = frame.with_columns(self.codes)
         flags = [*self.flags, pl.col(SLOW)] if slow else self.flags
-        columns = [*self.extra, *extra]
+        columns = list(self.extra)
         if flags:
             columns.append(pl.any_horizontal(*flags).alias(DEFER))
         return frame.with_columns(columns) if columns else frame
@@ -466,13 +467,6 @@ class _Plan:
         if key not in self._results:
             self._results[key] = owner.result_exprs(self.variant, explain, lang)
         return self._results[key]
-
-
-def _rows_slice(rows: Sequence[int] | None, start: int, length: int) -> Sequence[int]:
-    """The numbers of rows ``start`` .. ``start + length - 1`` (default numbering 1..n)."""
-    if rows is None:
-        return range(start + 1, start + length + 1)
-    return rows[start : start + length]
 
 
 def _row_numbers(rows: Sequence[int] | None) -> Any:
