@@ -110,7 +110,7 @@ class Explainer:
         keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
         self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
-        self._formatters: dict[str, _FactFormatter] = {}
+        self._spellings: dict[str, dict[str, Expr]] = {}  # by language
 
     def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
         """The row's missing facts, part by part (``__k<n>``, UInt64)."""
@@ -185,11 +185,14 @@ class Explainer:
         )
         return patterns.hstack(lists.get_columns())
 
-    def formatter(self, lang: str) -> _FactFormatter:
-        """The facts' spellings in ``lang`` (made once per language)."""
-        if lang not in self._formatters:
-            self._formatters[lang] = _FactFormatter(self.schema, self.as_of, lang)
-        return self._formatters[lang]
+    def spellings(self, lang: str) -> dict[str, Expr]:
+        """Each fact the blocking rules read, as ``path=value`` text (built once per
+        language, used for every chunk)."""
+        if lang not in self._spellings:
+            facts = _FactFormatter(self.schema, self.as_of, lang)
+            reads = dict.fromkeys(f for r in self.blocking for f in self.columns[r].reads)
+            self._spellings[lang] = {f: facts.fact(f) for f in reads}
+        return self._spellings[lang]
 
     def prepare(self, frame: Any, code: dict[str, Expr], lang: str) -> Any:
         """``frame`` with each blocking rule's line tails (``__l<n>``, null where the rule has
@@ -207,8 +210,7 @@ class Explainer:
                 names = {key: f"__p{r}_{j}" for j, key in enumerate(mask.parts)}
                 parts += [mask.parts[key].alias(name) for key, name in names.items()]
                 own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
-        facts = self.formatter(lang)
-        read = {f: facts.fact(f) for r in self.blocking for f in self.columns[r].reads}
+        read = self.spellings(lang)
         inputs = dict.fromkeys(c for e in read.values() for c in e.meta.root_names())
         lined = [
             pl.when(code[rule_id] >= UNKNOWN).then(pl.lit(k, dtype=pl.Int16))

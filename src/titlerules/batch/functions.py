@@ -422,7 +422,7 @@ class Functions(CompilerCore):
         decoders: list[Callable[[int], Any]] = []
         radices: list[int] = []
         constants: dict[int, Any] = {}
-        site: list[Any] = [func]  # what the call computes, argument by argument
+        site: list[Any] = [func]  # what the call computes, argument by argument (its key)
         for i, arg in enumerate(args):
             if isinstance(arg, Const):
                 constants[i] = arg.value

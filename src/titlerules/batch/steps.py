@@ -97,6 +97,18 @@ def _counts(fn: Any, ordinal: int) -> bool:
     return True
 
 
+def _first(below: int, above: int, holds: Any) -> int:
+    """The first ordinal in ``below + 1 .. above`` where ``holds`` (false at ``below``, true
+    at ``above``), by bisection."""
+    while above - below > 1:
+        middle = (below + above) // 2
+        if holds(middle):
+            above = middle
+        else:
+            below = middle
+    return above
+
+
 @cache
 def _counted(fn: Any) -> tuple[int, int]:
     """The range of dates (ordinals) the engine counts for: where it raises is at the ends
@@ -106,17 +118,9 @@ def _counted(fn: Any) -> tuple[int, int]:
     if not _counts(fn, middle):
         raise ValueError("cannot count the dates around 2000")
     if not _counts(fn, low):
-        bad, good = low, middle
-        while good - bad > 1:
-            probe = (bad + good) // 2
-            bad, good = (bad, probe) if _counts(fn, probe) else (probe, good)
-        low = good
+        low = _first(low, middle, lambda ordinal: _counts(fn, ordinal))
     if not _counts(fn, high):
-        good, bad = middle, high
-        while bad - good > 1:
-            probe = (bad + good) // 2
-            good, bad = (probe, bad) if _counts(fn, probe) else (good, probe)
-        high = good
+        high = _first(middle, high, lambda ordinal: not _counts(fn, ordinal)) - 1
     return low, high
 
 
@@ -136,29 +140,17 @@ def _search(fn: Any, increasing: bool, n: int, low: int, high: int) -> dt.date |
     def holds(ordinal: int) -> bool:
         return bool(fn(dt.date.fromordinal(ordinal)) >= n)
 
-    def first(flipped: Any) -> int:
-        """The first ordinal in low..high where ``flipped`` holds (false at low, true at
-        high), by bisection."""
-        below, above = low, high
-        while above - below > 1:
-            middle = (below + above) // 2
-            if flipped(middle):
-                above = middle
-            else:
-                below = middle
-        return above
-
     if increasing:  # holds from some date on
         if not holds(high):
             return None
         if holds(low):
             return True
-        return dt.date.fromordinal(first(holds))
+        return dt.date.fromordinal(_first(low, high, holds))
     if not holds(low):  # holds up to some date: the day before it first fails
         return None
     if holds(high):
         return True
-    return dt.date.fromordinal(first(lambda ordinal: not holds(ordinal)) - 1)
+    return dt.date.fromordinal(_first(low, high, lambda ordinal: not holds(ordinal)) - 1)
 
 
 __all__ = ["fold_step"]
