@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from titlerules.batch._polars import collect, collect_all, polars
@@ -110,7 +111,7 @@ class Explainer:
         keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
         self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
-        self._spellings: dict[str, dict[str, Expr]] = {}  # by language
+        self._spellings: dict[str, dict[str, _Fact]] = {}  # by language
 
     def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
         """The row's missing facts, part by part (``__k<n>``, UInt64)."""
@@ -185,13 +186,13 @@ class Explainer:
         )
         return patterns.hstack(lists.get_columns())
 
-    def spellings(self, lang: str) -> dict[str, Expr]:
+    def spellings(self, lang: str) -> dict[str, _Fact]:
         """Each fact the blocking rules read, as ``path=value`` text (built once per
         language, used for every chunk)."""
         if lang not in self._spellings:
             facts = _FactFormatter(self.schema, self.as_of, lang)
             reads = dict.fromkeys(f for r in self.blocking for f in self.columns[r].reads)
-            self._spellings[lang] = {f: facts.fact(f) for f in reads}
+            self._spellings[lang] = {f: facts.fact(f, f"__f{n}") for n, f in enumerate(reads)}
         return self._spellings[lang]
 
     def prepare(self, frame: Any, code: dict[str, Expr], lang: str) -> Any:
@@ -211,7 +212,6 @@ class Explainer:
                 parts += [mask.parts[key].alias(name) for key, name in names.items()]
                 own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
         read = self.spellings(lang)
-        inputs = dict.fromkeys(c for e in read.values() for c in e.meta.root_names())
         lined = [
             pl.when(code[rule_id] >= UNKNOWN).then(pl.lit(k, dtype=pl.Int16))
             for k, rule_id in enumerate(self.blocking)
@@ -222,7 +222,7 @@ class Explainer:
                 pl.max_horizontal(*lined).alias("__last"),
                 *[code[r] for r in self.blocking],
                 *parts,
-                *[pl.col(c) for c in inputs],
+                *[fact.source for fact in read.values() if fact.source is not None],
             )
         )
         queries = [
@@ -241,7 +241,7 @@ class Explainer:
         k: int,
         code: Expr,
         mask: Mask | None,
-        read: dict[str, Expr],
+        read: dict[str, _Fact],
         w: dict[str, str],
     ) -> Any:
         """The line tails of the ``k``-th blocking rule (a LazyFrame of row numbers ``__i``
@@ -252,8 +252,10 @@ class Explainer:
         pieces: list[Expr] = []
         reads = self.columns[rule_id].reads
         if reads:  # the facts stated (a missing one is listed as missing)
-            facts = pl.concat_str([read[f] for f in reads], separator=w["sep"], ignore_nulls=True)
-            pieces += [pl.when(facts != "").then(pl.lit(w["colon"])), facts]
+            texts = [read[f].text for f in reads]
+            stated = pl.any_horizontal([read[f].stated for f in reads])
+            facts = pl.concat_str(texts, separator=w["sep"], ignore_nulls=True)
+            pieces += [pl.when(stated).then(pl.lit(w["colon"])), facts]
         if mask:  # empty where the rule failed: every fact it needed is known
             missing = self.provenance.spell(mask, strip="applicant.")
             pieces.append(pl.concat_str([pl.lit(f"{w['sep']}{w['missing']} "), missing]))
@@ -295,9 +297,22 @@ def _in_place(found: Any, height: int) -> Any:
     return found.to_series(1).gather(where)
 
 
+@dataclass(frozen=True)
+class _Fact:
+    """How a chunk spells one fact: ``source`` (a column the chunk computes once, named;
+    None: nothing to compute) and ``text``, each row's ``path=value`` from it (null where
+    the value is missing); ``stated``: the text is not null."""
+
+    source: Expr | None
+    text: Expr
+    stated: Expr
+
+
 class _FactFormatter:
-    """Fact columns as ``path=value`` text: Polars string expressions, no Python per value
-    (a missing value is null: the line lists it as missing instead)."""
+    """Fact columns as ``path=value`` text: Polars expressions, no Python per value.  A
+    scalar fact is spelled once per chunk, for every row (enum members, booleans and dates
+    are looked up in tables of texts); a list field's values are taken out of the list once
+    per chunk and spelled on the rows that show them."""
 
     def __init__(self, schema: TableSchema, as_of: dt.date | None, lang: str) -> None:
         self.schema = schema
@@ -305,44 +320,76 @@ class _FactFormatter:
         self.lang = lang
         self.w = words(lang)
 
-    def fact(self, name: str) -> Expr:
+    def fact(self, name: str, column: str) -> _Fact:
         pl = polars()
-        if name == "as_of":
-            if self.as_of is not None:
-                return pl.lit(f"as_of={self.as_of.isoformat()}")
-            return self._labelled("as_of=", _date_text(pl.col("application.submitted_on")))
-        label = f"{name}="
+        if name == "as_of" and self.as_of is not None:
+            text = pl.lit(f"as_of={self.as_of.isoformat()}")
+            return _Fact(None, text, pl.lit(True))
         if "[]." in name:
-            list_path, field = name.split("[].", 1)
-            list_field = self.schema.list_field(list_path)
-            leaf = (
-                next((x for x in list_field.leaves if x.name == field), None)
-                if list_field
-                else None
-            )
-            if leaf is None:
-                return pl.lit(label + self.w["blank"])
-            column = pl.col(list_path)
-            element = self.text(pl.element().struct.field(field), leaf).fill_null(pl.lit("?"))
-            joined = column.list.eval(element).list.join(",")
-            none = (
-                pl.when(column.list.len() == 0).then(pl.lit(self.w["none"])).otherwise(pl.lit(""))
-            )
-            text = pl.concat_str([pl.lit(label), joined, none])
-            return pl.coalesce(text, pl.lit(label + self.w["blank"]))
-        leaf = self.schema.leaf(name)
-        if leaf is not None:
-            return self._labelled(label, self.text(pl.col(name), leaf))
-        if self.schema.list_field(name) is not None:
-            count = pl.col(name).list.len().cast(pl.String)
-            return self._labelled(label, pl.concat_str([count, pl.lit(f" {self.w['items']}")]))
-        return pl.lit(None, dtype=pl.String)
+            return self._element_fact(name, column)
+        return self._scalar(self._scalar_text(name), column)
 
     @staticmethod
-    def _labelled(label: str, text: Expr) -> Expr:
-        """``label`` + ``text``; null where the value is missing."""
+    def _scalar(text: Expr, column: str) -> _Fact:
         pl = polars()
-        return pl.concat_str([pl.lit(label), text])
+        return _Fact(text.alias(column), pl.col(column), pl.col(column).is_not_null())
+
+    def _scalar_text(self, name: str) -> Expr:
+        pl = polars()
+        label = f"{name}="
+        if name == "as_of":
+            return _labelled(label, _date_text(pl.col("application.submitted_on")))
+        leaf = self.schema.leaf(name)
+        if leaf is not None:
+            return self.labelled(label, pl.col(name), leaf)
+        if self.schema.list_field(name) is not None:
+            count = pl.col(name).list.len().cast(pl.String)
+            return _labelled(label, pl.concat_str([count, pl.lit(f" {self.w['items']}")]))
+        return pl.lit(None, dtype=pl.String)
+
+    def _element_fact(self, name: str, column: str) -> _Fact:
+        """``list[].field=a,b,?`` (``?``: an element without the value)."""
+        pl = polars()
+        label = f"{name}="
+        list_path, field = name.split("[].", 1)
+        list_field = self.schema.list_field(list_path)
+        leaf = next((x for x in list_field.leaves if x.name == field), None) if list_field else None
+        if leaf is None:
+            return _Fact(None, pl.lit(label + self.w["blank"]), pl.lit(True))
+        values = pl.col(list_path).list.eval(pl.element().struct.field(field))
+        column_values = pl.col(column)
+        element = self.text(pl.element(), leaf).fill_null(pl.lit("?"))
+        joined = column_values.list.eval(element).list.join(",")
+        none = (
+            pl.when(column_values.list.len() == 0)
+            .then(pl.lit(self.w["none"]))
+            .otherwise(pl.lit(""))
+        )
+        text = pl.concat_str([pl.lit(label), joined, none])
+        return _Fact(
+            values.alias(column), pl.coalesce(text, pl.lit(label + self.w["blank"])), pl.lit(True)
+        )
+
+    def labelled(self, label: str, value: Expr, leaf: Leaf) -> Expr:
+        """``label`` and a scalar value's text (null where the value is missing): booleans
+        and enum members picked from their texts, other values spelled by :meth:`text`."""
+        pl = polars()
+        if leaf.kind == "bool":
+            texts = [label + self.w["no"], label + self.w["yes"]]
+            return pl.lit(pl.Series(texts, dtype=pl.String)).gather(value.cast(pl.UInt8))
+        if leaf.kind == "enum" and leaf.enum is not None:
+            members = [str(m.value) for m in leaf.enum]
+            terms = [self._member_text(m) for m in leaf.enum]
+            # validated enum cells are members (other cells go to the per-record path)
+            codes = value.cast(pl.Enum(members), strict=False).to_physical()
+            texts = pl.Series([label + t for t in terms], dtype=pl.String)
+            return pl.lit(texts).gather(codes)
+        return _labelled(label, self.text(value, leaf))
+
+    def _member_text(self, member: Any) -> str:
+        if self.lang == "zh":
+            return str(getattr(member, "zh", None) or member.value)
+        return str(member.value)
 
     def text(self, value: Expr, leaf: Leaf) -> Expr:
         """A typed value as the explanation spells it (null stays null): booleans as
@@ -363,9 +410,14 @@ class _FactFormatter:
                 .otherwise(pl.concat_str([whole, part], separator="."))
             )
         if leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
-            terms = {str(m.value): str(getattr(m, "zh", None) or m.value) for m in leaf.enum}
-            return value.replace(terms)
+            return value.replace({str(m.value): self._member_text(m) for m in leaf.enum})
         return value.cast(pl.String)
+
+
+def _labelled(label: str, text: Expr) -> Expr:
+    """``label`` + ``text``; null where the value is missing."""
+    pl = polars()
+    return pl.concat_str([pl.lit(label), text])
 
 
 def _date_text(value: Expr) -> Expr:

@@ -151,18 +151,18 @@ class Provenance:
 
     def spell(self, mask: Mask, strip: str = "") -> Expr:
         """A mask's paths as text (``a, b``; null when none; ``strip`` taken off the
-        front of each path), per row."""
+        front of each path), per row.  The static paths between two list fields (in sorted
+        order) are one run: the run's bits, packed into a small number, pick its text from
+        a table of every combination.  A list field's element paths are spelled per distinct
+        value (:class:`_Elements`)."""
         pl = polars()
         by_index = self.static_paths()
-        pieces: list[tuple[str, Expr]] = []
+        pieces: list[tuple[str, Any]] = []  # (sort key, static bit test | element speller)
         for key, expr in mask.parts.items():
             if key.startswith("s"):
                 base = int(key[1:]) * 64
                 for bit in _bits(mask.bits.get(key, 0)):
-                    path = by_index[base + bit]
-                    shown = path[len(strip) :] if strip and path.startswith(strip) else path
-                    test = (expr // (1 << bit)) % 2 == 1
-                    pieces.append((path, pl.when(test).then(pl.lit(shown))))
+                    pieces.append((by_index[base + bit], (expr, 1 << bit)))
             else:
                 list_path, field = self.elements[key]
                 root = "" if strip else "applicant."
@@ -174,7 +174,21 @@ class Provenance:
         if not pieces:
             return pl.lit(None, dtype=pl.String)
         pieces.sort(key=lambda item: item[0])
-        text = pl.concat_str([p for _, p in pieces], separator=", ", ignore_nulls=True)
+        texts: list[Expr] = []
+        run: list[tuple[str, tuple[Expr, int]]] = []
+        for path, piece in [*pieces, ("", None)]:
+            if isinstance(piece, tuple):
+                shown = path[len(strip) :] if strip and path.startswith(strip) else path
+                run.append((shown, piece))
+                continue
+            while run:
+                texts.append(_run_text(run[:RUN_BITS]))
+                run = run[RUN_BITS:]
+            if piece is not None:
+                texts.append(piece)
+        if len(texts) == 1:
+            return texts[0]
+        text = pl.concat_str(texts, separator=", ", ignore_nulls=True)
         return pl.when(text != "").then(text)
 
     def decode(self, values: Mapping[str, int]) -> list[str]:
@@ -220,6 +234,27 @@ class _Elements:
         return column.replace_strict(
             distinct, pl.Series(texts, dtype=pl.String), default=None, return_dtype=pl.String
         )
+
+
+RUN_BITS = 10
+"""Static paths spelled by one table (of ``2**RUN_BITS`` texts); a longer run is split."""
+
+
+def _run_text(run: list[tuple[str, tuple[Expr, int]]]) -> Expr:
+    """The text of a run of static paths (sorted): each path's bit tested, packed into a
+    number, and that number's text taken from a table (null where no path is set)."""
+    pl = polars()
+    packed = pl.sum_horizontal(
+        [
+            ((expr & pl.lit(bit, dtype=pl.UInt64)) != 0).cast(pl.UInt16) * (1 << j)
+            for j, (_, (expr, bit)) in enumerate(run)
+        ]
+    )
+    table = [
+        ", ".join(path for j, (path, _) in enumerate(run) if (m >> j) & 1) or None
+        for m in range(1 << len(run))
+    ]
+    return pl.lit(pl.Series(table, dtype=pl.String)).gather(packed)
 
 
 def _bits(value: int) -> list[int]:
