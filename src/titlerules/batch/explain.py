@@ -212,8 +212,8 @@ class Explainer:
                 parts += [mask.parts[key].alias(name) for key, name in names.items()]
                 own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
         read = self.spellings(lang)
-        lined = [
-            pl.when(code[rule_id] >= UNKNOWN).then(pl.lit(k, dtype=pl.Int16))
+        lined = [  # the number (from 1) of the row's last line: 0 when it has none
+            (code[rule_id] >= UNKNOWN).cast(pl.Int16) * (k + 1)
             for k, rule_id in enumerate(self.blocking)
         ]
         formatted = collect(
@@ -259,7 +259,7 @@ class Explainer:
         if mask:  # empty where the rule failed: every fact it needed is known
             missing = self.provenance.spell(mask, strip="applicant.")
             pieces.append(pl.concat_str([pl.lit(f"{w['sep']}{w['missing']} "), missing]))
-        pieces.append(pl.when(pl.col("__last") > k).then(pl.lit("\n")))
+        pieces.append(pl.when(pl.col("__last") > k + 1).then(pl.lit("\n")))
         return (
             formatted.lazy()
             .filter(code >= UNKNOWN)
@@ -274,7 +274,8 @@ class Explainer:
         eligible = pl.lit(words(lang)["eligible"])
         if not self.blocking:
             return eligible
-        pieces: list[Expr] = []
+        lined = pl.max_horizontal([pl.col(f"rule.{rule_id}") for rule_id in self.blocking])
+        pieces: list[Expr] = [pl.when(lined < UNKNOWN).then(eligible)]  # a row without lines
         for k, rule_id in enumerate(self.blocking):
             rule = self.rules[rule_id]
             heads: list[str | None] = [None] * 4
@@ -282,8 +283,7 @@ class Explainer:
             heads[UNKNOWN] = rule_head(rule, lang, "unknown")
             code = pl.col(f"rule.{rule_id}")
             pieces += [pl.lit(pl.Series(heads, dtype=pl.String)).gather(code), pl.col(f"__l{k}")]
-        joined = pl.concat_str(pieces, ignore_nulls=True)
-        return pl.when(joined == "").then(eligible).otherwise(joined)
+        return pl.concat_str(pieces, ignore_nulls=True)
 
 
 def _in_place(found: Any, height: int) -> Any:
@@ -338,13 +338,15 @@ class _FactFormatter:
         pl = polars()
         label = f"{name}="
         if name == "as_of":
-            return _labelled(label, _date_text(pl.col("application.submitted_on")))
+            dates = _Lookup(label, pl.Date, *_DAYS, _iso_dates)
+            return _looked_up(pl.col("application.submitted_on"), dates)
         leaf = self.schema.leaf(name)
         if leaf is not None:
             return self.labelled(label, pl.col(name), leaf)
         if self.schema.list_field(name) is not None:
-            count = pl.col(name).list.len().cast(pl.String)
-            return _labelled(label, pl.concat_str([count, pl.lit(f" {self.w['items']}")]))
+            suffix = f" {self.w['items']}"
+            counts = _Lookup(label, pl.UInt32, *_NUMBERS, lambda n: _digits(n) + suffix)
+            return _looked_up(pl.col(name).list.len(), counts)
         return pl.lit(None, dtype=pl.String)
 
     def _element_fact(self, name: str, column: str) -> _Fact:
@@ -384,6 +386,10 @@ class _FactFormatter:
             codes = value.cast(pl.Enum(members), strict=False).to_physical()
             texts = pl.Series([label + t for t in terms], dtype=pl.String)
             return pl.lit(texts).gather(codes)
+        if leaf.kind == "date":
+            return _looked_up(value, _Lookup(label, pl.Date, *_DAYS, _iso_dates))
+        if leaf.kind == "int":
+            return _looked_up(value, _Lookup(label, pl.Int64, *_NUMBERS, _digits))
         return _labelled(label, self.text(value, leaf))
 
     def _member_text(self, member: Any) -> str:
@@ -400,7 +406,7 @@ class _FactFormatter:
             spelled = pl.when(value).then(pl.lit(self.w["yes"])).otherwise(pl.lit(self.w["no"]))
             return pl.when(value.is_not_null()).then(spelled)
         if leaf.kind == "date":
-            return _date_text(value)
+            return _iso_dates(value)
         if leaf.kind == "decimal":
             whole = (value // DECIMAL_SCALE).cast(pl.String)
             part = (value % DECIMAL_SCALE).cast(pl.String).str.zfill(6).str.strip_chars_end("0")
@@ -420,8 +426,54 @@ def _labelled(label: str, text: Expr) -> Expr:
     return pl.concat_str([pl.lit(label), text])
 
 
-def _date_text(value: Expr) -> Expr:
-    return value.dt.to_string("%Y-%m-%d")
+def _looked_up(value: Expr, lookup: _Lookup) -> Expr:
+    pl = polars()
+    return value.map_batches(lookup, return_dtype=pl.String)
+
+
+class _Lookup:
+    """Whole numbers or dates as ``label`` + their text: the values from ``first`` to
+    ``last`` (physical: days for dates) are looked up in a table of their texts, built on
+    first use; a batch with any other value is spelled by ``spell`` itself."""
+
+    def __init__(self, label: str, dtype: Any, first: int, last: int, spell: Any) -> None:
+        self.label = label
+        self.dtype = dtype
+        self.first = first
+        self.last = last
+        self.spell = spell
+        self._table: Any = None
+
+    def table(self) -> Any:
+        pl = polars()
+        if self._table is None:
+            values = pl.int_range(self.first, self.last + 1, eager=True).cast(self.dtype)
+            self._table = (self.label + self.spell(values)).rename("")
+        return self._table
+
+    def __call__(self, values: Any) -> Any:
+        pl = polars()
+        key = values.to_physical().cast(pl.Int64)
+        first, last = key.min(), key.max()
+        if first is None or (first >= self.first and last <= self.last):
+            return self.table().gather(key - self.first)
+        return self.label + self.spell(values)
+
+
+def _iso_dates(dates: Any) -> Any:
+    return dates.dt.to_string("%Y-%m-%d")
+
+
+def _digits(numbers: Any) -> Any:
+    pl = polars()
+    return numbers.cast(pl.String)
+
+
+_DAYS = (  # the dates looked up in a table: 1900-01-01 to 2099-12-31, as days since 1970
+    (dt.date(1900, 1, 1) - dt.date(1970, 1, 1)).days,
+    (dt.date(2099, 12, 31) - dt.date(1970, 1, 1)).days,
+)
+_NUMBERS = (0, 4095)  # the whole numbers looked up in a table (years, votes, list lengths)
 
 
 # ---------------------------------------------------------------- the per-record path
