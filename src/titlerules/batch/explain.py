@@ -110,6 +110,12 @@ class Explainer:
         # where the rule is unknown (columns ``__k<n>``).
         keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
         self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
+        self._own = {  # each rule's own mask part columns (see own_parts), by part name
+            rule_id: {key: f"__p{r}_{j}" for j, key in enumerate(mask.parts)}
+            for r, rule_id in enumerate(self.blocking)
+            for mask in [columns[rule_id].mask]
+            if mask
+        }
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
         self._spellings: dict[str, dict[str, _Fact]] = {}  # by language
 
@@ -129,6 +135,16 @@ class Explainer:
                 union = union | part
             out.append(union.alias(name))
         return out
+
+    def own_parts(self) -> list[Expr]:
+        """Each blocking rule's own mask, part by part (``__p<rule>_<part>``, UInt64), to
+        spell its missing facts."""
+        return [
+            expr.alias(name)
+            for rule_id, names in self._own.items()
+            for key, expr in (self.columns[rule_id].mask or Mask()).parts.items()
+            for name in [names[key]]
+        ]
 
     def unexplained(self, code: dict[str, Expr]) -> Expr:
         """Rows with a blocking unknown rule whose mask is empty: no provenance here, so
@@ -196,21 +212,20 @@ class Explainer:
         return self._spellings[lang]
 
     def prepare(self, frame: Any, code: dict[str, Expr], lang: str) -> Any:
-        """``frame`` with each blocking rule's line tails (``__l<n>``, null where the rule has
-        no line): the facts it read and its missing facts, then a newline unless it is the
-        row's last line.  Built on the rows that need one only (filtered first), then put in
-        place; :meth:`explanation` puts the rule's head before each."""
+        """``frame`` (with the columns of :meth:`own_parts`) with each blocking rule's line
+        tails (``__l<n>``, null where the rule has no line): the facts it read and its missing
+        facts, then a newline unless it is the row's last line.  Built on the rows that need
+        one only (filtered first), then put in place; :meth:`explanation` puts the rule's
+        head before each."""
         pl = polars()
         w = words(lang)
-        # Each rule's own mask, by part (``__p<rule>_<part>``), to spell its missing facts.
-        own: dict[str, Mask] = {}
-        parts: list[Expr] = []
-        for r, rule_id in enumerate(self.blocking):
-            mask = self.columns[rule_id].mask
-            if mask:
-                names = {key: f"__p{r}_{j}" for j, key in enumerate(mask.parts)}
-                parts += [mask.parts[key].alias(name) for key, name in names.items()]
-                own[rule_id] = Mask({key: pl.col(n) for key, n in names.items()}, mask.bits)
+        own = {
+            rule_id: Mask(
+                {key: pl.col(name) for key, name in names.items()},
+                (self.columns[rule_id].mask or Mask()).bits,
+            )
+            for rule_id, names in self._own.items()
+        }
         read = self.spellings(lang)
         lined = [  # the number (from 1) of the row's last line: 0 when it has none
             (code[rule_id] >= UNKNOWN).cast(pl.Int16) * (k + 1)
@@ -221,7 +236,7 @@ class Explainer:
                 pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"),
                 pl.max_horizontal(*lined).alias("__last"),
                 *[code[r] for r in self.blocking],
-                *parts,
+                *[pl.col(name) for names in self._own.values() for name in names.values()],
                 *[fact.source for fact in read.values() if fact.source is not None],
             )
         )
@@ -251,14 +266,21 @@ class Explainer:
         rule_id = self.blocking[k]
         pieces: list[Expr] = []
         reads = self.columns[rule_id].reads
-        if reads:  # the facts stated (a missing one is listed as missing)
-            texts = [read[f].text for f in reads]
-            stated = pl.any_horizontal([read[f].stated for f in reads])
-            facts = pl.concat_str(texts, separator=w["sep"], ignore_nulls=True)
-            pieces += [pl.when(stated).then(pl.lit(w["colon"])), facts]
+        said: list[_Fact] = []  # the facts before: a fact after one stated follows a ；
+        for fact in (read[f] for f in reads):  # a missing one is listed as missing instead
+            if any(before.always for before in said):
+                prefix = pl.lit(w["sep"])
+            elif said:
+                before = pl.any_horizontal([before.stated for before in said])
+                prefix = pl.when(before).then(pl.lit(w["sep"])).otherwise(pl.lit(w["colon"]))
+            else:
+                prefix = pl.lit(w["colon"])
+            pieces += [prefix if fact.always else pl.when(fact.stated).then(prefix), fact.text]
+            said.append(fact)
         if mask:  # empty where the rule failed: every fact it needed is known
             missing = self.provenance.spell(mask, strip="applicant.")
-            pieces.append(pl.concat_str([pl.lit(f"{w['sep']}{w['missing']} "), missing]))
+            lead = pl.lit(f"{w['sep']}{w['missing']} ")
+            pieces += [pl.when(missing.is_not_null()).then(lead), missing]
         pieces.append(pl.when(pl.col("__last") > k + 1).then(pl.lit("\n")))
         return (
             formatted.lazy()
@@ -299,20 +321,21 @@ def _in_place(found: Any, height: int) -> Any:
 
 @dataclass(frozen=True)
 class _Fact:
-    """How a chunk spells one fact: ``source`` (a column the chunk computes once, named;
-    None: nothing to compute) and ``text``, each row's ``path=value`` from it (null where
-    the value is missing); ``stated``: the text is not null."""
+    """How a chunk spells one fact: ``source``, the values it is spelled from (a column the
+    chunk takes once, named; None: nothing to take), and ``text``, a row's ``path=value``
+    from it (null where the value is missing), spelled on the rows that show it; ``stated``:
+    the text is not null (``always``: on every row)."""
 
     source: Expr | None
     text: Expr
     stated: Expr
+    always: bool = False
 
 
 class _FactFormatter:
-    """Fact columns as ``path=value`` text: Polars expressions, no Python per value.  A
-    scalar fact is spelled once per chunk, for every row (enum members, booleans and dates
-    are looked up in tables of texts); a list field's values are taken out of the list once
-    per chunk and spelled on the rows that show them."""
+    """Fact columns as ``path=value`` text: Polars expressions, no Python per value.  Enum
+    members, booleans, whole numbers and dates are looked up in tables of their texts; a
+    list field's values are taken out of the list once per chunk."""
 
     def __init__(self, schema: TableSchema, as_of: dt.date | None, lang: str) -> None:
         self.schema = schema
@@ -322,32 +345,25 @@ class _FactFormatter:
 
     def fact(self, name: str, column: str) -> _Fact:
         pl = polars()
+        label = f"{name}="
         if name == "as_of" and self.as_of is not None:
-            text = pl.lit(f"as_of={self.as_of.isoformat()}")
-            return _Fact(None, text, pl.lit(True))
+            return _Fact(None, pl.lit(f"{label}{self.as_of.isoformat()}"), pl.lit(True), True)
         if "[]." in name:
             return self._element_fact(name, column)
-        return self._scalar(self._scalar_text(name), column)
-
-    @staticmethod
-    def _scalar(text: Expr, column: str) -> _Fact:
-        pl = polars()
-        return _Fact(text.alias(column), pl.col(column), pl.col(column).is_not_null())
-
-    def _scalar_text(self, name: str) -> Expr:
-        pl = polars()
-        label = f"{name}="
+        values = pl.col(column)
         if name == "as_of":
-            dates = _Lookup(label, pl.Date, *_DAYS, _iso_dates)
-            return _looked_up(pl.col("application.submitted_on"), dates)
-        leaf = self.schema.leaf(name)
-        if leaf is not None:
-            return self.labelled(label, pl.col(name), leaf)
-        if self.schema.list_field(name) is not None:
+            source = pl.col("application.submitted_on")
+            text = _looked_up(values, _Lookup(label, pl.Date, *_DAYS, _iso_dates))
+        elif (leaf := self.schema.leaf(name)) is not None:
+            source = pl.col(name)
+            text = self.labelled(label, values, leaf)
+        elif self.schema.list_field(name) is not None:
             suffix = f" {self.w['items']}"
-            counts = _Lookup(label, pl.UInt32, *_NUMBERS, lambda n: _digits(n) + suffix)
-            return _looked_up(pl.col(name).list.len(), counts)
-        return pl.lit(None, dtype=pl.String)
+            source = pl.col(name).list.len()
+            text = _looked_up(values, _Lookup(label, pl.UInt32, *_NUMBERS, _counted(suffix)))
+        else:
+            return _Fact(None, pl.lit(None, dtype=pl.String), pl.lit(False))
+        return _Fact(source.alias(column), text, values.is_not_null())
 
     def _element_fact(self, name: str, column: str) -> _Fact:
         """``list[].field=a,b,?`` (``?``: an element without the value)."""
@@ -357,7 +373,7 @@ class _FactFormatter:
         list_field = self.schema.list_field(list_path)
         leaf = next((x for x in list_field.leaves if x.name == field), None) if list_field else None
         if leaf is None:
-            return _Fact(None, pl.lit(label + self.w["blank"]), pl.lit(True))
+            return _Fact(None, pl.lit(label + self.w["blank"]), pl.lit(True), True)
         values = pl.col(list_path).list.eval(pl.element().struct.field(field))
         column_values = pl.col(column)
         element = self.text(pl.element(), leaf).fill_null(pl.lit("?"))
@@ -368,9 +384,8 @@ class _FactFormatter:
             .otherwise(pl.lit(""))
         )
         text = pl.concat_str([pl.lit(label), joined, none])
-        return _Fact(
-            values.alias(column), pl.coalesce(text, pl.lit(label + self.w["blank"])), pl.lit(True)
-        )
+        text = pl.coalesce(text, pl.lit(label + self.w["blank"]))
+        return _Fact(values.alias(column), text, pl.lit(True), True)
 
     def labelled(self, label: str, value: Expr, leaf: Leaf) -> Expr:
         """``label`` and a scalar value's text (null where the value is missing): booleans
@@ -467,6 +482,10 @@ def _iso_dates(dates: Any) -> Any:
 def _digits(numbers: Any) -> Any:
     pl = polars()
     return numbers.cast(pl.String)
+
+
+def _counted(suffix: str) -> Any:
+    return lambda numbers: _digits(numbers) + suffix
 
 
 _DAYS = (  # the dates looked up in a table: 1900-01-01 to 2099-12-31, as days since 1970

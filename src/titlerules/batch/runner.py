@@ -437,7 +437,7 @@ class _Plan:
         flags = [f.fill_null(False) for f in root.flags]
         extra: list[Any] = []
         if variant.explainer is not None:
-            extra = variant.explainer.part_exprs(code_cols)
+            extra = variant.explainer.part_exprs(code_cols) + variant.explainer.own_parts()
             flags.append(variant.explainer.unexplained(code_cols))
         needed: set[str] = set()
         for expr in [*codes.values(), *flags, *extra]:
@@ -460,7 +460,11 @@ class _Plan:
         columns = list(self.extra)
         if flags:
             columns.append(pl.any_horizontal(*flags).alias(DEFER))
-        return frame.with_columns(columns) if columns else frame
+        if self.variant.explainer is None:  # (the final select leaves the rest out)
+            return frame.with_columns(columns) if columns else frame
+        # Explaining, the frame is collected: the stages' own columns are left out of it.
+        kept = [*typed.columns, *(code.meta.output_name() for code in self.codes)]
+        return frame.select(*kept, *columns)
 
     def results(self, owner: ColumnarPolicy, explain: bool, lang: str) -> list[Any]:
         key = (explain, lang)
