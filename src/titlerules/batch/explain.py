@@ -376,8 +376,8 @@ class _FactFormatter:
             return _Fact(None, pl.lit(label + self.w["blank"]), pl.lit(True), True)
         values = pl.col(list_path).list.eval(pl.element().struct.field(field))
         column_values = pl.col(column)
-        element = self.text(pl.element(), leaf).fill_null(pl.lit("?"))
-        joined = column_values.list.eval(element).list.join(",")
+        spelled = _ListTexts(lambda value: self.labelled("", value, leaf))
+        joined = column_values.map_batches(spelled, return_dtype=pl.String)
         none = (
             pl.when(column_values.list.len() == 0)
             .then(pl.lit(self.w["none"]))
@@ -473,6 +473,30 @@ class _Lookup:
         if first is None or (first >= self.first and last <= self.last):
             return self.table().gather(key - self.first)
         return self.label + self.spell(values)
+
+
+class _ListTexts:
+    """The values of a list field (a List column) as ``a,b,?``, per row (null for a null
+    list): the elements at each position spelled together, as scalar facts are (``element``:
+    value expression -> text, null stays null), ``?`` for an element without the value."""
+
+    def __init__(self, element: Any) -> None:
+        self.element = element
+
+    def __call__(self, lists: Any) -> Any:
+        pl = polars()
+        frame = pl.DataFrame({"lists": lists, "n": lists.list.len()})
+        count = pl.col("n")
+        positions = [
+            pl.when(count > i).then(
+                self.element(pl.col("lists").list.get(i, null_on_oob=True)).fill_null(pl.lit("?"))
+            )
+            for i in range(frame.get_column("n").max() or 0)
+        ]
+        joined = (
+            pl.concat_str(positions, separator=",", ignore_nulls=True) if positions else pl.lit("")
+        )
+        return frame.select(pl.when(count.is_not_null()).then(joined)).to_series()
 
 
 def _iso_dates(dates: Any) -> Any:
