@@ -244,9 +244,10 @@ class Explainer:
             self._tails(formatted, k, code[rule_id], own.get(rule_id), read, w)
             for k, rule_id in enumerate(self.blocking)
         ]
-        tails = [
+        tails = [  # (a rule without lines in this chunk has no column)
             _in_place(found, frame.height).alias(f"__l{k}")
             for k, found in enumerate(collect_all(queries))
+            if found.height
         ]
         return frame.hstack(tails)
 
@@ -288,17 +289,21 @@ class Explainer:
             .select(pl.col("__i"), pl.concat_str(pieces, ignore_nulls=True).alias(rule_id))
         )
 
-    def explanation(self, lang: str) -> Expr:
-        """The explanation of each row (see the module docstring): each line's head (what
-        happened, the rule's title and citation; the same text for every row, picked by the
-        outcome code) and its tail, written once."""
+    def explanation(self, lang: str, columns: Sequence[str]) -> Expr:
+        """The explanation of each row of a frame from :meth:`prepare` (with ``columns``;
+        see the module docstring): each line's head (what happened, the rule's title and
+        citation; the same text for every row, picked by the outcome code) and its tail,
+        written once.  Rules without lines in the frame are left out."""
         pl = polars()
         eligible = pl.lit(words(lang)["eligible"])
         if not self.blocking:
             return eligible
         lined = pl.max_horizontal([pl.col(f"rule.{rule_id}") for rule_id in self.blocking])
         pieces: list[Expr] = [pl.when(lined < UNKNOWN).then(eligible)]  # a row without lines
+        present = set(columns)
         for k, rule_id in enumerate(self.blocking):
+            if f"__l{k}" not in present:
+                continue
             rule = self.rules[rule_id]
             heads: list[str | None] = [None] * 4
             heads[FAILED] = rule_head(rule, lang, "failed")

@@ -239,6 +239,9 @@ class ColumnarPolicy:
                 frame = variant.explainer.prepare(frame, code, lang)
             frame = frame.lazy()
         exprs = [_row_numbers(rows), *plan.results(self, explain, lang)]
+        if variant.explainer is not None:
+            explanation = variant.explainer.explanation(lang, frame.collect_schema().names())
+            exprs.append(explanation.alias("explanation"))
         if has_defer:
             exprs.append(polars().col(DEFER))
         result = collect(frame.select(exprs))
@@ -339,8 +342,7 @@ class ColumnarPolicy:
         ]
         if explain:
             assert variant.explainer is not None
-            exprs.append(pl.col("missing"))
-            exprs.append(variant.explainer.explanation(lang).alias("explanation"))
+            exprs.append(pl.col("missing"))  # (and "explanation": see _evaluate)
         return exprs
 
     def _id(self) -> Any:
