@@ -529,3 +529,42 @@ def test_facts_are_spelled_as_a_reader_writes_them(
     assert dated.endswith("employment.current_post_start=2010-05-01")
     assert identity.endswith("employment.identity=干部")
     assert flag.endswith("employment.retired=否")
+
+
+OUTLYING = """
+requirement dated "日期" {
+  cite 一 "日期"
+  require applicant.employment.current_post_start <= 1800-01-01
+}
+requirement votes "票数" {
+  cite 二 "票数"
+  require applicant.unit_debrief.yes_votes < 3
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("dates", "votes"),
+    [
+        (["2010-05-01", "1999-12-31"], ["7", "12"]),  # all in the tables of texts
+        (["2150-05-01", "1850-03-02"], ["5000", "7"]),  # some outside: spelled directly
+    ],
+)
+def test_dates_and_numbers_outside_the_tables_are_spelled_too(
+    make_policy: Callable[[str], Policy], dates: list[str], votes: list[str]
+) -> None:
+    """Dates and whole numbers are looked up in tables of texts (1900-2099, 0-4095); a
+    chunk with a value outside them spells its values itself, with the same result."""
+    columnar = ColumnarPolicy(make_policy(OUTLYING))
+    records = [
+        {
+            "employment": {"current_post_start": date},
+            "unit_debrief": {"attendees": "9000", "yes_votes": vote},
+        }
+        for date, vote in zip(dates, votes, strict=True)
+    ]
+    result = columnar.evaluate(_table(records), explain=True)
+    for text, date, vote in zip(result["explanation"], dates, votes, strict=True):
+        dated, counted = text.splitlines()
+        assert dated.endswith(f"：employment.current_post_start={date}")
+        assert counted.endswith(f"：unit_debrief.yes_votes={vote}")
