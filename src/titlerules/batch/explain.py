@@ -11,11 +11,12 @@ happened (不符合 / 待查明), the rule's title, the clause and quote it cite
 rule reads as this row states them (``education[].level=本科,硕士``; record paths without
 ``applicant.``) and, for an unknown rule, its missing facts (a missing fact has no value: it
 is listed there only, as the per-record engine lists only the facts it could read); an
-eligible row gets one short line.  It is built with Polars string expressions: each rule's
-facts spelled on the rows where the rule has a line, each line's head (the same text on every
-row) written once, into the finished text.  :func:`decision_explanation` writes the same
-lines from a per-record :class:`~titlerules.engine.decision.Decision`, for the rows decided
-on the per-record path.
+eligible row gets one short line.  It is built with Polars expressions: each rule's facts
+spelled on the rows where the rule has a line (enum members, booleans, whole numbers and
+dates looked up in tables of their texts, a list field position by position), each line's
+head (the same text on every row) written once, into the finished text.
+:func:`decision_explanation` writes the same lines from a per-record
+:class:`~titlerules.engine.decision.Decision`, for the rows decided on the per-record path.
 """
 
 from __future__ import annotations
@@ -347,6 +348,7 @@ class _FactFormatter:
         self.as_of = as_of
         self.lang = lang
         self.w = words(lang)
+        self._lookups: dict[tuple[str, str], _Lookup] = {}  # by label and kind: they keep tables
 
     def fact(self, name: str, column: str) -> _Fact:
         pl = polars()
@@ -406,10 +408,15 @@ class _FactFormatter:
             codes = value.cast(pl.Enum(members), strict=False).to_physical()
             texts = pl.Series([label + t for t in terms], dtype=pl.String)
             return pl.lit(texts).gather(codes)
-        if leaf.kind == "date":
-            return _looked_up(value, _Lookup(label, pl.Date, *_DAYS, _iso_dates))
-        if leaf.kind == "int":
-            return _looked_up(value, _Lookup(label, pl.Int64, *_NUMBERS, _digits))
+        if leaf.kind in ("date", "int"):
+            lookup = self._lookups.get((label, leaf.kind))
+            if lookup is None:
+                lookup = self._lookups[label, leaf.kind] = (
+                    _Lookup(label, pl.Date, *_DAYS, _iso_dates)
+                    if leaf.kind == "date"
+                    else _Lookup(label, pl.Int64, *_NUMBERS, _digits)
+                )
+            return _looked_up(value, lookup)
         return _labelled(label, self.text(value, leaf))
 
     def _member_text(self, member: Any) -> str:
