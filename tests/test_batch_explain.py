@@ -568,3 +568,23 @@ def test_dates_and_numbers_outside_the_tables_are_spelled_too(
         dated, counted = text.splitlines()
         assert dated.endswith(f"：employment.current_post_start={date}")
         assert counted.endswith(f"：unit_debrief.yes_votes={vote}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lines_looked_up_whole_are_the_lines_built_piece_by_piece(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """A rule whose facts are booleans and enum members takes its whole line from a table;
+    with the tables turned off, every line is built from its pieces: the same text."""
+    from titlerules.batch import explain
+
+    policy = load_policy("eryuan-2024")
+    records = spelled(applicants(300, seed=41, missing=0.1))
+    records += spelled(applicants(60, seed=42, missing=0.02, messy=True), messy=True)
+    table = _table(records)
+    looked_up = ColumnarPolicy(policy)
+    whole = looked_up.evaluate(table, explain=True, lang=lang)
+    assert looked_up._variant(True).explainer._keyed[lang]  # some rules are looked up whole
+    monkeypatch.setattr(explain, "KEYED_LINES", 0)
+    built = ColumnarPolicy(policy).evaluate(table, explain=True, lang=lang)
+    assert whole.equals(built)

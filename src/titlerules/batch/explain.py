@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from titlerules.batch._polars import collect, collect_all, polars
-from titlerules.batch.masks import Mask, Provenance
+from titlerules.batch.masks import Mask, Provenance, bit_numbers
 from titlerules.batch.schema import DECIMAL_SCALE, Leaf, TableSchema
 from titlerules.batch.values import CompiledRuleColumns, Expr
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
@@ -35,6 +35,7 @@ from titlerules.engine.runtime import jsonable
 from titlerules.lang import ir
 
 UNKNOWN, FAILED = 2, 3  # rule outcome codes (runner.OUTCOMES)
+KEYED_LINES = 4096  # the largest table of a rule's whole lines (Explainer._keyed_lines)
 
 _WORDS = {
     "zh": {
@@ -119,6 +120,7 @@ class Explainer:
         }
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
         self._spellings: dict[str, dict[str, _Fact]] = {}  # by language
+        self._keyed: dict[str, dict[int, Expr]] = {}  # whole lines by rule number, by language
 
     def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
         """The row's missing facts, part by part (``__k<n>``, UInt64)."""
@@ -241,16 +243,85 @@ class Explainer:
                 *[fact.source for fact in read.values() if fact.source is not None],
             )
         )
-        queries = [
-            self._tails(formatted, k, code[rule_id], own.get(rule_id), read, w)
+        keyed = self._keyed_lines(lang)
+        lines = formatted.select([line.alias(f"__m{k}") for k, line in keyed.items()]).get_columns()
+        queries = {
+            k: self._tails(formatted, k, code[rule_id], own.get(rule_id), read, w)
             for k, rule_id in enumerate(self.blocking)
-        ]
+            if k not in keyed
+        }
         tails = [  # (a rule without lines in this chunk has no column)
             _in_place(found, frame.height).alias(f"__l{k}")
-            for k, found in enumerate(collect_all(queries))
+            for k, found in zip(queries, collect_all(list(queries.values())), strict=True)
             if found.height
         ]
-        return frame.hstack(tails)
+        return frame.hstack([*tails, *(line for line in lines if line.null_count() < line.len())])
+
+    def _keyed_lines(self, lang: str) -> dict[int, Expr]:
+        """Whole lines (``__m<n>``: head and tail) of the rules whose facts are all booleans
+        or enum members and whose missing facts are a few record paths: each row's facts,
+        missing paths, outcome and last-line flag packed into one number that picks its line
+        from a table of every combination (at most :data:`KEYED_LINES`)."""
+        if lang not in self._keyed:  # (built whole, then shared: chunks run on threads)
+            lines = {
+                k: self._keyed_line(k, rule_id, lang) for k, rule_id in enumerate(self.blocking)
+            }
+            self._keyed[lang] = {k: line for k, line in lines.items() if line is not None}
+        return self._keyed[lang]
+
+    def _keyed_line(self, k: int, rule_id: str, lang: str) -> Expr | None:
+        pl = polars()
+        w = words(lang)
+        facts = [self.spellings(lang)[f] for f in self.columns[rule_id].reads]
+        if any(fact.codes is None for fact in facts):
+            return None
+        mask = self.columns[rule_id].mask or Mask()
+        if any(not key.startswith("s") for key in mask.parts):
+            return None
+        by_index = self.provenance.static_paths()
+        bits = sorted(  # (path, part column, bit), in the order the paths are listed
+            (by_index[int(key[1:]) * 64 + bit], self._own[rule_id][key], 1 << bit)
+            for key in mask.parts
+            for bit in bit_numbers(mask.bits.get(key, 0))
+        )
+        size = 4 << len(bits)
+        for fact in facts:
+            size *= len(fact.texts)
+        if size > KEYED_LINES:
+            return None
+        code = pl.col(f"rule.{rule_id}")
+        key = (code == FAILED).cast(pl.UInt32) + 2 * (pl.col("__last") > k + 1).cast(pl.UInt32)
+        scale = 4
+        for _path, column, bit in bits:
+            key = (
+                key + ((pl.col(column) & pl.lit(bit, dtype=pl.UInt64)) != 0).cast(pl.UInt32) * scale
+            )
+            scale *= 2
+        for fact in facts:
+            assert fact.codes is not None
+            key = key + fact.codes * scale
+            scale *= len(fact.texts)
+        rule = self.rules[rule_id]
+        heads = (rule_head(rule, lang, "unknown"), rule_head(rule, lang, "failed"))
+        table = []
+        for number in range(size):
+            failed, last, rest = number & 1, (number >> 1) & 1, number >> 2
+            paths = [path for j, (path, _, _) in enumerate(bits) if (rest >> j) & 1]
+            rest >>= len(bits)
+            stated: list[str] = []
+            for fact in facts:
+                rest, which = divmod(rest, len(fact.texts))
+                text = fact.texts[which]
+                if text is not None:
+                    stated.append(text)
+            line = heads[failed]
+            if stated:
+                line += w["colon"] + w["sep"].join(stated)
+            if paths:
+                line += f"{w['sep']}{w['missing']} " + ", ".join(short(p) for p in paths)
+            table.append(line + ("\n" if last else ""))
+        lines = pl.lit(pl.Series(table, dtype=pl.String))
+        return lines.gather(pl.when(code >= UNKNOWN).then(key))
 
     def _tails(
         self,
@@ -303,6 +374,9 @@ class Explainer:
         pieces: list[Expr] = [pl.when(lined < UNKNOWN).then(eligible)]  # a row without lines
         present = set(columns)
         for k, rule_id in enumerate(self.blocking):
+            if f"__m{k}" in present:  # a whole line
+                pieces.append(pl.col(f"__m{k}"))
+                continue
             if f"__l{k}" not in present:
                 continue
             rule = self.rules[rule_id]
@@ -336,6 +410,8 @@ class _Fact:
     text: Expr
     stated: Expr
     always: bool = False
+    codes: Expr | None = None  # a few-valued fact: each row's code (the last one: missing)
+    texts: tuple[str | None, ...] = ()  # ... and each code's text (None: missing)
 
 
 class _FactFormatter:
@@ -354,7 +430,8 @@ class _FactFormatter:
         pl = polars()
         label = f"{name}="
         if name == "as_of" and self.as_of is not None:
-            return _Fact(None, pl.lit(f"{label}{self.as_of.isoformat()}"), pl.lit(True), True)
+            text = f"{label}{self.as_of.isoformat()}"
+            return _Fact(None, pl.lit(text), pl.lit(True), True, pl.lit(0), (text,))
         if "[]." in name:
             return self._element_fact(name, column)
         values = pl.col(column)
@@ -364,6 +441,9 @@ class _FactFormatter:
         elif (leaf := self.schema.leaf(name)) is not None:
             source = pl.col(name)
             text = self.labelled(label, values, leaf)
+            coded = self.coded(label, values, leaf)
+            if coded is not None:
+                return _Fact(source.alias(column), text, values.is_not_null(), False, *coded)
         elif self.schema.list_field(name) is not None:
             suffix = f" {self.w['items']}"
             source = pl.col(name).list.len()
@@ -418,6 +498,22 @@ class _FactFormatter:
                 )
             return _looked_up(value, lookup)
         return _labelled(label, self.text(value, leaf))
+
+    def coded(
+        self, label: str, value: Expr, leaf: Leaf
+    ) -> tuple[Expr, tuple[str | None, ...]] | None:
+        """A boolean or enum value as a small code (missing: the last code) and each code's
+        text (None for the missing one); None for other kinds."""
+        pl = polars()
+        if leaf.kind == "bool":
+            texts = (label + self.w["no"], label + self.w["yes"], None)
+            return value.cast(pl.UInt32).fill_null(2), texts
+        if leaf.kind == "enum" and leaf.enum is not None:
+            members = [str(m.value) for m in leaf.enum]
+            codes = value.cast(pl.Enum(members), strict=False).to_physical().cast(pl.UInt32)
+            terms = tuple(label + self._member_text(m) for m in leaf.enum)
+            return codes.fill_null(len(members)), (*terms, None)
+        return None
 
     def _member_text(self, member: Any) -> str:
         if self.lang == "zh":

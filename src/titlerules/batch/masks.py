@@ -161,7 +161,7 @@ class Provenance:
         for key, expr in mask.parts.items():
             if key.startswith("s"):
                 base = int(key[1:]) * 64
-                for bit in _bits(mask.bits.get(key, 0)):
+                for bit in bit_numbers(mask.bits.get(key, 0)):
                     pieces.append((by_index[base + bit], (expr, 1 << bit)))
             else:
                 list_path, field = self.elements[key]
@@ -200,11 +200,11 @@ class Provenance:
                 continue
             if key.startswith("s"):
                 base = int(key[1:]) * 64
-                for bit in _bits(value):
+                for bit in bit_numbers(value):
                     out.add(by_index[base + bit])
             else:
                 list_path, field = self.elements[key]
-                for index in _bits(value):
+                for index in bit_numbers(value):
                     out.add(f"applicant.{list_path}[{index}].{field}")
         return sorted(out)
 
@@ -221,7 +221,7 @@ class _Elements:
     def _spell(self, value: int) -> str | None:
         text = self.memo.get(value, "")
         if text == "":
-            paths = (f"{self.root}{self.list_path}[{i}].{self.field}" for i in _bits(value))
+            paths = (f"{self.root}{self.list_path}[{i}].{self.field}" for i in bit_numbers(value))
             text = ", ".join(paths) or None
             if len(self.memo) < 100_000:
                 self.memo[value] = text
@@ -257,7 +257,8 @@ def _run_text(run: list[tuple[str, tuple[Expr, int]]]) -> Expr:
     return pl.lit(pl.Series(table, dtype=pl.String)).gather(packed)
 
 
-def _bits(value: int) -> list[int]:
+def bit_numbers(value: int) -> list[int]:
+    """The numbers of the bits set in ``value``, lowest first."""
     out = []
     bit = 0
     while value:
@@ -283,4 +284,12 @@ def index_bits(lengths: Expr) -> Expr:
     return ranges.list.eval(pl.lit(2, dtype=pl.UInt64).pow(pl.element().clip(0, ELEMENT_BITS - 1)))
 
 
-__all__ = ["ELEMENT_BITS", "Mask", "Provenance", "index_bits", "relative", "union"]
+__all__ = [
+    "ELEMENT_BITS",
+    "Mask",
+    "Provenance",
+    "bit_numbers",
+    "index_bits",
+    "relative",
+    "union",
+]
