@@ -14,7 +14,8 @@ is listed there only, as the per-record engine lists only the facts it could rea
 eligible row gets one short line.  It is built with Polars expressions: each rule's facts
 spelled on the rows where the rule has a line (enum members, booleans, whole numbers and
 dates looked up in tables of their texts, a list field position by position), each line's
-head (the same text on every row) written once, into the finished text.
+head (the same text on every row) written once, into the finished text.  A rule whose facts
+are all booleans and enum members takes its whole line from a table of every combination.
 :func:`decision_explanation` writes the same lines from a per-record
 :class:`~titlerules.engine.decision.Decision`, for the rows decided on the per-record path.
 """
