@@ -220,7 +220,8 @@ class Explainer:
         tails (``__l<n>``, null where the rule has no line): the facts it read and its missing
         facts, then a newline unless it is the row's last line.  Built on the rows that need
         one only (filtered first), then put in place; :meth:`explanation` puts the rule's
-        head before each."""
+        head before each.  The rules of :meth:`_keyed_lines` get whole lines (``__m<n>``)
+        instead."""
         pl = polars()
         w = words(lang)
         own = {
@@ -365,8 +366,8 @@ class Explainer:
     def explanation(self, lang: str, columns: Sequence[str]) -> Expr:
         """The explanation of each row of a frame from :meth:`prepare` (with ``columns``;
         see the module docstring): each line's head (what happened, the rule's title and
-        citation; the same text for every row, picked by the outcome code) and its tail,
-        written once.  Rules without lines in the frame are left out."""
+        citation; the same text for every row, picked by the outcome code) and its tail, or
+        the whole line, written once.  Rules without lines in the frame are left out."""
         pl = polars()
         eligible = pl.lit(words(lang)["eligible"])
         if not self.blocking:
