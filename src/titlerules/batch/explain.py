@@ -84,6 +84,18 @@ def rule_head(rule: ir.Rule, lang: str, outcome: str) -> str:
     return head
 
 
+def line_text(head: str, facts: Sequence[str], missing: Sequence[str], lang: str) -> str:
+    """A line: its head, the facts stated (``path=value``) and the missing facts (paths as
+    :func:`short` spells them)."""
+    w = words(lang)
+    line = head
+    if facts:
+        line += w["colon"] + w["sep"].join(facts)
+    if missing:
+        line += f"{w['sep']}{w['missing']} {', '.join(missing)}"
+    return line
+
+
 def short(path: str) -> str:
     """A record path as the explanation spells it (without ``applicant.``)."""
     return path[len("applicant.") :] if path.startswith("applicant.") else path
@@ -118,6 +130,14 @@ class Explainer:
             for r, rule_id in enumerate(self.blocking)
             for mask in [columns[rule_id].mask]
             if mask
+        }
+        pl = polars()
+        self._own_masks = {  # the same masks, read from those columns
+            rule_id: Mask(
+                {key: pl.col(name) for key, name in names.items()},
+                (columns[rule_id].mask or Mask()).bits,
+            )
+            for rule_id, names in self._own.items()
         }
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
         self._spellings: dict[str, dict[str, _Fact]] = {}  # by language
@@ -224,13 +244,6 @@ class Explainer:
         instead."""
         pl = polars()
         w = words(lang)
-        own = {
-            rule_id: Mask(
-                {key: pl.col(name) for key, name in names.items()},
-                (self.columns[rule_id].mask or Mask()).bits,
-            )
-            for rule_id, names in self._own.items()
-        }
         read = self.spellings(lang)
         lined = [  # the number (from 1) of the row's last line: 0 when it has none
             (code[rule_id] >= UNKNOWN).cast(pl.Int16) * (k + 1)
@@ -248,7 +261,7 @@ class Explainer:
         keyed = self._keyed_lines(lang)
         lines = formatted.select([line.alias(f"__m{k}") for k, line in keyed.items()]).get_columns()
         queries = {
-            k: self._tails(formatted, k, code[rule_id], own.get(rule_id), read, w)
+            k: self._tails(formatted, k, code[rule_id], self._own_masks.get(rule_id), read, w)
             for k, rule_id in enumerate(self.blocking)
             if k not in keyed
         }
@@ -273,7 +286,6 @@ class Explainer:
 
     def _keyed_line(self, k: int, rule_id: str, lang: str) -> Expr | None:
         pl = polars()
-        w = words(lang)
         facts = [self.spellings(lang)[f] for f in self.columns[rule_id].reads]
         if any(fact.codes is None for fact in facts):
             return None
@@ -316,11 +328,7 @@ class Explainer:
                 text = fact.texts[which]
                 if text is not None:
                     stated.append(text)
-            line = heads[failed]
-            if stated:
-                line += w["colon"] + w["sep"].join(stated)
-            if paths:
-                line += f"{w['sep']}{w['missing']} " + ", ".join(short(p) for p in paths)
+            line = line_text(heads[failed], stated, [short(p) for p in paths], lang)
             table.append(line + ("\n" if last else ""))
         lines = pl.lit(pl.Series(table, dtype=pl.String))
         return lines.gather(pl.when(code >= UNKNOWN).then(key))
@@ -439,7 +447,7 @@ class _FactFormatter:
         values = pl.col(column)
         if name == "as_of":
             source = pl.col("application.submitted_on")
-            text = _looked_up(values, _Lookup(label, pl.Date, *_DAYS, _iso_dates))
+            text = _looked_up(values, self.lookup(label, "date"))
         elif (leaf := self.schema.leaf(name)) is not None:
             source = pl.col(name)
             text = self.labelled(label, values, leaf)
@@ -447,9 +455,8 @@ class _FactFormatter:
             if coded is not None:
                 return _Fact(source.alias(column), text, values.is_not_null(), False, *coded)
         elif self.schema.list_field(name) is not None:
-            suffix = f" {self.w['items']}"
             source = pl.col(name).list.len()
-            text = _looked_up(values, _Lookup(label, pl.UInt32, *_NUMBERS, _counted(suffix)))
+            text = _looked_up(values, self.lookup(label, "count"))
         else:
             return _Fact(None, pl.lit(None, dtype=pl.String), pl.lit(False))
         return _Fact(source.alias(column), text, values.is_not_null())
@@ -478,34 +485,38 @@ class _FactFormatter:
 
     def labelled(self, label: str, value: Expr, leaf: Leaf) -> Expr:
         """``label`` and a scalar value's text (null where the value is missing): booleans
-        and enum members picked from their texts, other values spelled by :meth:`text`."""
+        and enum members picked by their codes, whole numbers and dates looked up, other
+        values spelled by :meth:`text`."""
         pl = polars()
-        if leaf.kind == "bool":
-            texts = [label + self.w["no"], label + self.w["yes"]]
-            return pl.lit(pl.Series(texts, dtype=pl.String)).gather(value.cast(pl.UInt8))
-        if leaf.kind == "enum" and leaf.enum is not None:
-            members = [str(m.value) for m in leaf.enum]
-            terms = [self._member_text(m) for m in leaf.enum]
-            # validated enum cells are members (other cells go to the per-record path)
-            codes = value.cast(pl.Enum(members), strict=False).to_physical()
-            texts = pl.Series([label + t for t in terms], dtype=pl.String)
-            return pl.lit(texts).gather(codes)
+        coded = self.coded(label, value, leaf)
+        if coded is not None:
+            codes, texts = coded
+            return pl.lit(pl.Series(texts, dtype=pl.String)).gather(codes)
         if leaf.kind in ("date", "int"):
-            lookup = self._lookups.get((label, leaf.kind))
-            if lookup is None:
-                lookup = self._lookups[label, leaf.kind] = (
-                    _Lookup(label, pl.Date, *_DAYS, _iso_dates)
-                    if leaf.kind == "date"
-                    else _Lookup(label, pl.Int64, *_NUMBERS, _digits)
-                )
-            return _looked_up(value, lookup)
+            return _looked_up(value, self.lookup(label, leaf.kind))
         return _labelled(label, self.text(value, leaf))
+
+    def lookup(self, label: str, kind: str) -> _Lookup:
+        """The table of texts of ``label`` + a date, whole number or list length (``count``),
+        made once (it keeps its table)."""
+        pl = polars()
+        made = self._lookups.get((label, kind))
+        if made is None:
+            if kind == "date":
+                made = _Lookup(label, pl.Date, *_DAYS, _iso_dates)
+            elif kind == "int":
+                made = _Lookup(label, pl.Int64, *_NUMBERS, _digits)
+            else:
+                made = _Lookup(label, pl.UInt32, *_NUMBERS, _counted(f" {self.w['items']}"))
+            self._lookups[label, kind] = made
+        return made
 
     def coded(
         self, label: str, value: Expr, leaf: Leaf
     ) -> tuple[Expr, tuple[str | None, ...]] | None:
         """A boolean or enum value as a small code (missing: the last code) and each code's
-        text (None for the missing one); None for other kinds."""
+        ``label`` + text (None for the missing one); None for other kinds.  (Validated enum
+        cells are members; other cells go to the per-record path.)"""
         pl = polars()
         if leaf.kind == "bool":
             texts = (label + self.w["no"], label + self.w["yes"], None)
@@ -522,16 +533,11 @@ class _FactFormatter:
             return str(getattr(member, "zh", None) or member.value)
         return str(member.value)
 
-    def text(self, value: Expr, leaf: Leaf) -> Expr:
-        """A typed value as the explanation spells it (null stays null): booleans as
-        是/否 (yes/no), dates ISO, decimals without trailing zeros, enum members by their
-        Chinese term (in zh)."""
+    @staticmethod
+    def text(value: Expr, leaf: Leaf) -> Expr:
+        """A value that is not looked up, as the explanation spells it (null stays null):
+        decimals without trailing zeros, anything else as Polars writes it."""
         pl = polars()
-        if leaf.kind == "bool":
-            spelled = pl.when(value).then(pl.lit(self.w["yes"])).otherwise(pl.lit(self.w["no"]))
-            return pl.when(value.is_not_null()).then(spelled)
-        if leaf.kind == "date":
-            return _iso_dates(value)
         if leaf.kind == "decimal":
             whole = (value // DECIMAL_SCALE).cast(pl.String)
             part = (value % DECIMAL_SCALE).cast(pl.String).str.zfill(6).str.strip_chars_end("0")
@@ -540,8 +546,6 @@ class _FactFormatter:
                 .then(whole)
                 .otherwise(pl.concat_str([whole, part], separator="."))
             )
-        if leaf.kind == "enum" and leaf.enum is not None and self.lang == "zh":
-            return value.replace({str(m.value): self._member_text(m) for m in leaf.enum})
         return value.cast(pl.String)
 
 
@@ -651,13 +655,9 @@ def decision_explanation(decision: Decision, rules: dict[str, ir.Rule], lang: st
 def _result_line(result: RuleResult, rules: dict[str, ir.Rule], lang: str) -> str:
     w = words(lang)
     outcome = "failed" if result.outcome is RuleOutcome.FAILED else "unknown"
-    line = rule_head(rules[result.id], lang, outcome)
     facts = [f"{short(fact.path)}={_fact_text(fact.value, w)}" for fact in result.facts]
-    if facts:
-        line += w["colon"] + w["sep"].join(facts)
-    if result.outcome is RuleOutcome.UNKNOWN and result.missing:
-        line += f"{w['sep']}{w['missing']} {', '.join(short(m) for m in result.missing)}"
-    return line
+    missing = [short(m) for m in result.missing] if outcome == "unknown" else []
+    return line_text(rule_head(rules[result.id], lang, outcome), facts, missing, lang)
 
 
 def _fact_text(value: Any, w: dict[str, str]) -> str:
