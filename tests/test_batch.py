@@ -235,6 +235,25 @@ def test_fast_enum_spellings_read_as_the_models_read_them() -> None:
             assert cls.parse(text).value == value  # type: ignore[attr-defined]
 
 
+def test_enum_fields_are_read_into_polars_enums_of_their_members() -> None:
+    from titlerules.batch import validate_table
+    from titlerules.facts.enums import EmployerKind
+
+    schema = batch_schema.applicant_schema()
+    table = pl.DataFrame(
+        {
+            "employment.employer_kind": ["事业单位", "民营企业", None],
+            "titles": [None, '[{"level": "中级", "series": "会计"}]', "[]"],
+        }
+    )
+    frame = validate_table(table, schema).frame
+    kinds = frame.get_column("employment.employer_kind")
+    assert kinds.dtype == pl.Enum([member.value for member in EmployerKind])
+    assert kinds.to_list() == ["public_institution", "private_enterprise", None]
+    element = frame.schema["titles"].inner  # type: ignore[union-attr]
+    assert isinstance(element.to_schema()["level"], pl.Enum)
+    assert frame.get_column("titles").to_list()[1][0]["level"] == "intermediate"
+
 def test_every_model_validator_is_known_to_the_fast_reader() -> None:
     schema = batch_schema.applicant_schema()
     models = [m for _, m in schema.submodels] + [f.model for f in schema.lists]

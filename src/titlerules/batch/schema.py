@@ -11,7 +11,8 @@ path (docs/performance.md, "Tabular records"):
 * an empty cell is a missing fact (unknown), exactly like a key left out of a YAML record.
 
 :func:`normalize` turns a raw chunk (text cells, or typed Parquet columns) into typed columns
-(Boolean, Int64, Date, String, enum members by their English value) in one vectorised pass.
+(Boolean, Int64, Date, String; an enum field is a Polars ``Enum`` of its members' English
+values, so rules compare small integers, not text) in one vectorised pass.
 It reads only the canonical spellings (``true``/``false``/``是``/``否``, ``2024-03-01``,
 ``123``, enum terms exactly as the vocabulary writes them ...).  A row with any other
 spelling, or one a record model's own validator would look at more closely, is marked
@@ -330,9 +331,11 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
     elif leaf.kind == "enum":
         assert leaf.enum is not None
         if is_text:
-            value = raw.replace_strict(_enum_table(leaf.enum), default=None, return_dtype=pl.String)
+            value = raw.replace_strict(
+                _enum_table(leaf.enum), default=None, return_dtype=leaf_dtype(leaf)
+            )
         else:
-            value = pl.lit(None, dtype=pl.String)
+            value = pl.lit(None, dtype=leaf_dtype(leaf))
     elif leaf.kind == "decimal":
         if is_text:
             plain = raw.str.contains(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
@@ -410,6 +413,8 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
 
 def leaf_dtype(leaf: Leaf) -> Any:
     pl = polars()
+    if leaf.kind == "enum" and leaf.enum is not None:
+        return pl.Enum([member.value for member in leaf.enum])
     return {
         "bool": pl.Boolean,
         "int": pl.Int64,

@@ -457,7 +457,9 @@ def typed_table(records: list[dict[str, Any]], schema: TableSchema | None = None
             raw_type = pl.List(pl.Struct({leaf.name: pl.String for leaf in field.leaves}))
             typed_type = pl.Struct(
                 {
-                    leaf.name: (pl.Int64 if leaf.kind == "decimal" else leaf_dtype(leaf))
+                    leaf.name: {"decimal": pl.Int64, "enum": pl.String}.get(
+                        leaf.kind, leaf_dtype(leaf)
+                    )
                     for leaf in field.leaves
                 }
             )
