@@ -588,3 +588,36 @@ def test_lines_looked_up_whole_are_the_lines_built_piece_by_piece(
     monkeypatch.setattr(explain, "KEYED_LINES", 0)
     built = ColumnarPolicy(policy).evaluate(table, explain=True, lang=lang)
     assert whole.equals(built)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_whole_lines_of_sparse_rules_are_the_heads_and_tails_joined(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """A rule with lines on few rows of a chunk writes its heads with its facts; every rule
+    written that way, or none, gives the same text as the default."""
+    from titlerules.batch import explain
+
+    policy = load_policy("eryuan-2024")
+    records = spelled(applicants(300, seed=43, missing=0.1))
+    records += spelled(applicants(60, seed=44, missing=0.02, messy=True), messy=True)
+    table = _table(records)
+    monkeypatch.setattr(explain, "KEYED_LINES", 0)
+    default = ColumnarPolicy(policy).evaluate(table, explain=True, lang=lang)
+    for every_rule in (True, False):
+        monkeypatch.setattr(explain, "SPARSE_LINES", 1 if every_rule else 10**9)
+        columnar = ColumnarPolicy(policy)
+        explainer = columnar._variant(True).explainer
+        assert explainer is not None
+        named: list[str] = []
+        spy = explainer.prepare
+
+        def prepare(frame: Any, code: Any, lang: str, spy: Any = spy, named: Any = named) -> Any:
+            prepared = spy(frame, code, lang)
+            named.extend(name for name in prepared.columns if name.startswith(("__l", "__m")))
+            return prepared
+
+        monkeypatch.setattr(explainer, "prepare", prepare)
+        assert default.equals(columnar.evaluate(table, explain=True, lang=lang))
+        tails = [name for name in named if name.startswith("__l")]
+        assert bool(tails) is not every_rule  # (all whole lines, or none)

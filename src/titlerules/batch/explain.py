@@ -14,8 +14,10 @@ is listed there only, as the per-record engine lists only the facts it could rea
 eligible row gets one short line.  It is built with Polars expressions: each rule's facts
 spelled on the rows where the rule has a line (enum members, booleans, whole numbers and
 dates looked up in tables of their texts, a list field position by position), each line's
-head (the same text on every row) written once, into the finished text.  A rule whose facts
-are all booleans and enum members takes its whole line from a table of every combination.
+head (the same text on every row) written once, into the finished text; a rule with lines on
+few rows of a chunk writes its heads with its facts (whole lines, one column fewer to join).
+A rule whose facts are all booleans and enum members takes its whole line from a table of
+every combination.
 :func:`decision_explanation` writes the same lines from a per-record
 :class:`~titlerules.engine.decision.Decision`, for the rows decided on the per-record path.
 """
@@ -37,6 +39,7 @@ from titlerules.lang import ir
 
 UNKNOWN, FAILED = 2, 3  # rule outcome codes (runner.OUTCOMES)
 KEYED_LINES = 4096  # the largest table of a rule's whole lines (Explainer._keyed_lines)
+SPARSE_LINES = 10  # a rule with lines on at most 1 row in this many: whole lines (prepare)
 
 _WORDS = {
     "zh": {
@@ -240,10 +243,9 @@ class Explainer:
         tails (``__l<n>``, null where the rule has no line): the facts it read and its missing
         facts, then a newline unless it is the row's last line.  Built on the rows that need
         one only (filtered first), then put in place; :meth:`explanation` puts the rule's
-        head before each.  The rules of :meth:`_keyed_lines` get whole lines (``__m<n>``)
-        instead."""
+        head before each.  The rules of :meth:`_keyed_lines`, and the rules with lines on at
+        most one row in :data:`SPARSE_LINES`, get whole lines (``__m<n>``) instead."""
         pl = polars()
-        w = words(lang)
         read = self.spellings(lang)
         lined = [  # the number (from 1) of the row's last line: 0 when it has none
             (code[rule_id] >= UNKNOWN).cast(pl.Int16) * (k + 1)
@@ -260,15 +262,17 @@ class Explainer:
         )
         keyed = self._keyed_lines(lang)
         lines = formatted.select([line.alias(f"__m{k}") for k, line in keyed.items()]).get_columns()
-        queries = {
-            k: self._tails(formatted, k, code[rule_id], self._own_masks.get(rule_id), read, w)
-            for k, rule_id in enumerate(self.blocking)
-            if k not in keyed
-        }
-        tails = [  # (a rule without lines in this chunk has no column)
-            _in_place(found, frame.height).alias(f"__l{k}")
-            for k, found in zip(queries, collect_all(list(queries.values())), strict=True)
-            if found.height
+        sums = formatted.select([(code[r] >= UNKNOWN).sum() for r in self.blocking])
+        counts = sums.row(0) if self.blocking else ()  # each rule's lines in this chunk
+        queries = [  # (a rule without lines in this chunk has no column)
+            self._tails(formatted, k, self._own_masks.get(rule_id), read, lang, whole)
+            for k, (rule_id, count) in enumerate(zip(self.blocking, counts, strict=True))
+            if k not in keyed and count
+            for whole in [count * SPARSE_LINES <= frame.height]
+        ]
+        tails = [
+            _in_place(found, frame.height).alias(found.columns[1])
+            for found in collect_all(queries)
         ]
         return frame.hstack([*tails, *(line for line in lines if line.null_count() < line.len())])
 
@@ -337,17 +341,20 @@ class Explainer:
         self,
         formatted: Any,
         k: int,
-        code: Expr,
         mask: Mask | None,
         read: dict[str, _Fact],
-        w: dict[str, str],
+        lang: str,
+        whole: bool,
     ) -> Any:
-        """The line tails of the ``k``-th blocking rule (a LazyFrame of row numbers ``__i``
-        and tails), on the rows where it failed or is unknown: the facts it read (``read``:
-        each fact's spelling) are spelled on those rows only."""
+        """The line tails (``__l<k>``) of the ``k``-th blocking rule, or its ``whole`` lines
+        (``__m<k>``, heads first), on the rows where it failed or is unknown: a LazyFrame of
+        their row numbers ``__i`` and lines.  The facts it read (``read``: each fact's
+        spelling) are spelled on those rows only."""
         pl = polars()
+        w = words(lang)
         rule_id = self.blocking[k]
-        pieces: list[Expr] = []
+        code = pl.col(f"rule.{rule_id}")
+        pieces: list[Expr] = [self._heads(rule_id, lang).gather(code)] if whole else []
         reads = self.columns[rule_id].reads
         said: list[_Fact] = []  # the facts before: a fact after one stated follows a ；
         for fact in (read[f] for f in reads):  # a missing one is listed as missing instead
@@ -365,11 +372,21 @@ class Explainer:
             lead = pl.lit(f"{w['sep']}{w['missing']} ")
             pieces += [pl.when(missing.is_not_null()).then(lead), missing]
         pieces.append(pl.when(pl.col("__last") > k + 1).then(pl.lit("\n")))
+        name = f"__m{k}" if whole else f"__l{k}"
         return (
             formatted.lazy()
             .filter(code >= UNKNOWN)
-            .select(pl.col("__i"), pl.concat_str(pieces, ignore_nulls=True).alias(rule_id))
+            .select(pl.col("__i"), pl.concat_str(pieces, ignore_nulls=True).alias(name))
         )
+
+    def _heads(self, rule_id: str, lang: str) -> Expr:
+        """The rule's line heads, by outcome code (a literal to gather from)."""
+        pl = polars()
+        rule = self.rules[rule_id]
+        heads: list[str | None] = [None] * 4
+        heads[FAILED] = rule_head(rule, lang, "failed")
+        heads[UNKNOWN] = rule_head(rule, lang, "unknown")
+        return pl.lit(pl.Series(heads, dtype=pl.String))
 
     def explanation(self, lang: str, columns: Sequence[str]) -> Expr:
         """The explanation of each row of a frame from :meth:`prepare` (with ``columns``;
@@ -387,14 +404,9 @@ class Explainer:
             if f"__m{k}" in present:  # a whole line
                 pieces.append(pl.col(f"__m{k}"))
                 continue
-            if f"__l{k}" not in present:
-                continue
-            rule = self.rules[rule_id]
-            heads: list[str | None] = [None] * 4
-            heads[FAILED] = rule_head(rule, lang, "failed")
-            heads[UNKNOWN] = rule_head(rule, lang, "unknown")
-            code = pl.col(f"rule.{rule_id}")
-            pieces += [pl.lit(pl.Series(heads, dtype=pl.String)).gather(code), pl.col(f"__l{k}")]
+            if f"__l{k}" in present:
+                code = pl.col(f"rule.{rule_id}")
+                pieces += [self._heads(rule_id, lang).gather(code), pl.col(f"__l{k}")]
         return pl.concat_str(pieces, ignore_nulls=True)
 
 
