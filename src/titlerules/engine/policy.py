@@ -135,7 +135,7 @@ class Policy:
                 else:
                     model = record  # type: ignore[assignment]
                 subject = kind.subject
-                date, label = kind.as_of(model), kind.label(model)
+                date, label = kind.stamp(model)
                 if env is None:
                     env = Env({subject: model}, date if as_of is None else as_of, calendar)
                 else:
@@ -499,35 +499,50 @@ class _Kind:
 
     subject: str
     as_of: Callable[[BaseModel], dt.date | None]
-    label: Callable[[BaseModel], str | None]
+    stamp: Callable[[BaseModel], tuple[dt.date | None, str | None]]  # (as_of, label)
 
 
 def _kind(cls: type[BaseModel]) -> _Kind:
     kind = _KINDS.get(cls)
     if kind is None:
+        stamp = _stamper(
+            _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
+            _field(cls, (("person", "name"), ("committee", "name"))),
+        )
         kind = _KINDS[cls] = _Kind(
             "procedure" if cls.__name__ == "Procedure" else "applicant",
-            _reader(cls, (("application", "submitted_on"), ("meeting", "start")), dt.date),
-            _reader(cls, (("person", "name"), ("committee", "name")), str),
+            lambda model: stamp(model)[0],
+            stamp,
         )
     return kind
 
 
-def _reader(
-    cls: type[BaseModel], paths: tuple[tuple[str, str], ...], wanted: type
-) -> Callable[[BaseModel], Any]:
-    """A reader of the first of ``paths`` (part, field) the class has, giving a ``wanted``
-    value or None.  Fields are read from the models' ``__dict__``, where pydantic keeps them."""
-    for part, name in paths:
-        if part in cls.model_fields:
+def _field(cls: type[BaseModel], paths: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The first of ``paths`` (part, field) the class has (("", ""): none)."""
+    return next(((part, name) for part, name in paths if part in cls.model_fields), ("", ""))
 
-            def read(model: BaseModel, part: str = part, name: str = name) -> Any:
-                holder = model.__dict__.get(part)
-                value = holder.__dict__.get(name) if isinstance(holder, BaseModel) else None
-                return value if isinstance(value, wanted) else None
 
-            return read
-    return lambda model: None
+def _stamper(
+    date_at: tuple[str, str], label_at: tuple[str, str]
+) -> Callable[[BaseModel], tuple[dt.date | None, str | None]]:
+    """A reader of a record's own date and its label (None where the record has none), both
+    in one call, from the models' ``__dict__``, where pydantic keeps them: the per-record
+    loop reads them for every record (parts of it a rule may not touch)."""
+    date_part, date_name = date_at
+    label_part, label_name = label_at
+
+    def stamp(model: BaseModel) -> tuple[dt.date | None, str | None]:
+        fields = model.__dict__
+        holder = fields.get(date_part)
+        date = holder.__dict__.get(date_name) if isinstance(holder, BaseModel) else None
+        holder = fields.get(label_part)
+        label = holder.__dict__.get(label_name) if isinstance(holder, BaseModel) else None
+        return (
+            date if isinstance(date, dt.date) else None,
+            label if isinstance(label, str) else None,
+        )
+
+    return stamp
 
 
 _KINDS: dict[type, _Kind] = {}
