@@ -89,6 +89,21 @@ def test_decisions_equal_validated_models(make_policy: Callable[[str], Policy]) 
     assert decision.model_dump_json()
 
 
+def test_decisions_share_their_set_of_fields_safely(make_policy: Callable[[str], Policy]) -> None:
+    """The loop's decisions share one set of field names: it is every field, as validation
+    would set it, and copying a decision with an update changes the copy's set only."""
+    from titlerules.engine.decision import Decision
+
+    policy = make_policy(CIVIL + VOTE)
+    first, second = policy.evaluate_many([_applicant(), _applicant()])
+    assert isinstance(first, Decision) and isinstance(second, Decision)
+    validated = Decision.model_validate(first.model_dump())
+    assert first.model_fields_set == validated.model_fields_set == set(Decision.model_fields)
+    copied = first.model_copy(update={"record": "copy"})
+    copied.model_fields_set.add("extra name")
+    assert "extra name" not in first.model_fields_set | second.model_fields_set
+    assert first.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
+
 def test_a_second_load_is_the_cached_policy(write_policy: Callable[[str, str], Path]) -> None:
     path = write_policy(CIVIL, "cached.policy")
     first = load_policy(path)

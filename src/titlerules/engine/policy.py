@@ -213,7 +213,7 @@ class Policy:
             if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
                 decision = _new(Decision)
                 _set(decision, "__dict__", values)
-                _set(decision, "__pydantic_fields_set__", set(values))
+                _set(decision, "__pydantic_fields_set__", _DECISION_FIELDS)
                 _set(decision, "__pydantic_extra__", None)
                 _set(decision, "__pydantic_private__", None)
                 yield decision
@@ -431,6 +431,9 @@ _NONE_MISSING: frozenset[str] = frozenset()
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
+# Every field of a decision the loop builds is set: they all share this one set of names.
+# (A decision is frozen; pydantic copies the set before changing it, in model_copy.)
+_DECISION_FIELDS = {"outcome", "subject", "record", "rules", "missing_facts", "receipt"}
 
 
 def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
