@@ -431,9 +431,9 @@ _NONE_MISSING: frozenset[str] = frozenset()
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
-# Every field of a decision the loop builds is set: they all share this one set of names.
+# The loop sets every field of a decision: its decisions share this one set of their names.
 # (A decision is frozen; pydantic copies the set before changing it, in model_copy.)
-_DECISION_FIELDS = {"outcome", "subject", "record", "rules", "missing_facts", "receipt"}
+_DECISION_FIELDS = set(Decision.model_fields)
 
 
 def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
