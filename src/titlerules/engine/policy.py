@@ -530,7 +530,7 @@ def _stamper(
 ) -> Callable[[BaseModel], tuple[dt.date | None, str | None]]:
     """A reader of a record's own date and its label (None where the record has none), both
     in one call, from the models' ``__dict__``, where pydantic keeps them: the per-record
-    loop reads them for every record (parts of it a rule may not touch)."""
+    loop reads them for every record, whether or not its rules read them."""
     date_part, date_name = date_at
     label_part, label_name = label_at
 
