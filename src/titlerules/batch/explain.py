@@ -260,11 +260,13 @@ class Explainer:
                 *[fact.source for fact in read.values() if fact.source is not None],
             )
         )
-        keyed = self._keyed_lines(lang)
-        lines = formatted.select([line.alias(f"__m{k}") for k, line in keyed.items()]).get_columns()
         sums = formatted.select([(code[r] >= UNKNOWN).sum() for r in self.blocking])
         counts = sums.row(0) if self.blocking else ()  # each rule's lines in this chunk
-        queries = [  # (a rule without lines in this chunk has no column)
+        keyed = self._keyed_lines(lang)  # (a rule without lines in this chunk has no column)
+        lines = formatted.select(
+            [line.alias(f"__m{k}") for k, line in keyed.items() if counts[k]]
+        ).get_columns()
+        queries = [
             self._tails(formatted, k, self._own_masks.get(rule_id), read, lang, whole)
             for k, (rule_id, count) in enumerate(zip(self.blocking, counts, strict=True))
             if k not in keyed and count
@@ -274,7 +276,7 @@ class Explainer:
             _in_place(found, frame.height).alias(found.columns[1])
             for found in collect_all(queries)
         ]
-        return frame.hstack([*tails, *(line for line in lines if line.null_count() < line.len())])
+        return frame.hstack([*tails, *lines])
 
     def _keyed_lines(self, lang: str) -> dict[int, Expr]:
         """Whole lines (``__m<n>``: head and tail) of the rules whose facts are all booleans
@@ -413,11 +415,9 @@ class Explainer:
 def _in_place(found: Any, height: int) -> Any:
     """A rule's lines (row numbers ``__i``, lines) as a full column, null elsewhere."""
     pl = polars()
-    where = pl.repeat(None, height, dtype=pl.UInt32, eager=True)
-    if found.height:
-        where = where.scatter(
-            found.get_column("__i"), pl.int_range(found.height, dtype=pl.UInt32, eager=True)
-        )
+    where = pl.repeat(None, height, dtype=pl.UInt32, eager=True).scatter(
+        found.get_column("__i"), pl.int_range(found.height, dtype=pl.UInt32, eager=True)
+    )
     return found.to_series(1).gather(where)
 
 
