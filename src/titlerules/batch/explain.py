@@ -19,15 +19,21 @@ few rows of a chunk writes its heads with its facts (whole lines, one column few
 A rule whose facts are all booleans and enum members takes its whole line from a table of
 every combination.
 :func:`decision_explanation` writes the same lines from a per-record
-:class:`~titlerules.engine.decision.Decision`, for the rows decided on the per-record path.
+:class:`~titlerules.engine.decision.Decision`, for the rows decided on the per-record path:
+the facts of a rule with a columnar form spelled from the record model as its columnar line
+spells them (:func:`record_fact`), those of any other rule as the engine traced them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from titlerules.batch._polars import collect, collect_all, polars
 from titlerules.batch.masks import Mask, Provenance, bit_numbers
@@ -273,8 +279,7 @@ class Explainer:
             for whole in [count * SPARSE_LINES <= frame.height]
         ]
         tails = [
-            _in_place(found, frame.height).alias(found.columns[1])
-            for found in collect_all(queries)
+            _in_place(found, frame.height).alias(found.columns[1]) for found in collect_all(queries)
         ]
         return frame.hstack([*tails, *lines])
 
@@ -380,6 +385,24 @@ class Explainer:
             .filter(code >= UNKNOWN)
             .select(pl.col("__i"), pl.concat_str(pieces, ignore_nulls=True).alias(name))
         )
+
+    def record_facts(
+        self, record: BaseModel, lang: str
+    ) -> Callable[[RuleResult], list[str] | None]:
+        """The facts of a rule's line for ``record``, decided on the per-record path, as
+        this rule's columnar line spells them (for :func:`decision_explanation`); None for a
+        rule without a columnar form."""
+
+        def facts(result: RuleResult) -> list[str] | None:
+            columns = self.columns.get(result.id)
+            if columns is None:
+                return None
+            spelled = (
+                record_fact(record, name, self.schema, self.as_of, lang) for name in columns.reads
+            )
+            return [text for text in spelled if text is not None]
+
+        return facts
 
     def _heads(self, rule_id: str, lang: str) -> Expr:
         """The rule's line heads, by outcome code (a literal to gather from)."""
@@ -536,14 +559,9 @@ class _FactFormatter:
         if leaf.kind == "enum" and leaf.enum is not None:
             members = [str(m.value) for m in leaf.enum]
             codes = value.cast(pl.Enum(members), strict=False).to_physical().cast(pl.UInt32)
-            terms = tuple(label + self._member_text(m) for m in leaf.enum)
+            terms = tuple(label + member_text(m, self.lang) for m in leaf.enum)
             return codes.fill_null(len(members)), (*terms, None)
         return None
-
-    def _member_text(self, member: Any) -> str:
-        if self.lang == "zh":
-            return str(getattr(member, "zh", None) or member.value)
-        return str(member.value)
 
     @staticmethod
     def text(value: Expr, leaf: Leaf) -> Expr:
@@ -648,9 +666,16 @@ _NUMBERS = (0, 4095)  # the whole numbers looked up in a table (years, votes, li
 # ---------------------------------------------------------------- the per-record path
 
 
-def decision_explanation(decision: Decision, rules: dict[str, ir.Rule], lang: str) -> str:
+def decision_explanation(
+    decision: Decision,
+    rules: dict[str, ir.Rule],
+    lang: str,
+    facts: Callable[[RuleResult], list[str] | None] | None = None,
+) -> str:
     """The explanation lines of a per-record decision (the same items as the columnar
-    path's: title, citation, the facts read with their values, the missing facts)."""
+    path's: title, citation, the facts read with their values, the missing facts).  ``facts``
+    gives a rule's facts as the columnar lines spell them (see
+    :meth:`Explainer.record_facts`); where it gives None, the facts the engine traced."""
     w = words(lang)
     if decision.outcome is Outcome.ELIGIBLE:
         return w["eligible"]
@@ -660,16 +685,20 @@ def decision_explanation(decision: Decision, rules: dict[str, ir.Rule], lang: st
             continue
         if result.outcome not in (RuleOutcome.FAILED, RuleOutcome.UNKNOWN):
             continue
-        lines.append(_result_line(result, rules, lang))
+        stated = facts(result) if facts is not None else None
+        lines.append(_result_line(result, rules, lang, stated))
     return "\n".join(lines)
 
 
-def _result_line(result: RuleResult, rules: dict[str, ir.Rule], lang: str) -> str:
+def _result_line(
+    result: RuleResult, rules: dict[str, ir.Rule], lang: str, stated: list[str] | None
+) -> str:
     w = words(lang)
     outcome = "failed" if result.outcome is RuleOutcome.FAILED else "unknown"
-    facts = [f"{short(fact.path)}={_fact_text(fact.value, w)}" for fact in result.facts]
+    if stated is None:
+        stated = [f"{short(fact.path)}={_fact_text(fact.value, w)}" for fact in result.facts]
     missing = [short(m) for m in result.missing] if outcome == "unknown" else []
-    return line_text(rule_head(rules[result.id], lang, outcome), facts, missing, lang)
+    return line_text(rule_head(rules[result.id], lang, outcome), stated, missing, lang)
 
 
 def _fact_text(value: Any, w: dict[str, str]) -> str:
@@ -683,8 +712,76 @@ def _fact_text(value: Any, w: dict[str, str]) -> str:
     return str(value)
 
 
+def record_fact(
+    record: BaseModel, name: str, schema: TableSchema, as_of: dt.date | None, lang: str
+) -> str | None:
+    """A fact a rule reads (a name of ``CompiledRuleColumns.reads``) as ``record`` states
+    it, spelled as :class:`_FactFormatter` spells a table row's (None: not stated)."""
+    w = words(lang)
+    label = f"{name}="
+    if name == "as_of":
+        date = as_of if as_of is not None else _read(record, "application.submitted_on")
+        return None if date is None else label + date.isoformat()
+    if "[]." in name:
+        list_path, field = name.split("[].", 1)
+        list_field = schema.list_field(list_path)
+        leaf = next((x for x in list_field.leaves if x.name == field), None) if list_field else None
+        items = _read(record, list_path)
+        if leaf is None or items is None:
+            return label + w["blank"]
+        if not items:
+            return label + w["none"]
+        values = (_read(item, field) for item in items)
+        return label + ",".join("?" if v is None else value_text(v, leaf, lang) for v in values)
+    leaf = schema.leaf(name)
+    if leaf is not None:
+        value = _read(record, name)
+        return None if value is None else label + value_text(value, leaf, lang)
+    if schema.list_field(name) is not None:
+        items = _read(record, name)
+        return None if items is None else f"{label}{len(items)} {w['items']}"
+    return None
+
+
+def value_text(value: Any, leaf: Leaf, lang: str) -> str:
+    """A record's value of ``leaf`` as a table row's is spelled (see :class:`_FactFormatter`)."""
+    if leaf.kind == "bool":
+        return words(lang)["yes" if value else "no"]
+    if isinstance(value, enum.Enum):
+        return member_text(value, lang)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if leaf.kind == "decimal":  # held scaled, as a table holds it
+        whole, part = divmod(round(Decimal(value) * DECIMAL_SCALE), DECIMAL_SCALE)
+        digits = str(part).zfill(6).rstrip("0")
+        return f"{whole}.{digits}" if digits else str(whole)
+    return str(value)
+
+
+def member_text(member: Any, lang: str) -> str:
+    """An enum member as the explanation spells it: its Chinese term, or its value."""
+    if lang == "zh":
+        return str(getattr(member, "zh", None) or member.value)
+    return str(member.value)
+
+
+def _read(value: Any, path: str) -> Any:
+    for name in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name, None)
+    return value
+
+
 def rule_table(rules: Sequence[ir.Rule]) -> dict[str, ir.Rule]:
     return {rule.id: rule for rule in rules}
 
 
-__all__ = ["Explainer", "decision_explanation", "rule_head", "rule_table", "words"]
+__all__ = [
+    "Explainer",
+    "decision_explanation",
+    "record_fact",
+    "rule_head",
+    "rule_table",
+    "words",
+]

@@ -49,7 +49,7 @@ from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
 from titlerules.batch.table import ValidatedTable, validate_table
 from titlerules.batch.values import CompiledRuleColumns, prune_stages, run_stages
 from titlerules.engine.decision import Decision, RuleOutcome
-from titlerules.engine.policy import APPLICANT_KINDS, Policy, _run
+from titlerules.engine.policy import APPLICANT_KINDS, Policy, _as_record, _default_as_of, _run
 from titlerules.engine.runtime import Env
 from titlerules.errors import TitleRulesError
 
@@ -357,14 +357,17 @@ class ColumnarPolicy:
     ) -> RowResult:
         """One record decided by ``Policy.evaluate`` (an error row if it cannot be)."""
         try:
-            decision = self.policy.evaluate(record, as_of=self.as_of, explain=explain)
+            model = _as_record(record)
+            decision = self.policy.evaluate(model, as_of=self.as_of, explain=explain)
         except TitleRulesError as exc:
             return error_result(str(exc))
         result = decision_result(decision)
         if not explain:
             return result
         rules = rule_table([c.rule for c in self._rules])
-        text = decision_explanation(decision, rules, lang)
+        explainer = self._variant(True).explainer
+        facts = explainer.record_facts(model, lang) if explainer is not None else None
+        text = decision_explanation(decision, rules, lang, facts)
         return dataclasses.replace(result, missing=list(decision.missing_facts), explanation=text)
 
     def _fallback_codes(
@@ -376,8 +379,6 @@ class ColumnarPolicy:
     ) -> dict[str, int] | RowResult:
         """The outcome codes of the rules without a columnar form, for one record."""
         fallback = self.fallback_rules if fallback is None else fallback
-        from titlerules.engine.policy import _as_record, _default_as_of
-
         try:
             model = _as_record(record)
         except TitleRulesError as exc:
