@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +285,81 @@ def test_yaml_is_safe_load_only() -> None:
     assert yaml.safe_load("a: 1") == {"a": 1}
     with pytest.raises(InputFileError):
         load_yaml("header: !!python/name:os.system\n")
+
+
+# ---------------------------------------------------------------- where a YAML node is
+
+PLACED = """header:
+  kind: policy
+  id: placed
+  title: t
+  document: d
+  year: 2024
+items:
+  - kind: param
+    name: cutoff
+    type: date
+    value: 2024-12-31
+  - kind: requirement
+    id: basic
+    title: 基本
+    cite: {clause: 一, quote: q}
+    require:
+      - not applicant.employment.is_civil_servent
+      - "applicant.employment.retierd == false"
+      - |
+        applicant.education.any(e ->
+            e.levle == 本科)
+      - >
+        applicant.employment.current_post_strt
+        <= cutoff
+"""
+
+
+def _placed(text: str, d: Any) -> str:
+    """The text a diagnostic's span covers in ``text`` (on its first line)."""
+    line = text.split("\n")[d.span.line - 1]
+    end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(line)
+    return line[d.span.column - 1 : end]
+
+
+def test_checker_diagnostics_of_a_yaml_policy_point_into_the_yaml_file(tmp_path: Path) -> None:
+    """Expressions are parsed from YAML strings; their spans are placed where the strings
+    stand in the file: exactly for plain, quoted and literal (``|``) strings, at the
+    string's start for a folded one (``>``)."""
+    from titlerules.engine.policy import lint_policy
+
+    path = tmp_path / "placed.yaml"
+    path.write_text(PLACED, encoding="utf-8")
+    _resolved, diagnostics = lint_policy(path)
+    unknown = {d.message.split("'")[1]: d for d in diagnostics if d.code == "TR311"}
+    assert set(unknown) == {
+        "applicant.employment.is_civil_servent",
+        "applicant.employment.retierd",
+        "e.levle",
+        "applicant.employment.current_post_strt",
+    }
+    for name in ("applicant.employment.is_civil_servent", "applicant.employment.retierd"):
+        assert _placed(PLACED, unknown[name]) == name
+    levle = unknown["e.levle"]
+    assert (levle.span.line, _placed(PLACED, levle)) == (21, "e.levle")
+    folded = unknown["applicant.employment.current_post_strt"]
+    assert (folded.span.line, folded.span.column) == (22, 9)  # the '>' that opens it
+    rendered = levle.render(PLACED)
+    assert "21 |             e.levle == 本科)" in rendered
+
+
+def test_yaml_rules_and_items_carry_the_line_they_start_on() -> None:
+    pf = load_yaml(PLACED, "placed.yaml")
+    assert (pf.header.span.line, pf.header.span.column) == (2, 3)
+    assert (pf.params[0].span.line, pf.params[0].span.column) == (8, 5)
+    assert (pf.rules[0].span.line, pf.rules[0].span.column) == (12, 5)
+    assert pf.rules[0].citation is not None and pf.rules[0].citation.span.line == 15
+
+
+def test_json_policies_place_their_expressions_too() -> None:
+    pf = load_json(dump_json(load_yaml(PLACED)), "placed.json")
+    text = dump_json(load_yaml(PLACED))
+    first = pf.rules[0].require[0]
+    line = text.split("\n")[first.span.line - 1]
+    assert line[first.span.column - 1 :].startswith("not applicant.employment.is_civil_servent")

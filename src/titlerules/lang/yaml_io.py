@@ -22,6 +22,7 @@ data is a :class:`PolicySyntaxError` naming the key path (``items[3].when``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -177,10 +178,34 @@ def _rule_data(rule: ir.Rule) -> dict[str, Any]:
 
 
 class _Reader:
-    """Walks plain data, checking types; every error names the key path it is about."""
+    """Walks plain data, checking types; every error names the key path it is about.  With
+    the text the data was read from (``places``: its nodes by key path), the IR's spans are
+    placed in that text."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(
+        self, path: str | None, places: _Places | None = None, text: str | None = None
+    ) -> None:
         self.path = path
+        self.places = places
+        self.lines = text.split("\n") if text is not None else []
+
+    def span(self, where: str) -> ir.Span:
+        """Where the node at key path ``where`` stands in the text (NO_SPAN: unknown)."""
+        node = self.places.get(where) if self.places is not None else None
+        if node is None:
+            return ir.NO_SPAN
+        start, end = node.start_mark, node.end_mark
+        return ir.Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def placed(self, expr: ir.Expr, text: str, where: str) -> ir.Expr:
+        """``expr``, parsed from ``text`` (the string at ``where``), with its spans moved
+        from the string into the file; as parsed when there is no file text."""
+        if self.places is None:
+            return expr
+        node = self.places.get(where)
+        if not isinstance(node, yaml.ScalarNode):
+            return cast(ir.Expr, _respanned(expr, lambda span: ir.NO_SPAN))
+        return cast(ir.Expr, _respanned(expr, _mover(node, text, self.lines)))
 
     def fail(self, where: str, message: str, hint: str | None = None) -> NoReturn:
         raise PolicySyntaxError(
@@ -254,7 +279,7 @@ class _Reader:
         else:
             self.fail(where, f"expected an expression (a string), found {_kind_of(value)}")
         try:
-            return parse_expr(text)
+            return self.placed(parse_expr(text), text, where)
         except PolicySyntaxError as exc:
             found = getattr(exc, "diagnostics", ())
             if not found:  # pragma: no cover - parse_expr always attaches one
@@ -340,9 +365,77 @@ def _excerpt(text: str, span: ir.Span) -> str:
     return f"   | {line}\n   | {' ' * start}{'^' * max(width, 1)}"
 
 
+# ---------------------------------------------------------------- where nodes stand
+
+_Places = dict[str, yaml.Node]
+
+
+def _places(root: yaml.Node | None) -> _Places:
+    """The nodes of a composed YAML (or JSON) text by key path, spelled as the reader's
+    error messages spell them (``items[3].require[0]``)."""
+    places: _Places = {}
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, where = stack.pop()
+        places[where] = node
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(
+                (value, _join(where, key.value))
+                for key, value in node.value
+                if isinstance(key, yaml.ScalarNode)
+            )
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node.value))
+    return places
+
+
+def _mover(node: yaml.ScalarNode, text: str, lines: list[str]) -> Callable[[ir.Span], ir.Span]:
+    """Moves a span of ``text`` (the expression read from ``node``) to where it stands in
+    the file: exactly when the text stands there as it is (a plain or quoted string on one
+    line; a literal ``|`` block), else to the whole string (folded, escaped)."""
+    start, end = node.start_mark, node.end_mark
+    if node.style in (None, "'", '"') and start.line == end.line and "\n" not in text:
+        line, column = start.line + 1, start.column + (node.style is not None)
+        if lines[start.line][column:].startswith(text):
+            return lambda s: ir.Span(line, column + s.column, line, column + s.end_column)
+    if node.style == "|":
+        first = start.line + 1  # the block's first line (0-based), after the '|'
+        own = text.split("\n")
+        body = [(i, t) for i, t in enumerate(own) if t.strip() and first + i < len(lines)]
+        indent = len(lines[first + body[0][0]]) - len(body[0][1]) if body else -1
+        if indent >= 0 and all(lines[first + i][indent:] == t for i, t in body):
+            return lambda s: ir.Span(
+                first + s.line, indent + s.column, first + s.end_line, indent + s.end_column
+            )
+    whole = ir.Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    return lambda s: whole
+
+
+def _respanned(node: Any, move: Callable[[ir.Span], ir.Span]) -> Any:
+    """An expression (or any IR node below it) with every span that is set moved."""
+    if isinstance(node, tuple):
+        return tuple(_respanned(n, move) for n in node)
+    if not dataclasses.is_dataclass(node) or isinstance(node, (type, ir.Span)):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if f.name == "span":
+            changes[f.name] = move(value) if value.line else value
+        else:
+            moved = _respanned(value, move)
+            if moved is not value:
+                changes[f.name] = moved
+    return dataclasses.replace(node, **changes)
+
+
 def from_data(data: object, path: str | None = None) -> ir.PolicyFile:
     """Build the IR from plain data (as :func:`to_data` writes it, or as read from YAML)."""
-    read = _Reader(path)
+    return _from_data(_Reader(path), data)
+
+
+def _from_data(read: _Reader, data: object) -> ir.PolicyFile:
+    path = read.path
     top = read.mapping(data, "", ("header", "items", "trailing_comments"), ("header",))
     header = _header(read, top["header"])
     items_data = read.list(top.get("items") or [], "items")
@@ -379,6 +472,7 @@ def _header(read: _Reader, value: object) -> ir.Header:
         source_sha256=strings["source_sha256"],
         description=strings["description"],
         comments=read.optional(data, "comments", where, read.comments) or (),
+        span=read.span(where),
     )
 
 
@@ -398,10 +492,11 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
     keys = _ITEM_KEYS[kind]
     data = read.mapping(value, where, keys, tuple(k for k in keys if k not in _OPTIONAL_KEYS))
     comments = read.optional(data, "comments", where, read.comments) or ()
+    span = read.span(where)
     if kind in ("import", "extends"):
         module = read.string(data["path"], _join(where, "path"))
         cls = ir.Import if kind == "import" else ir.Extends
-        return cls(module, comments)
+        return cls(module, comments, span)
     name = read.string(data["name"], _join(where, "name"), _NAME)
     if kind == "param":
         return ir.Param(
@@ -410,9 +505,10 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
             read.expr(data["value"], _join(where, "value")),
             read.optional(data, "override", where, read.boolean) or False,
             comments,
+            span,
         )
     if kind == "let":
-        return ir.Let(name, read.expr(data["value"], _join(where, "value")), comments)
+        return ir.Let(name, read.expr(data["value"], _join(where, "value")), comments, span)
     params_where = _join(where, "params")
     params = tuple(
         read.string(p, f"{params_where}[{i}]", _NAME)
@@ -420,7 +516,7 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
     )
     if len(set(params)) != len(params):
         read.fail(params_where, f"'{name}' names a parameter twice")
-    return ir.Def(name, params, read.expr(data["body"], _join(where, "body")), comments)
+    return ir.Def(name, params, read.expr(data["body"], _join(where, "body")), comments, span)
 
 
 _OPTIONAL_KEYS = frozenset({"comments", "override"})
@@ -444,6 +540,7 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         citation = ir.Citation(
             read.string(cite["clause"], _join(cite_where, "clause"), _CLAUSE),
             read.string(cite["quote"], _join(cite_where, "quote")),
+            read.span(cite_where),
         )
     require_where = _join(where, "require")
     require = tuple(
@@ -486,6 +583,7 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         notes=notes,
         override=read.optional(data, "override", where, read.boolean) or False,
         comments=comments,
+        span=read.span(where),
     )
 
 
@@ -495,8 +593,9 @@ def _exception(read: _Reader, value: object, where: str) -> ir.Exception_:
         return ir.Exception_(
             read.expr(data["if"], _join(where, "if")),
             read.optional(data, "label", where, read.string),
+            read.span(where),
         )
-    return ir.Exception_(read.expr(value, where))
+    return ir.Exception_(read.expr(value, where), span=read.span(where))
 
 
 # ---------------------------------------------------------------- YAML and JSON text
@@ -551,8 +650,11 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
     """Read the YAML spelling of a policy (the safe loader only; no tags, no code)."""
     _check_size(text, path)
+    loader: _Loader | None = None
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
+        loader = _Loader(text)  # a SafeLoader subclass: safe
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except RecursionError:
         raise InputFileError(
             "not valid YAML: nested too deeply",
@@ -569,7 +671,10 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
             location=Location(file=path, line=line, column=column),
             hint="check the indentation and quote expressions that contain ': ' or '#'",
         ) from None
-    return from_data(data, path)
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return _from_data(_Reader(path, _places(root), text), data)
 
 
 def dump_json(pf: ir.PolicyFile) -> str:
@@ -594,7 +699,21 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
             location=Location(file=path),
             hint="a policy nests a few levels (items > rule > unless); check the brackets",
         ) from None
-    return from_data(data, path)
+    return _from_data(_Reader(path, _json_places(text), text), data)
+
+
+def _json_places(text: str) -> _Places:
+    """The nodes of a JSON text by key path (JSON is read as YAML for this; none where
+    that reading fails, and then no span is given)."""
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)
+        return _places(loader.get_single_node())
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_size(text: str, path: str | None) -> None:
