@@ -192,10 +192,7 @@ class _Reader:
     def span(self, where: str) -> ir.Span:
         """Where the node at key path ``where`` stands in the text (NO_SPAN: unknown)."""
         node = self.places.get(where) if self.places is not None else None
-        if node is None:
-            return ir.NO_SPAN
-        start, end = node.start_mark, node.end_mark
-        return ir.Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        return ir.NO_SPAN if node is None else _node_span(node)
 
     def placed(self, expr: ir.Expr, text: str, where: str) -> ir.Expr:
         """``expr``, parsed from ``text`` (the string at ``where``), with its spans moved
@@ -407,8 +404,13 @@ def _mover(node: yaml.ScalarNode, text: str, lines: list[str]) -> Callable[[ir.S
             return lambda s: ir.Span(
                 first + s.line, indent + s.column, first + s.end_line, indent + s.end_column
             )
-    whole = ir.Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    whole = _node_span(node)
     return lambda s: whole
+
+
+def _node_span(node: yaml.Node) -> ir.Span:
+    start, end = node.start_mark, node.end_mark
+    return ir.Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
 def _respanned(node: Any, move: Callable[[ir.Span], ir.Span]) -> Any:
