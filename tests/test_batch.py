@@ -254,6 +254,7 @@ def test_enum_fields_are_read_into_polars_enums_of_their_members() -> None:
     assert isinstance(element.to_schema()["level"], pl.Enum)
     assert frame.get_column("titles").to_list()[1][0]["level"] == "intermediate"
 
+
 def test_every_model_validator_is_known_to_the_fast_reader() -> None:
     schema = batch_schema.applicant_schema()
     models = [m for _, m in schema.submodels] + [f.model for f in schema.lists]
@@ -386,6 +387,54 @@ def test_check_command_prints_result_rows_without_out(
     rows = [json.loads(line) for line in captured.out.splitlines()]
     assert [r["outcome"] for r in rows] == ["ineligible", "error"]
     assert "2 rows" in captured.err
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_check_command_explains_a_table_with_missing_facts(
+    tmp_path: Path,
+    suffix: str,
+    write_policy: Callable[[str, str], Path],
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--explain``: each result row also lists its missing facts and an explanation (in
+    ``--lang``), exactly as ``ColumnarPolicy.evaluate(explain=True)`` gives them; rows that
+    cannot be read are error rows with neither, in every chunk."""
+    policy_path = write_policy(SIMPLE, "simple.policy")
+    _policy, columnar = compiled("simple")
+    records = spelled(applicants(12, seed=6, missing=0.3))
+    source = tmp_path / "in.csv"
+    _table(records).write_csv(source)
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(2, "only,three,cells\n")  # data row 2 cannot be read
+    source.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / f"out{suffix}"
+    arguments = ["check", str(policy_path), str(source), "--out", str(out)]
+    assert main([*arguments, "--explain", "--lang", "en", "--chunk-rows", "5"]) == 2
+    capsys.readouterr()
+    if suffix == ".parquet":
+        rows = pl.read_parquet(out).to_dicts()
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["row"] for r in rows] == list(range(1, 14))
+    unreadable = rows.pop(1)
+    assert unreadable["outcome"] == "error"
+    assert unreadable["missing"] is None and unreadable["explanation"] is None
+    expected = columnar.evaluate(_table(records), explain=True, lang="en").to_dicts()
+    assert [(r["missing"], r["explanation"]) for r in rows] == [
+        (r["missing"], r["explanation"]) for r in expected
+    ]
+    assert any(r["missing"] for r in rows) and any(r["outcome"] == "eligible" for r in rows)
+    assert all(r["explanation"] for r in rows)
+    plain = tmp_path / f"plain{suffix}"
+    assert main(["check", str(policy_path), str(source), "--out", str(plain)]) == 2
+    capsys.readouterr()
+    columns = set(
+        pl.read_parquet(plain).columns
+        if suffix == ".parquet"
+        else json.loads(plain.read_text(encoding="utf-8").splitlines()[0])
+    )
+    assert "explanation" not in columns and "missing" not in columns
 
 
 def test_missing_polars_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

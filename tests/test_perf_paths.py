@@ -104,6 +104,7 @@ def test_decisions_share_their_set_of_fields_safely(make_policy: Callable[[str],
     assert "extra name" not in first.model_fields_set | second.model_fields_set
     assert first.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
 
+
 def test_a_second_load_is_the_cached_policy(write_policy: Callable[[str, str], Path]) -> None:
     path = write_policy(CIVIL, "cached.policy")
     first = load_policy(path)

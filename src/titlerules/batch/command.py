@@ -1,10 +1,10 @@
-"""batch layer: ``titlerules check POLICY FILE.csv|.jsonl|.parquet [--out RESULT]``.
+"""batch layer: ``titlerules check POLICY FILE.csv|.jsonl|.parquet [--out RESULT] [--explain]``.
 
 Called by the ``check`` command for tabular inputs.  Streams the file in chunks through
 the columnar path; a progress line on a terminal (stderr), quiet otherwise.  With ``--out``
 the result rows go to that file (``.jsonl`` or ``.parquet``) and the summary to stdout
 (``--json``: as JSON); without it the result rows are printed as JSON Lines and the summary
-goes to stderr.
+goes to stderr.  ``--explain`` adds each row's missing facts and explanation (``--lang``).
 
 Exit status: 0 when every row was decided, 2 when a row is an error row (its reason is in
 the result) or the input cannot be read.
@@ -45,12 +45,15 @@ def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
     policy = load_policy(args.policy)
     columnar = ColumnarPolicy(policy, as_of=as_of)
     progress = Progress(sys.stderr)
+    explained = {"explain": bool(getattr(args, "explain", False)), "lang": args.lang}
     if out is not None:
-        summary, _ = run_file(columnar, source, out, chunk_rows=chunk_rows, progress=progress)
+        summary, _ = run_file(
+            columnar, source, out, chunk_rows=chunk_rows, progress=progress, **explained
+        )
         _print_summary(args, summary.to_dict(), summary.render(), sys.stdout)
     else:
         progress.enabled = False
-        summary, table = run_file(columnar, source, None, chunk_rows=chunk_rows)
+        summary, table = run_file(columnar, source, None, chunk_rows=chunk_rows, **explained)
         if getattr(args, "redact", False):
             table = _redacted(table)
         sys.stdout.write(table.write_ndjson())
@@ -73,4 +76,7 @@ def _redacted(table: Any) -> Any:
     from titlerules.batch._polars import polars
 
     pl = polars()
-    return table.with_columns(pl.col("error").map_elements(redact_text, return_dtype=pl.String))
+    texts = [name for name in ("error", "explanation") if name in table.columns]
+    return table.with_columns(
+        [pl.col(name).map_elements(redact_text, return_dtype=pl.String) for name in texts]
+    )

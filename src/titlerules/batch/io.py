@@ -318,16 +318,23 @@ class ResultWriter:
             self.path.write_bytes(b"")
 
 
-def evaluate_chunk(columnar: ColumnarPolicy, chunk: Chunk) -> Any:
-    """One chunk's result rows (read errors included), in input order."""
+def evaluate_chunk(
+    columnar: ColumnarPolicy, chunk: Chunk, *, explain: bool = False, lang: str = "zh"
+) -> Any:
+    """One chunk's result rows (read errors included), in input order; with ``explain``,
+    with each row's missing facts and explanation (in ``lang``)."""
     pl = polars()
     parts = []
     if chunk.rows:
-        parts.append(columnar.evaluate(chunk.raw, rows=chunk.rows, records=chunk.records))
+        parts.append(
+            columnar.evaluate(
+                chunk.raw, rows=chunk.rows, records=chunk.records, explain=explain, lang=lang
+            )
+        )
     if chunk.errors:
-        parts.append(unreadable_rows(chunk.errors, columnar.rule_ids))
+        parts.append(unreadable_rows(chunk.errors, columnar.rule_ids, explain))
     if not parts:
-        return unreadable_rows([], columnar.rule_ids)
+        return unreadable_rows([], columnar.rule_ids, explain)
     table = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
     return table.sort("row") if chunk.errors else table
 
@@ -339,8 +346,11 @@ def run_file(
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    explain: bool = False,
+    lang: str = "zh",
 ) -> tuple[Summary, Any]:
-    """Decide every row of ``source``; write the results to ``out`` (when given).
+    """Decide every row of ``source``; write the results to ``out`` (when given).  With
+    ``explain``, each result row also has its missing facts and explanation (in ``lang``).
 
     Returns the summary and, when there is no ``out``, the result table (all in memory).
     """
@@ -351,7 +361,7 @@ def run_file(
     kept: list[Any] = []
     try:
         for chunk in read_chunks(source, columnar.schema, chunk_rows):
-            table = evaluate_chunk(columnar, chunk)
+            table = evaluate_chunk(columnar, chunk, explain=explain, lang=lang)
             summary.rows += table.height
             for outcome, count in table.group_by("outcome").len().iter_rows():
                 summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + int(count)
@@ -370,5 +380,9 @@ def run_file(
     summary.seconds = time.perf_counter() - started
     result = None
     if writer is None:
-        result = pl.concat(kept, how="vertical") if kept else unreadable_rows([], columnar.rule_ids)
+        result = (
+            pl.concat(kept, how="vertical")
+            if kept
+            else unreadable_rows([], columnar.rule_ids, explain)
+        )
     return summary, result

@@ -657,9 +657,12 @@ def _overlay(
     return pl.concat([marked.filter(~chosen), replaced]).sort("__i").drop("__i")
 
 
-def unreadable_rows(rows: Sequence[tuple[int, str]], rule_ids: Sequence[str]) -> Any:
+def unreadable_rows(
+    rows: Sequence[tuple[int, str]], rule_ids: Sequence[str], explain: bool = False
+) -> Any:
     """Error rows for input rows that could not even be read (a CSV line with the wrong
-    number of cells, a JSONL line that is not JSON)."""
+    number of cells, a JSONL line that is not JSON); with ``explain``, with no missing facts
+    and no explanation, as an explained table's error rows."""
     pl = polars()
     data: dict[str, Any] = {
         "row": [r for r, _ in rows],
@@ -680,6 +683,9 @@ def unreadable_rows(rows: Sequence[tuple[int, str]], rule_ids: Sequence[str]) ->
     for rule_id in rule_ids:
         data[f"rule.{rule_id}"] = [None] * len(rows)
         schema[f"rule.{rule_id}"] = OUTCOME_DTYPE()
+    if explain:
+        data["missing"] = data["explanation"] = [None] * len(rows)
+        schema["missing"], schema["explanation"] = pl.List(pl.String), pl.String
     return pl.DataFrame(data, schema=schema)
 
 

@@ -47,6 +47,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--chunk-rows", type=int, metavar="N", help="tables: rows per chunk (default 100000)"
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="tables: add each row's missing facts and explanation (in --lang) to the results "
+        "(record files are always explained)",
+    )
     parser.set_defaults(func=run)
 
 
