@@ -493,7 +493,7 @@ def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
 
 def _default_as_of(model: BaseModel) -> dt.date | None:
     """The record's own date: an application's submission date, a procedure's meeting."""
-    return _kind(type(model)).as_of(model)
+    return _kind(type(model)).stamp(model)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,21 +501,18 @@ class _Kind:
     """What evaluating a record model class needs to know of it, worked out once."""
 
     subject: str
-    as_of: Callable[[BaseModel], dt.date | None]
     stamp: Callable[[BaseModel], tuple[dt.date | None, str | None]]  # (as_of, label)
 
 
 def _kind(cls: type[BaseModel]) -> _Kind:
     kind = _KINDS.get(cls)
     if kind is None:
-        stamp = _stamper(
-            _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
-            _field(cls, (("person", "name"), ("committee", "name"))),
-        )
         kind = _KINDS[cls] = _Kind(
             "procedure" if cls.__name__ == "Procedure" else "applicant",
-            lambda model: stamp(model)[0],
-            stamp,
+            _stamper(
+                _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
+                _field(cls, (("person", "name"), ("committee", "name"))),
+            ),
         )
     return kind
 
