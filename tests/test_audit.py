@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import titlerules
-from titlerules.audit import AuditReport, AuditStatus, audit, consequence_of
+from titlerules.audit import AuditReport, AuditStatus, audit, consequences_of
 from titlerules.cli import main
 from titlerules.engine.decision import RuleOutcome
 from titlerules.engine.policy import Policy, bundled_policies, load_policy
@@ -180,15 +180,30 @@ def test_a_missing_fact_is_unknown_and_undetermined() -> None:
 CONSEQUENCE_POLICY = """
 import "common/procedure"
 
+consequence not_recognised 一 "未按规定权限和程序进行评审的，评审结果不予认定。" en "not recognised"
+consequence committee_paused 三(二) "暂停评审工作" en "evaluations suspended"
+
 procedure attendance "出席不少于三分之二" en "Two thirds attend" {
   cite 一(三) "出席评委会的专家应当不少于评委会人数的2/3"
   require at_least_share(procedure.meeting.attendees, procedure.selection.selected, two_thirds)
+  consequence not_recognised
 }
 
-procedure within_authority "按权限和程序评审" en "Within authority and procedure" {
+procedure within_authority "按权限评审" en "Within authority" {
   cite 一 "未按规定权限和程序进行评审的，评审结果不予认定。"
   require procedure.committee.valid_from <= procedure.meeting.start
-  note "consequence: the results are not recognised"
+  consequence not_recognised
+}
+
+procedure self_check "对照清单自查" en "Self-check" {
+  cite 三(二) "对照清单自查"
+  require procedure.self_check_done
+  consequence committee_paused
+}
+
+procedure archived "材料归档" en "Records archived" {
+  cite 一(十) "纸质材料进行归档"
+  require procedure.archived
 }
 """
 
@@ -196,35 +211,59 @@ PROCEDURE = {
     "committee": {"valid_from": "2024-01-01"},
     "selection": {"selected": 9},
     "meeting": {"start": "2024-09-10", "end": "2024-09-10", "attendees": 5},
+    "self_check_done": True,
+    "archived": True,
 }
 
 
-def test_verdict_follows_the_marked_consequence_clause(
+def test_verdict_cites_the_consequences_of_the_rules_that_failed(
     make_policy: Callable[[str], Policy],
 ) -> None:
     policy = make_policy(CONSEQUENCE_POLICY)
-    consequence = consequence_of(policy)
-    assert consequence is not None
-    assert (consequence.rule_id, consequence.clause) == ("within_authority", "一")
-    assert consequence.quote == "未按规定权限和程序进行评审的，评审结果不予认定。"
-    assert consequence.gloss == "the results are not recognised"
+    declared = consequences_of(policy)
+    assert sorted(declared) == ["committee_paused", "not_recognised"]
+    assert declared["not_recognised"].quote == "未按规定权限和程序进行评审的，评审结果不予认定。"
     report = audit(policy, PROCEDURE)
     assert [f.rule_id for f in report.failed] == ["attendance"]
+    assert report.finding("attendance").consequence == "not_recognised"
     assert report.verdict.consequence_applies
+    [consequence] = report.verdict.consequences
+    assert (consequence.name, consequence.clause, consequence.rule_ids) == (
+        "not_recognised",
+        "一",
+        ["attendance"],
+    )
     zh = report.verdict.text("zh")
     assert "程序不合规（1 项不符合）" in zh
-    assert "测〔2024〕1号 一：“未按规定权限和程序进行评审的，评审结果不予认定。”" in zh
-    assert "the results are not recognised" in report.verdict.text("en")
+    quoted = "测〔2024〕1号 一：“未按规定权限和程序进行评审的，评审结果不予认定。”（attendance）"
+    assert quoted in zh
+    assert "not recognised" in report.verdict.text("en")
 
 
-def test_a_policy_without_a_consequence_marker_gets_a_generic_verdict(
+def test_each_failed_rule_brings_its_own_consequence_not_the_first_declared(
     make_policy: Callable[[str], Policy],
 ) -> None:
-    policy = make_policy(CONSEQUENCE_POLICY.replace("consequence:", "see also:"))
-    report = audit(policy, PROCEDURE)
-    assert report.verdict.consequence is None
-    assert report.verdict.text("zh").endswith("本政策未标注程序不合规的后果条款")
-    assert report.verdict.text("en").endswith("the policy marks no consequence clause")
+    policy = make_policy(CONSEQUENCE_POLICY)
+    record = {**PROCEDURE, "meeting": {**PROCEDURE["meeting"], "attendees": 6}}
+    report = audit(policy, {**record, "self_check_done": False})
+    assert [f.rule_id for f in report.failed] == ["self_check"]
+    assert [c.name for c in report.verdict.consequences] == ["committee_paused"]
+    assert "三(二)" in report.verdict.text("zh")
+    assert "不予认定" not in report.verdict.text("zh")
+
+
+def test_a_failed_rule_without_a_consequence_is_named_in_the_verdict(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    policy = make_policy(CONSEQUENCE_POLICY)
+    record = {**PROCEDURE, "meeting": {**PROCEDURE["meeting"], "attendees": 6}}
+    report = audit(policy, {**record, "archived": False})
+    assert report.verdict.compliant is False
+    assert report.verdict.consequences == []
+    assert not report.verdict.consequence_applies
+    assert report.verdict.without_consequence == ["archived"]
+    assert report.verdict.text("zh").endswith("本政策未为以下规则标注后果条款：archived")
+    assert report.verdict.text("en").endswith("the policy names no consequence for: archived")
 
 
 def test_an_advisory_failure_exits_1_but_keeps_the_procedure_compliant(

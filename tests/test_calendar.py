@@ -710,3 +710,24 @@ def test_load_overrides_raises_only_titlerules_errors(
         assert "fuzz-overrides.yaml" in str(exc)
     else:
         assert FIRST_OVERRIDE_YEAR <= result.year <= LAST_OVERRIDE_YEAR
+
+
+def test_sanction_systems_of_the_record_vocabulary_select_the_table() -> None:
+    start = date(2024, 3, 15)
+    # 事业单位工作人员处分规定: 警告六个月; 党纪处分条例 第十条: a party warning is a year.
+    assert sanction_end(start, "警告", "事业单位处分") == date(2024, 9, 15)
+    assert sanction_end(start, "警告", "public_institution") == date(2024, 9, 15)
+    assert sanction_end(start, "党内警告", "党纪处分") == date(2025, 3, 15)
+    assert sanction_end(start, "留党察看二年", "party") == date(2028, 3, 15)
+    # 行政处分 (行政机关公务员处分条例 第七条) has the periods of 政务处分.
+    assert sanction_end(start, "记大过", "行政处分") == sanction_end(start, "记大过", "政务处分")
+    assert sanction_end(start, "记大过", "government") == date(2025, 9, 15)
+    # 降低岗位等级 is a 事业单位 sanction, not a 政务处分.
+    with pytest.raises(UsageError):
+        sanction_end(start, "降低岗位等级", "政务处分")
+
+
+def test_criminal_penalty_has_no_default_period() -> None:
+    with pytest.raises(CalendarError, match="sentence") as info:
+        sanction_end(date(2024, 3, 15), "有期徒刑", "刑事处罚")
+    assert info.value.hint is not None and "刑期截止日" in info.value.hint

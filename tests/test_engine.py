@@ -166,11 +166,18 @@ def test_exception_applies_and_is_reported(make_policy: Callable[[str], Policy])
 
 def test_unknown_exception_keeps_rule_unknown(make_policy: Callable[[str], Policy]) -> None:
     record = _applicant()
-    record["applicant"]["employment"]["retired"] = True
+    # Of age, formalities not done: the delayed-retirement exception could save the age limb.
+    record["applicant"]["employment"]["retired"] = False
+    record["applicant"]["person"].update(
+        {"birth_date": "1963-05-02", "gender": "male", "id_number": None, "id_type": None}
+    )
     record["applicant"]["employment"]["delayed_retirement"] = {"approved": True}
     decision = make_policy(RETIRED).evaluate(record)
     assert decision.outcome is Outcome.UNDETERMINED
     assert "applicant.employment.delayed_retirement.start" in decision.missing_facts
+    # Formalities done: retired, and no delayed retirement saves a retiree.
+    record["applicant"]["employment"]["retired"] = True
+    assert make_policy(RETIRED).evaluate(record).outcome is Outcome.INELIGIBLE
 
 
 def test_applies_false_is_not_applicable(make_policy: Callable[[str], Policy]) -> None:

@@ -576,3 +576,64 @@ def test_sets_serialise_in_declaration_order() -> None:
     procedure = load_procedure({"notice": {"contents": ["联系地址及电话", "评审依据", "评审时间"]}})
     dumped = dump_record(procedure)["procedure"]
     assert dumped["notice"]["contents"] == ["basis", "schedule", "contact"]
+
+
+def test_absence_is_stated_with_a_presence_flag() -> None:
+    record = Applicant.model_validate(
+        {
+            "employment": {
+                "delegation_letter": {"issued": False},
+                "delayed_retirement": {"approved": "否"},
+            },
+            "series_transfer": {"transferred": False},
+            "unit_debrief": {"held": False},
+            "unit_publicity": {"held": False},
+        }
+    )
+    assert record.employment is not None
+    assert record.employment.delegation_letter is not None
+    assert record.employment.delegation_letter.issued is False
+    assert record.employment.delayed_retirement is not None
+    assert record.employment.delayed_retirement.approved is False
+    assert record.series_transfer is not None and record.series_transfer.transferred is False
+    assert record.unit_debrief is not None and record.unit_debrief.held is False
+    assert record.unit_publicity is not None and record.unit_publicity.held is False
+    # Left out: unknown, not absent.
+    assert Applicant.model_validate({"employment": {}}).employment.delegation_letter is None
+
+
+def test_delegation_letter_issuer_is_compared_by_role() -> None:
+    from titlerules.facts import AuthorityRole
+
+    spellings = ("县人社局", "县人力资源和社会保障局", "县级人力资源社会保障部门", "county_hr")
+    for spelling in spellings:
+        letter = Applicant.model_validate(
+            {
+                "employment": {
+                    "delegation_letter": {"issued_by": "洱源县人社局", "issuer_role": spelling}
+                }
+            }
+        ).employment.delegation_letter
+        assert letter is not None
+        assert letter.issuer_role is AuthorityRole.COUNTY_HR, spelling
+        assert letter.issued_by == "洱源县人社局"
+    assert AuthorityRole.parse("州人社局") is AuthorityRole.PREFECTURE_HR
+    assert AuthorityRole.parse("驻地单位人事部门") is AuthorityRole.STATIONED_UNIT_HR
+    with pytest.raises(ValidationError):
+        Applicant.model_validate({"employment": {"delegation_letter": {"issuer_role": "人社"}}})
+
+
+def test_duplicate_assessment_years_are_rejected_naming_the_path() -> None:
+    years = [
+        {"year": 2022, "grade": "合格"},
+        {"year": 2023, "grade": "优秀"},
+        {"year": 2022, "grade": "优秀"},
+    ]
+    with pytest.raises(RecordValidationError) as caught:
+        load_applicant(base_applicant(assessments=years))
+    (problem,) = caught.value.problems
+    assert problem.record_path == "applicant.assessments[2].year"
+    assert "2022" in problem.message and "assessments[0]" in problem.message
+    # Distinct years load.
+    years[2]["year"] = 2021
+    assert len(load_applicant(base_applicant(assessments=years)).assessments or []) == 3

@@ -422,6 +422,7 @@ def _explicit(grammar: Lark, comment: st.SearchStrategy[str]) -> dict[str, Any]:
         "MUL_OP": st.sampled_from(["*", "/"]),
         "RULE_KIND": st.sampled_from(["exclusion", "requirement", "procedure"]),
         "SEVERITY": st.sampled_from(["blocking", "advisory"]),
+        "CLAUSE_KIND": st.sampled_from(["not_checkable", "exhortation", "definition", "heading"]),
         "CLAUSE": st.sampled_from(["一", "二(一)", "一（二）", "附件4", "3.2"]),
         "POLICY_ID": st.sampled_from(["eryuan-2024", "x"]),
         "MODULE_PATH": st.sampled_from(["common/base", "m"]),

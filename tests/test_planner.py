@@ -258,14 +258,17 @@ def test_eryuan_plan() -> None:
     assert result.step("notice.published_on").latest == dt.date(2024, 5, 31)
     assert result.step("filings[pre_meeting].filed_on").latest == dt.date(2024, 8, 27)
     post = result.step("filings[post_meeting].filed_on")
-    assert (post.earliest, post.latest) == (dt.date(2024, 9, 11), dt.date(2024, 10, 15))
+    # 一(八): the post-meeting filing reports the results publicity (公示情况), so it follows a
+    # publicity of at least 5 working days from 09-11 (09-14 a make-up day, 09-16/17 holidays).
+    assert (post.earliest, post.latest) == (dt.date(2024, 9, 18), dt.date(2024, 10, 15))
     assert post.latest_to_meeting is not None and post.latest_to_meeting.working_days == 20
 
 
 def test_xianning_plan_window() -> None:
     result = plan("xianning-2024", "2024-09-09..2024-09-10")
     start = result.step("publicity[results].start")
-    assert (start.earliest, start.latest) == (dt.date(2024, 9, 11), dt.date(2024, 9, 13))
+    # "评审工作结束3个工作日内公示": the last meeting day is day 0 (docs/calendar.md 日期用语).
+    assert (start.earliest, start.latest) == (dt.date(2024, 9, 10), dt.date(2024, 9, 13))
     (window,) = [w for w in result.windows if w.window == "publicity[results]"]
     assert window.shortest_end_for_latest_start == dt.date(2024, 9, 20)
     assert result.step("filings[report].filed_on").latest == dt.date(2024, 9, 18)

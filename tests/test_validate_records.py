@@ -246,3 +246,40 @@ def test_cli_json_keeps_every_row(
     out = capsys.readouterr().out
     assert "10000 rows, 9950 valid, 50 invalid" in out
     assert "47 more invalid rows" in out
+
+
+@pytest.mark.parametrize(
+    ("title_name", "senior"),
+    [
+        ("高级工程师", True),
+        ("正高级教师", True),
+        ("副主任医师", True),
+        ("主任护师", True),
+        ("副教授", True),
+        ("研究员", True),
+        ("副研究馆员", True),
+        ("工程师", False),
+        ("主管护师", False),
+        ("助理研究员", False),
+        ("讲师", False),
+        ("一级教师", False),
+        ("高级工", False),
+        ("高级技师", False),
+    ],
+)
+def test_attachment_4_collects_intermediate_and_junior_titles_only(
+    tmp_path: Path, title_name: str, senior: bool
+) -> None:
+    """附件4 备注1: "本次采集范围为 2012 年至 2021 年的中、初级职称数据"."""
+    from titlerules.audit.historical import is_senior_title_name
+
+    assert is_senior_title_name(title_name) is senior
+    row = _good_row(random.Random(2), 1)
+    row[HEADER.index("职称名称")] = title_name
+    path = tmp_path / "one.csv"
+    _write_csv(path, [row])
+    [result] = validate_records(path).rows
+    flagged = [p for p in result.errors if p.field == "title_name"]
+    assert bool(flagged) is senior
+    if senior:
+        assert flagged[0].message_zh == "高级职称不在采集范围内（本次采集中、初级职称数据）"

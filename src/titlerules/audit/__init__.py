@@ -35,7 +35,7 @@ from titlerules.audit.procedure import (
     Finding,
     Verdict,
     audit,
-    consequence_of,
+    consequences_of,
 )
 
 __all__ = [
@@ -52,7 +52,7 @@ __all__ = [
     "Verdict",
     "audit",
     "audit_set",
-    "consequence_of",
+    "consequences_of",
     "plan",
     "validate_records",
 ]

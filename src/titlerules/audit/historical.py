@@ -16,7 +16,9 @@ found, by field:
   character, stating the same birth date and gender as the row;
 * 批准日期 within the collection range: after its end is an error; before its start a warning
   (earlier years may be included where appropriate);
-* 职称系列 not in the current national list: a warning (historical names are kept as written).
+* 职称系列 not in the current national list: a warning (historical names are kept as written);
+* 职称名称 of a senior title (副高级 or 正高级: 高级工程师, 副教授, 主任医师, 研究员 …): an error,
+  the collection is of "中、初级职称数据" (:func:`is_senior_title_name`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 _ZH = dict(HISTORICAL_FIELDS)
 _BY_NAME = {zh: name for name, zh in HISTORICAL_FIELDS} | {n: n for n, _ in HISTORICAL_FIELDS}
+# Senior (副高级/正高级) title names of the series: 正高级/高级 + title (not the skill
+# grades 高级工 and 高级技师), 教授, 研究员, 主任医师 (药师, 护师, 技师), 编审, 译审, 研究馆员
+# with their 副 forms, and the 副高 names of journalism and broadcasting.
+_SENIOR_TITLE = re.compile(
+    r"^(?:正高级|高级)(?!工$|技师$).+"
+    r"|^副?(?:教授|研究员|编审|译审|研究馆员)$"
+    r"|^副?主任(?:医|药|护|技)师$"
+    r"|^主任(?:记者|编辑|播音员)$|^播音指导$"
+)
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _HEADER_SCAN_ROWS = 10
 
@@ -257,6 +268,11 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def is_senior_title_name(name: str) -> bool:
+    """Whether a title name (职称名称) names a senior title (副高级 or 正高级)."""
+    return _SENIOR_TITLE.match(re.sub(r"\s+", "", name)) is not None
+
+
 def check_row(
     values: dict[str, str],
     *,
@@ -356,6 +372,16 @@ def check_row(
                     str(approval),
                 )
             )
+    title_name = values.get("title_name")
+    if title_name and is_senior_title_name(title_name):
+        errors.append(
+            _problem(
+                "title_name",
+                "a senior title: the collection covers intermediate and junior titles only",
+                "高级职称不在采集范围内（本次采集中、初级职称数据）",
+                title_name,
+            )
+        )
     series = values.get("series")
     if series:
         try:

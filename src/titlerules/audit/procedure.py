@@ -8,19 +8,21 @@ every count the calendar made with the holidays and 调休 make-up days inside t
 Rendering it is :mod:`titlerules.audit.render` (text, zh/en) and
 :mod:`titlerules.audit.notebook` (HTML, pandas, plots).
 
-The consequence clause.  A policy marks the clause that states what happens to an evaluation
-whose procedure was not followed (洱源: "未按规定权限和程序进行评审的，评审结果不予认定") with a
-note on the procedure rule citing it::
+The consequences.  A policy declares what its notice says follows when a rule is not kept
+(洱源: "未按规定权限和程序进行评审的，评审结果不予认定"), and each rule names the consequence that
+applies to it, or none::
+
+    consequence not_recognised 一 "未按规定权限和程序进行评审的，评审结果不予认定。"
+        en "the results are not recognised"
 
     procedure committee_within_authority "..." {
-      cite 一 "未按规定权限和程序进行评审的，评审结果不予认定。"
-      ...
-      note "consequence: the results are not recognised"
+      cite 一(一) "..."
+      require ...
+      consequence not_recognised
     }
 
-A note beginning ``consequence:`` (or ``后果：``) makes that rule's citation the verdict's
-consequence; the rest of the note is its English gloss.  A policy without such a note gets a
-generic verdict, and :attr:`Verdict.consequence` is ``None``.
+The verdict cites the consequences of the blocking rules that failed, each with the rules
+that brought it; a failed rule that names none is reported as such.
 """
 
 from __future__ import annotations
@@ -54,18 +56,14 @@ from titlerules.engine.runtime import Env, Unknown, jsonable
 from titlerules.lang import ir
 
 __all__ = [
-    "CONSEQUENCE_MARKERS",
     "AuditReport",
     "AuditStatus",
     "Consequence",
     "Finding",
     "Verdict",
     "audit",
-    "consequence_of",
+    "consequences_of",
 ]
-
-CONSEQUENCE_MARKERS = ("consequence:", "后果：", "后果:")
-"""How a rule note marks the rule's citation as the policy's consequence clause."""
 
 
 class AuditStatus(StrEnum):
@@ -77,15 +75,17 @@ class AuditStatus(StrEnum):
 
 
 class Consequence(BaseModel):
-    """The notice's clause on what follows from a procedure that was not followed."""
+    """A clause of the notice on what follows when a rule is not kept, with the failed rules
+    it follows from (``rule_ids``)."""
 
     model_config = ConfigDict(frozen=True)
 
-    rule_id: str
+    name: str
     document: str | None
-    clause: str | None
+    clause: str
     quote: str
     gloss: str | None = None
+    rule_ids: list[str] = []
 
 
 class Finding(BaseModel):
@@ -102,6 +102,7 @@ class Finding(BaseModel):
     severity: str
     outcome: RuleOutcome
     citation: Citation | None
+    consequence: str | None = None
     notes: list[str] = []
     facts: list[FactRead] = []
     dates: list[FactRead] = []
@@ -120,19 +121,21 @@ class Finding(BaseModel):
 
 
 class Verdict(BaseModel):
-    """What the audit concludes: compliant (True), not (False) or undetermined (None), and
-    the consequence the notice attaches to a procedure that was not followed."""
+    """What the audit concludes: compliant (True), not (False) or undetermined (None); the
+    consequences the notice attaches to the blocking rules that failed; and the failed rules
+    that name no consequence (``without_consequence``)."""
 
     model_config = ConfigDict(frozen=True)
 
     compliant: bool | None
     failed: int
     unknown: int
-    consequence: Consequence | None = None
+    consequences: list[Consequence] = []
+    without_consequence: list[str] = []
 
     @property
     def consequence_applies(self) -> bool:
-        return self.compliant is False and self.consequence is not None
+        return self.compliant is False and bool(self.consequences)
 
     def text(self, lang: str = "zh") -> str:
         from titlerules.audit.render import verdict_text
@@ -250,6 +253,7 @@ def audit(
                 severity=result.severity,
                 outcome=result.outcome,
                 citation=result.citation,
+                consequence=compiled.rule.consequence,
                 notes=list(compiled.rule.notes),
                 facts=result.facts,
                 dates=[FactRead(path=p, value=jsonable(v)) for p, v in read if _is_date(v)],
@@ -284,36 +288,54 @@ def audit(
             if unknown
             else AuditStatus.PASSED
         ),
-        verdict=Verdict(
-            compliant=compliant,
-            failed=failed,
-            unknown=unknown,
-            consequence=consequence_of(loaded),
-        ),
+        verdict=_verdict(loaded, blocking, compliant, failed, unknown),
         findings=findings,
         receipt=make_receipt(loaded, loaded.calendar, env.as_of, env.provisional_years),
     )
 
 
-def consequence_of(policy: Policy) -> Consequence | None:
-    """The policy's consequence clause: the citation of the rule whose note begins with
-    ``consequence:`` (or ``后果：``), or ``None`` when no rule carries the marker."""
-    rules: tuple[ir.Rule, ...] = policy.rules
-    for rule in rules:
-        for note in rule.notes:
-            text = note.strip()
-            for marker in CONSEQUENCE_MARKERS:
-                if text.lower().startswith(marker):
-                    gloss = text[len(marker) :].strip() or None
-                    citation = rule.citation
-                    return Consequence(
-                        rule_id=rule.id,
-                        document=policy.header.document,
-                        clause=citation.clause if citation is not None else None,
-                        quote=citation.quote if citation is not None else (gloss or ""),
-                        gloss=gloss,
-                    )
-    return None
+def consequences_of(policy: Policy) -> dict[str, Consequence]:
+    """Every consequence the policy declares, by name (with no rules yet)."""
+    out: dict[str, Consequence] = {}
+    for name, sourced in policy.resolved.consequences.items():
+        declared = sourced.item
+        assert isinstance(declared, ir.Consequence)
+        out[name] = Consequence(
+            name=name,
+            document=policy.header.document,
+            clause=declared.citation.clause,
+            quote=declared.citation.quote,
+            gloss=declared.gloss,
+        )
+    return out
+
+
+def _verdict(
+    policy: Policy,
+    blocking: list[Finding],
+    compliant: bool | None,
+    failed: int,
+    unknown: int,
+) -> Verdict:
+    declared = consequences_of(policy)
+    brought: dict[str, list[str]] = {}
+    without: list[str] = []
+    for finding in blocking:
+        if finding.outcome is not RuleOutcome.FAILED:
+            continue
+        if finding.consequence is None or finding.consequence not in declared:
+            without.append(finding.rule_id)
+        else:
+            brought.setdefault(finding.consequence, []).append(finding.rule_id)
+    return Verdict(
+        compliant=compliant,
+        failed=failed,
+        unknown=unknown,
+        consequences=[
+            declared[name].model_copy(update={"rule_ids": rules}) for name, rules in brought.items()
+        ],
+        without_consequence=without,
+    )
 
 
 def _is_date(value: Any) -> bool:

@@ -53,26 +53,34 @@ def _lang(lang: str) -> str:
 
 
 def verdict_text(verdict: Verdict, lang: str = "zh") -> str:
+    """The verdict in one paragraph: compliant, undetermined, or not compliant with each
+    consequence the notice attaches to the rules that failed."""
     lang = _lang(lang)
-    consequence = verdict.consequence
     if verdict.compliant is True:
         return "程序合规：全部程序规则均符合" if lang == "zh" else "procedure compliant"
     if verdict.compliant is None:
         if lang == "zh":
             return f"无法判定：{verdict.unknown} 项规则缺少事实"
         return f"undetermined: {verdict.unknown} rule(s) lack facts"
-    if lang == "zh":
-        head = f"程序不合规（{verdict.failed} 项不符合）"
-        if consequence is None:
-            return head + "；本政策未标注程序不合规的后果条款"
+    parts: list[str] = []
+    for consequence in verdict.consequences:
         where = " ".join(x for x in (consequence.document, consequence.clause) if x)
-        return f"{head}。依据 {where}：“{consequence.quote}”"
-    head = f"procedure not compliant ({verdict.failed} rule(s) failed)"
-    if consequence is None:
-        return head + "; the policy marks no consequence clause"
-    where = " ".join(x for x in (consequence.document, consequence.clause) if x)
-    gloss = f" — {consequence.gloss}" if consequence.gloss else ""
-    return f"{head}. Under {where}: “{consequence.quote}”{gloss}"
+        rules = "、".join(consequence.rule_ids) if lang == "zh" else ", ".join(consequence.rule_ids)
+        if lang == "zh":
+            parts.append(f"依据 {where}：“{consequence.quote}”（{rules}）")
+        else:
+            gloss = f" — {consequence.gloss}" if consequence.gloss else ""
+            parts.append(f"under {where}: “{consequence.quote}”{gloss} ({rules})")
+    if verdict.without_consequence:
+        rules = ", ".join(verdict.without_consequence)
+        parts.append(
+            f"本政策未为以下规则标注后果条款：{rules}"
+            if lang == "zh"
+            else f"the policy names no consequence for: {rules}"
+        )
+    if lang == "zh":
+        return f"程序不合规（{verdict.failed} 项不符合）。" + "；".join(parts)
+    return f"procedure not compliant ({verdict.failed} rule(s) failed). " + "; ".join(parts)
 
 
 def working_days_text(window: WorkingDays, lang: str = "zh") -> str:

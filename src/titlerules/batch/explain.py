@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from titlerules.batch._polars import collect, collect_all, polars
-from titlerules.batch.masks import Mask, Provenance, bit_numbers
+from titlerules.batch.masks import Mask, Provenance, bit_numbers, missing_order_key
 from titlerules.batch.schema import DECIMAL_SCALE, Leaf, TableSchema
 from titlerules.batch.values import CompiledRuleColumns, Expr
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
@@ -697,7 +697,8 @@ def _result_line(
     outcome = "failed" if result.outcome is RuleOutcome.FAILED else "unknown"
     if stated is None:
         stated = [f"{short(fact.path)}={_fact_text(fact.value, w)}" for fact in result.facts]
-    missing = [short(m) for m in result.missing] if outcome == "unknown" else []
+    ordered = sorted(result.missing, key=missing_order_key)
+    missing = [short(m) for m in ordered] if outcome == "unknown" else []
     return line_text(rule_head(rules[result.id], lang, outcome), stated, missing, lang)
 
 

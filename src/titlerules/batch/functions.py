@@ -47,7 +47,13 @@ from titlerules.batch.values import (
     _tables,
     pl_when_known,
 )
-from titlerules.engine.runtime import BUILTIN_IMPLS, Duration, Unknown, between
+from titlerules.engine.runtime import (
+    BUILTIN_IMPLS,
+    LENIENT_BUILTINS,
+    Duration,
+    Unknown,
+    between,
+)
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _FIRST = dt.date.min.toordinal() - _EPOCH  # day numbers of the dates Python has
@@ -484,7 +490,7 @@ class PythonCall:
         env: Any,
     ) -> None:
         self.impl = BUILTIN_IMPLS[func]
-        self.lenient = func == "retirement_date"
+        self.lenient = func in LENIENT_BUILTINS
         self.count = count
         self.constants = constants
         self.decoders = decoders

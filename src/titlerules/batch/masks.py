@@ -24,10 +24,14 @@ spells a row's mask as the sorted paths the per-record decision lists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from titlerules.batch._polars import polars
+
+_INDEX = re.compile(r"\[\d+\]")
+_INDEX_NUMBER = re.compile(r"\[(\d+)\]")
 
 Expr = Any  # polars.Expr
 
@@ -170,7 +174,7 @@ class Provenance:
                 if elements is None:
                     elements = self._spellers[key, root] = _Elements(list_path, field, root)
                 spelled = expr.map_batches(elements, return_dtype=pl.String)
-                pieces.append((f"applicant.{list_path}[", spelled))
+                pieces.append((missing_order_key(f"applicant.{list_path}[0].{field}")[0], spelled))
         if not pieces:
             return pl.lit(None, dtype=pl.String)
         pieces.sort(key=lambda item: item[0])
@@ -207,6 +211,14 @@ class Provenance:
                 for index in bit_numbers(value):
                     out.add(f"applicant.{list_path}[{index}].{field}")
         return sorted(out)
+
+
+def missing_order_key(path: str) -> tuple[str, tuple[int, ...]]:
+    """The order missing facts are listed in, by both paths: by the path with its list
+    indices left out (``titles[].level``), then by the indices (``titles[1]`` before
+    ``titles[3]``)."""
+    generic = _INDEX.sub("[]", path)
+    return generic, tuple(int(i) for i in _INDEX_NUMBER.findall(path))
 
 
 class _Elements:

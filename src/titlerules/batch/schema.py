@@ -84,8 +84,13 @@ KNOWN_VALIDATORS = frozenset(
         ("Person", "_id_number_agrees"),
         ("UnitDebrief", "_votes_within_attendees"),
         ("PublicityWindow", "_ordered"),
+        ("Applicant", "_distinct_assessment_years"),
     }
 )
+
+# Lists whose elements may not repeat a key (model, list path, key): the per-record models
+# reject a repeated key (``Applicant._distinct_assessment_years``); such rows go there.
+DISTINCT_KEYS = (("Applicant", "assessments", "year"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +393,10 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
             value, slow = _list_value(pl.col(field.path), frame.schema[field.path], field)
             exprs.append(value.alias(field.path))
             slow_parts.append(slow)
+            for model_name, path, key in DISTINCT_KEYS:
+                if schema.model.__name__ == model_name and field.path == path:
+                    keys = value.list.eval(pl.element().struct.field(key))
+                    slow_parts.append(keys.list.n_unique() < keys.list.len())
         else:
             exprs.append(pl.lit(None, dtype=list_dtype(field)).alias(field.path))
     known = set(schema.columns)

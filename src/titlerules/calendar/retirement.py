@@ -9,6 +9,17 @@ Before 2025 the statutory retirement age (法定退休年龄) was 60 for men, 55
   - original age 55 (women cadres): one month later for every four months, up to 58;
   - original age 50 (women workers): one month later for every two months, up to 55.
 
+Women holding a senior title (具有高级职称的女性专业技术人员) in 党政机关, 人民团体 and 事业单位
+retire at 60 (中共中央组织部 人力资源社会保障部《关于机关事业单位县处级女干部和具有高级职称的
+女性专业技术人员退休年龄问题的通知》, 组通字〔2015〕14号: "年满60周岁退休"; "如本人申请，可以在
+年满55周岁时自愿退休" -- a retirement actually taken, which records state as such, not a
+statutory age). Under the reform the 办法 第二条 names only 男职工 and the women whose original
+age is 55 or 50 and adds "国家另有规定的，从其规定". No provision giving these women a schedule
+of their own is applied here; their schedule is a documented reading, flagged on the result
+(:data:`SENIOR_WOMEN_READING`): original age 60, delayed as the 办法 delays the original age 60
+(men's schedule, up to 63). The alternative reading (60 with no delay) is earlier by the
+delay months for women born from 1965-01.
+
 The first cohort is the one that would have retired in January 2025 under the old age
 (men born in January 1965, women cadres born in January 1970, women workers born in January
 1975); its delay is one month. The annex's tables (附件1-3) follow from the rule: a man born
@@ -30,6 +41,17 @@ from enum import Enum, StrEnum
 from titlerules.calendar._dates import add_months, check_date
 from titlerules.errors import UsageError
 
+SENIOR_WOMEN_RULE = (
+    "中共中央组织部 人力资源社会保障部《关于机关事业单位县处级女干部和"
+    "具有高级职称的女性专业技术人员退休年龄问题的通知》（组通字〔2015〕14号）: "
+    "具有高级职称的女性专业技术人员年满60周岁退休"
+)
+SENIOR_WOMEN_READING = (
+    "documented reading: 办法 第二条 delays the original ages 60 (男职工), 55 and 50 and says "
+    '"国家另有规定的，从其规定"; for women retiring at 60 under 组通字〔2015〕14号 the original '
+    "age 60 is delayed on the 60-year schedule (one month per four months of birth from 1965-01, "
+    "up to 63); alternative considered: 60 with no delay"
+)
 REFORM_DECISION = (
     "全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定（2024年9月13日）"
     "及附件《国务院关于渐进式延迟法定退休年龄的办法》第二条"
@@ -81,6 +103,8 @@ class _Scheme:
 _MEN = _Scheme(60, (1965, 1), 4, 36)
 _WOMEN_CADRES = _Scheme(55, (1970, 1), 4, 36)
 _WOMEN_WORKERS = _Scheme(50, (1975, 1), 2, 60)
+# 组通字〔2015〕14号: original age 60; its delay is a documented reading (SENIOR_WOMEN_READING).
+_SENIOR_WOMEN = _Scheme(60, (1965, 1), 4, 36)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +120,10 @@ class Retirement:
     age_months: int
     date: date
     citation: str
+    # True for a woman retiring under 组通字〔2015〕14号 (senior title, public sector).
+    senior_professional: bool = False
+    # Set when the age rests on a documented reading rather than a provision (see module doc).
+    reading: str | None = None
 
 
 def _normalise(
@@ -128,17 +156,27 @@ def retirement(
     birth: date,
     gender: Gender | str,
     category: StaffCategory | str | None = None,
+    *,
+    senior_professional: bool = False,
 ) -> Retirement:
     """The statutory retirement of a person born on ``birth``.
 
     ``category`` is required for women (cadre 55 / worker 50 before the reform) and
-    ignored for men.
+    ignored for men. ``senior_professional`` is true for a woman holding a senior title
+    (副高级 or 正高级) in a 党政机关, 人民团体 or 事业单位 (组通字〔2015〕14号: 60); her
+    category is then not needed. Ignored for men.
     """
     birth = check_date(birth, "birth")
     sex = parse_gender(gender)
     staff: StaffCategory | None = None
+    senior = False
     if sex is Gender.MALE:
         scheme = _MEN
+    elif senior_professional:
+        scheme = _SENIOR_WOMEN
+        senior = True
+        if category is not None:
+            staff = parse_category(category)
     else:
         if category is None:
             raise UsageError(
@@ -150,12 +188,15 @@ def retirement(
     months_after_first = (birth.year - scheme.first_cohort[0]) * 12 + (
         birth.month - scheme.first_cohort[1]
     )
+    reading: str | None = None
     if months_after_first < 0:
         delay = 0
-        citation = PRE_REFORM_RULE
+        citation = SENIOR_WOMEN_RULE if senior else PRE_REFORM_RULE
     else:
         delay = min(months_after_first // scheme.months_per_step + 1, scheme.max_delay_months)
-        citation = REFORM_DECISION
+        citation = f"{SENIOR_WOMEN_RULE}; {REFORM_DECISION}" if senior else REFORM_DECISION
+        if senior:
+            reading = SENIOR_WOMEN_READING
     total_months = scheme.original_years * 12 + delay
     return Retirement(
         birth=birth,
@@ -167,6 +208,8 @@ def retirement(
         age_months=total_months % 12,
         date=add_months(birth, total_months),
         citation=citation,
+        senior_professional=senior,
+        reading=reading,
     )
 
 
@@ -174,9 +217,11 @@ def retirement_age(
     birth: date,
     gender: Gender | str,
     category: StaffCategory | str | None = None,
+    *,
+    senior_professional: bool = False,
 ) -> tuple[int, int]:
     """The statutory retirement age as (years, months), e.g. ``(60, 1)``."""
-    result = retirement(birth, gender, category)
+    result = retirement(birth, gender, category, senior_professional=senior_professional)
     return result.age_years, result.age_months
 
 
@@ -184,6 +229,8 @@ def retirement_date(
     birth: date,
     gender: Gender | str,
     category: StaffCategory | str | None = None,
+    *,
+    senior_professional: bool = False,
 ) -> date:
     """The date the statutory retirement age is reached (see the module docstring)."""
-    return retirement(birth, gender, category).date
+    return retirement(birth, gender, category, senior_professional=senior_professional).date

@@ -126,9 +126,16 @@ SANCTION_RULES: tuple[SanctionRule, ...] = (
 _SYSTEM_ALIASES = {
     "institution": SanctionSystem.INSTITUTION,
     "事业单位": SanctionSystem.INSTITUTION,
+    "事业单位处分": SanctionSystem.INSTITUTION,
+    "事业单位工作人员处分": SanctionSystem.INSTITUTION,
+    "public_institution": SanctionSystem.INSTITUTION,
     "administrative": SanctionSystem.ADMINISTRATIVE,
     "政务处分": SanctionSystem.ADMINISTRATIVE,
     "政务": SanctionSystem.ADMINISTRATIVE,
+    "government": SanctionSystem.ADMINISTRATIVE,
+    # 行政处分 (行政机关公务员处分条例, 2007, 第六条、第七条) has the same kinds and periods as
+    # 政务处分 (警告六个月、记过十二个月、记大过十八个月、降级和撤职二十四个月).
+    "行政处分": SanctionSystem.ADMINISTRATIVE,
     "party": SanctionSystem.PARTY,
     "党纪": SanctionSystem.PARTY,
     "党纪处分": SanctionSystem.PARTY,
@@ -164,6 +171,9 @@ _KIND_ALIASES: dict[SanctionSystem, dict[str, str]] = {
         "probation_two_years": "留党察看二年",
         "expulsion_from_party": "开除党籍",
         "expulsion": "开除党籍",
+        "党内警告": "警告",
+        "party_warning": "警告",
+        "党内严重警告": "严重警告",
     },
 }
 
@@ -173,8 +183,15 @@ _RULES: dict[tuple[SanctionSystem, str], SanctionRule] = {
 
 
 def parse_system(system: SanctionSystem | str) -> SanctionSystem:
-    """``system`` as a :class:`SanctionSystem` (English or Chinese name)."""
-    found = _SYSTEM_ALIASES.get(str(system).strip().lower())
+    """``system`` as a :class:`SanctionSystem` (English or Chinese name, or the record
+    vocabulary's: 事业单位处分, 政务处分, 行政处分, 党纪处分)."""
+    text = str(getattr(system, "value", system)).strip().lower()
+    found = _SYSTEM_ALIASES.get(text)
+    if found is None and text in ("criminal", "刑事处罚"):
+        raise CalendarError(
+            "a criminal penalty has no default period: its period is the sentence",
+            hint="state the sentence's end date (刑期截止日)",
+        )
     if found is None:
         raise UsageError(
             f"unknown sanction system {system!r}",

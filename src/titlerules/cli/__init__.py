@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "titlerules.cli.convert_cmd",
     "titlerules.cli.policies_cmd",
     "titlerules.cli.doc_cmd",
+    "titlerules.cli.clauses_cmd",
     "titlerules.cli.calendar_cmd",
     "titlerules.cli.audit_cmd",
     "titlerules.cli.plan_cmd",

@@ -554,10 +554,13 @@ _CACHE: dict[tuple[str, str], Policy] = {}
 
 
 def lint_policy(path: Path) -> tuple[ResolvedPolicy, list[Diagnostic]]:
-    """Resolve and check a policy file; every diagnostic, errors and warnings."""
+    """Resolve and check a policy file, and its citations against its notice; every
+    diagnostic, errors and warnings."""
+    from titlerules.lang.citations import check_citations
+
     try:
         resolved = resolve(path)
-        return resolved, check(resolved)
+        return resolved, [*check(resolved), *check_citations(resolved)]
     except RecursionError:
         raise _too_deep(path) from None
 

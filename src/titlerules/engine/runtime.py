@@ -454,37 +454,64 @@ def _term(value: Any) -> str:
     return str(value.value if isinstance(value, enum.Enum) else value)
 
 
-def builtin_retirement_date(env: Env, birth: Any, gender: Any, category: Any) -> Any:
-    """Called with unknown arguments too: a man's retirement age does not depend on his
-    post category, so an unknown category only matters for women."""
+def builtin_retirement_date(
+    env: Env, birth: Any, gender: Any, category: Any, senior_professional: Any
+) -> Any:
+    """Called with unknown arguments too: a man's retirement age depends on neither his
+    identity (干部/工人) nor on 组通字〔2015〕14号; a woman covered by that notice
+    (``senior_professional``) retires at 60 whatever her identity."""
     for value in (birth, gender):
         if type(value) is Unknown:
             return value
-    if type(category) is Unknown:
-        if _term(gender) != "male":
-            return category
+    senior = False
+    if _term(gender) == "male":
         category = None
+    else:
+        if type(senior_professional) is Unknown:
+            return senior_professional
+        senior = bool(senior_professional)
+        if type(category) is Unknown:
+            if not senior:
+                return category
+            category = None
     try:
         return cal.retirement_date(
-            birth, _term(gender), None if category is None else _term(category)
+            birth,
+            _term(gender),
+            None if category is None else _term(category),
+            senior_professional=senior,
         )
     except TitleRulesError as exc:
         return unknown(f"retirement date ({exc.message})")
 
 
-_SANCTION_SYSTEMS = ("institution", "administrative", "party")
-
-
-def builtin_sanction_end(env: Env, start: dt.date, kind: Any) -> Any:
-    """End of the default effect period; 9999-12-31 for a permanent sanction (开除)."""
+def builtin_sanction_end(
+    env: Env, start: Any, system: Any, severity: Any, party_severity: Any
+) -> Any:
+    """End of the default 处分期 of a sanction in its ``system``'s table; 9999-12-31 for a
+    sanction with no period (开除, 开除党籍).  Called with unknown arguments too: a party
+    sanction reads ``party_severity`` (a bare 警告 under 党纪处分 is the party warning),
+    any other system ``severity``."""
+    for value in (start, system):
+        if type(value) is Unknown:
+            return value
+    if _term(system) == "party":
+        if type(party_severity) is not Unknown:
+            kind = party_severity
+        elif type(severity) is not Unknown and _term(severity) == "warning":
+            kind = "警告"
+        else:
+            return party_severity
+    else:
+        if type(severity) is Unknown:
+            return severity
+        kind = severity
     term = getattr(kind, "zh", None) or _term(kind)
-    for system in _SANCTION_SYSTEMS:
-        try:
-            end = cal.sanction_end(start, term, system)
-        except TitleRulesError:
-            continue
-        return end if end is not None else dt.date.max
-    return unknown(f"the default effect period of '{term}'")
+    try:
+        end = cal.sanction_end(start, term, _term(system))
+    except TitleRulesError as exc:
+        return unknown(f"the default period of '{term}' ({exc.message})")
+    return end if end is not None else dt.date.max
 
 
 def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
@@ -499,7 +526,7 @@ def _end_of_month(env: Env, d: dt.date) -> dt.date:
 
 
 # Built-ins that decide for themselves what an unknown argument means.
-LENIENT_BUILTINS = frozenset({"retirement_date"})
+LENIENT_BUILTINS = frozenset({"retirement_date", "sanction_end"})
 
 BUILTIN_IMPLS: dict[str, Callable[..., Any]] = {
     "working_days_between": builtin_working_days_between,

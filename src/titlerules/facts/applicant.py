@@ -31,7 +31,9 @@ from titlerules.facts.enums import (
     AchievementKind,
     AdminLevel,
     ApplicationRoute,
+    AssemblyKind,
     AssessmentGrade,
+    AuthorityRole,
     CommitteeLevel,
     CreditReason,
     CreditRecordKind,
@@ -47,6 +49,7 @@ from titlerules.facts.enums import (
     PostCategory,
     PublicityChannel,
     PublicityKind,
+    RecommenderRole,
     ResidenceStatus,
     SanctionSeverity,
     SanctionSystem,
@@ -184,8 +187,14 @@ class DelayedRetirement(FactModel):
 
 
 class DelegationLetter(FactModel):
-    """Letter delegating the evaluation to another jurisdiction (委托评审函/委托函)."""
+    """Letter delegating the evaluation to another jurisdiction (委托评审函/委托函).
 
+    ``issued: false`` states that there is no letter (leaving the object out means unknown);
+    ``issuer_role`` is what rules compare, ``issued_by`` the issuer's name as written.
+    """
+
+    issued: Flag | None = fact("是否已出具委托评审函")
+    issuer_role: AuthorityRole | None = fact("出具单位类别")
     issued_by: Text | None = fact("出具单位")
     issued_on: FactDate | None = fact("出具日期")
     hr_approved: Flag | None = fact("人社部门是否同意受理")
@@ -196,7 +205,12 @@ class Employment(FactModel):
 
     employer_name: Text | None = fact("工作单位")
     employer_kind: EmployerKind | None = fact("单位性质")
+    public_sector_employer: Flag | None = fact(
+        "单位是否为机关、事业单位或人民团体（驻地单位、其他州市单位按其性质填写）"
+    )
     employer_region: Text | None = fact("单位所在地")
+    employer_admin_level: AdminLevel | None = fact("单位隶属层级（市属/县区属）")
+    in_jurisdiction: Flag | None = fact("工作单位（自由职业者为执业地）是否在发文机关辖区内")
     supervising_department: Text | None = fact("主管部门")
     is_civil_servant: Flag | None = fact("是否公务员")
     is_civil_servant_managed: Flag | None = fact("是否参照公务员法管理（参公）")
@@ -208,6 +222,7 @@ class Employment(FactModel):
     post_series: TitleSeries | None = fact("现岗位对应职称系列")
     specialty: Text | None = fact("现从事专业")
     current_post_start: FactDate | None = fact("现岗位起始日期")
+    work_start: FactDate | None = fact("参加工作时间（工作年限起算日）")
     post_in_structure_quota: Flag | None = fact("是否在岗位结构比例内")
     post_management: Flag | None = fact("单位是否实行岗位管理")
     retired: Flag | None = fact("是否已办理离退休手续")
@@ -216,6 +231,7 @@ class Employment(FactModel):
     personnel_file_custodian: FileCustodian | None = fact("人事档案保管（代理）机构")
     delegation_letter: DelegationLetter | None = fact("委托评审函")
     recommending_unit: Text | None = fact("推荐单位")
+    recommender_role: RecommenderRole | None = fact("推荐单位类别（审核、公示、推荐主体）")
     probation_start: FactDate | None = fact("见习期起始日期")
     enterprise_postdoc_left_on: FactDate | None = fact("企业博士后出站日期")
     postdoc_cpsf_funded: Flag | None = fact("是否获得中国博士后科学基金资助")
@@ -276,9 +292,14 @@ class Application(FactModel):
     committee_self_run: Flag | None = fact("是否自建评审系统或自主评审单位")
     post_table_submitted: Flag | None = fact("推荐时是否同步提供申报情况核定表")
     hr_reviewed: Flag | None = fact("人力资源社会保障部门是否审核签署意见")
+    agency_reviewed: Flag | None = fact("人事代理机构是否签署意见")
+    city_hr_reviewed: Flag | None = fact("市级人力资源社会保障部门是否审核签署意见")
+    committee_organiser_level: AdminLevel | None = fact("评委会组建单位级别")
     unit_assessment_passed: Flag | None = fact("用人单位考核是否合格（认定职称）")
     submitted_via: SubmissionChannel | None = fact("报送途径")
     required_tenure_years: Count | None = fact("评价标准规定的任职年限（年）")
+    required_work_years: Count | None = fact("评价标准规定的工作年限（年）")
+    specialty_matches_work: Flag | None = fact("申报专业是否与本人所从事专业一致（单位审核意见）")
 
 
 class OtherApplication(FactModel):
@@ -291,6 +312,8 @@ class OtherApplication(FactModel):
     committee: Text | None = fact("评审委员会")
     committee_level: CommitteeLevel | None = fact("评委会层级")
     submitted_on: FactDate | None = fact("报送日期")
+    concluded_on: FactDate | None = fact("评审结束或撤回日期")
+    same_specialty: Flag | None = fact("与本次申报是否同一专业")
 
 
 class FailedApplication(FactModel):
@@ -307,6 +330,7 @@ class FailedApplication(FactModel):
 class SeriesTransfer(FactModel):
     """A change of series or specialty (转系列/转专业评审, 转评)."""
 
+    transferred: Flag | None = fact("是否转系列（专业）")
     from_series: TitleSeries | None = fact("原职称系列")
     from_specialty: Text | None = fact("原专业")
     to_series: TitleSeries | None = fact("现岗位职称系列")
@@ -430,8 +454,10 @@ class Achievement(FactModel):
 class UnitDebrief(FactModel):
     """The applicant's report to the staff assembly and its vote (述职推荐, Eryuan 二(三)2)."""
 
+    held: Flag | None = fact("是否已述职推荐")
     held_on: FactDate | None = fact("述职日期")
     assembly: Text | None = fact("会议（职工大会/职工代表大会）")
+    assembly_kind: AssemblyKind | None = fact("会议类别")
     attendees: Count | None = fact("参会人数")
     yes_votes: Count | None = fact("同意推荐票数")
     secret_ballot: Flag | None = fact("是否无记名投票")
@@ -454,6 +480,7 @@ class UnitDebrief(FactModel):
 class PublicityWindow(FactModel):
     """A publicity window (公示): unit, pre-meeting or results."""
 
+    held: Flag | None = fact("是否已公示（单个公示字段用；列表中未公示的不列出）")
     kind: PublicityKind | None = fact("公示类别")
     channel: PublicityChannel | None = fact("公示渠道")
     start: FactDate | None = fact("公示起始日")
@@ -495,3 +522,18 @@ class Applicant(FactModel):
     achievements: list[Achievement] | None = fact("业绩成果")
     unit_debrief: UnitDebrief | None = fact("单位述职推荐")
     unit_publicity: PublicityWindow | None = fact("单位公示")
+
+    @model_validator(mode="after")
+    def _distinct_assessment_years(self) -> Self:
+        # One annual assessment (年度考核) per year: a year listed twice would be counted
+        # twice by tenure and "近N年" rules, or give two grades for one year.
+        seen: dict[int, int] = {}
+        for index, assessment in enumerate(self.assessments or ()):
+            first = seen.setdefault(assessment.year, index)
+            if first != index:
+                raise field_error(
+                    f"assessments[{index}].year",
+                    f"year {assessment.year} is listed twice (also at assessments[{first}]); "
+                    "an annual assessment has one entry per year",
+                )
+        return self

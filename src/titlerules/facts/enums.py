@@ -23,7 +23,9 @@ __all__ = [
     "AchievementKind",
     "AdminLevel",
     "ApplicationRoute",
+    "AssemblyKind",
     "AssessmentGrade",
+    "AuthorityRole",
     "CommitteeLevel",
     "ComplaintFinding",
     "CreditReason",
@@ -46,6 +48,7 @@ __all__ = [
     "PublicityChannel",
     "PublicityKind",
     "RankedZhEnum",
+    "RecommenderRole",
     "ResidenceStatus",
     "SanctionSeverity",
     "SanctionSystem",
@@ -267,6 +270,7 @@ class EmployerKind(ZhEnum):
     STATIONED_MILITARY_UNIT = ("stationed_military_unit", "驻地部队")
     OTHER_PREFECTURE_UNIT = ("other_prefecture_unit", "其他州市单位")
     GOVERNMENT_AGENCY = ("government_agency", "机关", "党政机关")
+    PEOPLES_ORGANISATION = ("peoples_organisation", "人民团体")
 
 
 class PostCategory(ZhEnum):
@@ -291,6 +295,55 @@ class FileCustodian(ZhEnum):
     COUNTY_TALENT_CENTRE = ("county_talent_centre", "县人才服务中心")
     HR_AGENCY = ("hr_agency", "人事代理机构")
     OTHER = ("other", "其他档案保管机构")
+
+
+class RecommenderRole(ZhEnum):
+    """Who reviewed, publicised and recommended the application, by role (Xianning 三(一):
+    "由用人单位…进行审核、公示、推荐", "由劳务派遣公司或人事代理机构会同用工单位",
+    "由人事代理机构履行审核、公示、推荐程序"); ``recommending_unit`` keeps the name."""
+
+    EMPLOYER = ("employer", "用人单位")
+    DISPATCH_COMPANY = ("dispatch_company", "劳务派遣公司")
+    PERSONNEL_AGENCY = ("personnel_agency", "人事代理机构")
+    PUBLIC_TALENT_CENTRE = ("public_talent_centre", "公共人才服务机构")
+    OTHER = ("other", "其他推荐单位")
+
+
+class AuthorityRole(ZhEnum):
+    """An authority or unit by its role: who issued a delegation letter (委托评审函), whom
+    a filing went to (报市人社局审核, 向核准备案部门备案). Notices name them by role
+    ("由县人社局出具", "报市人力资源和社会保障局"), records by name (``issued_by``,
+    ``filed_with``)."""
+
+    COUNTY_HR = (
+        "county_hr",
+        "县级人力资源社会保障部门",
+        "县人社局",
+        "县人力资源和社会保障局",
+        "县人力资源社会保障局",
+    )
+    PREFECTURE_HR = (
+        "prefecture_hr",
+        "州（市）级人力资源社会保障部门",
+        "州/市级人力资源社会保障部门",
+        "州市人社局",
+        "市人社局",
+        "州人社局",
+        "市人力资源和社会保障局",
+        "州人力资源和社会保障局",
+    )
+    PROVINCIAL_HR = ("provincial_hr", "省级人力资源社会保障部门", "省人社厅")
+    EMPLOYER_HR = ("employer_hr", "用人单位人事部门", "本单位人事部门")
+    STATIONED_UNIT_HR = (
+        "stationed_unit_hr",
+        "驻地单位人事部门",
+        "中央或省驻地单位人事部门",
+    )
+    CENTRAL_UNIT_HEADQUARTERS = ("central_unit_headquarters", "中央直属驻地单位总部")
+    MILITARY_DIVISION = ("military_division", "驻地部队师以上单位")
+    PROVINCIAL_SUPERVISING_UNIT = ("provincial_supervising_unit", "省属主管单位")
+    INDUSTRY_DEPARTMENT = ("industry_department", "行业主管部门")
+    OTHER = ("other", "其他单位")
 
 
 class ServiceEvidence(ZhEnum):
@@ -453,6 +506,9 @@ class PartySeverity(RankedZhEnum):
     SERIOUS_WARNING = ("serious_warning", "严重警告", 2, "党内严重警告")
     REMOVAL_FROM_PARTY_POST = ("removal_from_party_post", "撤销党内职务", 3)
     PROBATION = ("probation", "留党察看", 4)
+    # 留党察看 lasts one or two years as the decision says; its default period needs which.
+    PROBATION_ONE_YEAR = ("probation_one_year", "留党察看一年", 4)
+    PROBATION_TWO_YEARS = ("probation_two_years", "留党察看二年", 4)
     EXPULSION = ("expulsion", "开除党籍", 5)
 
 
@@ -577,14 +633,35 @@ class FilingContent(ZhEnum):
     SERIES = ("series", "评审系列（专业）", "评审系列")
     SCOPE = ("scope", "评审范围")
     CONDITIONS = ("conditions", "评审条件")
-    RULES = ("rules", "规章制度")
-    OFFICE = ("office", "办事机构")
+    RULES = ("rules", "规章制度", "评审办法、管理制度")
+    OFFICE = ("office", "办事机构", "承办机构")
+    REVIEW_LEVEL = ("review_level", "评审层级")
+    ADDRESS = ("address", "通讯地址")
+    PHONE = ("phone", "联系电话")
+    OFFICE_HEAD = ("office_head", "承办机构主要负责人及职务", "承办机构主要负责人")
+    EXPERT_POOL = ("expert_pool", "专家库现有人数")
+    RECENT_EVALUATIONS = ("recent_evaluations", "近三年评审情况")
+    PRACTICES = ("practices", "主要做法")
+    RECOMMENDATION_PROCEDURE = ("recommendation_procedure", "推荐程序")
+    WORK_DISCIPLINE = ("work_discipline", "工作纪律")
 
 
 class ComplaintFinding(ZhEnum):
     SUBSTANTIATED = ("substantiated", "属实")
     UNSUBSTANTIATED = ("unsubstantiated", "不属实")
     PENDING = ("pending", "核查中")
+
+
+class AssemblyKind(ZhEnum):
+    """The meeting an applicant reports to (述职): a staff assembly, its congress, or
+    another body."""
+
+    STAFF_ASSEMBLY = ("staff_assembly", "职工大会", "教职工大会", "全体职工大会")
+    STAFF_CONGRESS = ("staff_congress", "职工代表大会", "教职工代表大会", "职代会", "教代会")
+    PARTY_BRANCH = ("party_branch", "党支部会议", "党员大会")
+    LEADERSHIP = ("leadership", "领导班子会议", "党政联席会议")
+    DEPARTMENT = ("department", "科室会议", "部门会议")
+    OTHER_MEETING = ("other_meeting", "其他会议")
 
 
 ENUMS: dict[str, type[ZhEnum]] = {
@@ -597,6 +674,8 @@ ENUMS: dict[str, type[ZhEnum]] = {
         PostCategory,
         PersonnelIdentity,
         FileCustodian,
+        AuthorityRole,
+        RecommenderRole,
         ServiceEvidence,
         TitleLevel,
         TitleSeries,
@@ -623,6 +702,7 @@ ENUMS: dict[str, type[ZhEnum]] = {
         FilingKind,
         FilingContent,
         ComplaintFinding,
+        AssemblyKind,
     )
 }
 """Every vocabulary of the record models, by class name."""

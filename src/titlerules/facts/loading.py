@@ -22,6 +22,7 @@ import csv
 import difflib
 import io
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -199,6 +200,13 @@ _DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2024-03-01"
 _UNKNOWN_HINT = "leave the field out if the fact is unknown"
 
 
+def _field_segments(field: str) -> tuple[str | int, ...]:
+    """``assessments[2].year`` as path segments ('assessments', 2, 'year')."""
+    return tuple(
+        int(index) if index else name for index, name in re.findall(r"\[(\d+)\]|([^.\[\]]+)", field)
+    )
+
+
 def _describe(
     error: Mapping[str, Any], model: type[BaseModel], loc: RecordLoc
 ) -> tuple[RecordLoc, str, str | None]:
@@ -209,7 +217,7 @@ def _describe(
     message = str(error["msg"])
     hint: str | None = None
     if kind == "fact_field":
-        return (*loc, str(ctx["field"])), str(ctx["message"]), None
+        return (*loc, *_field_segments(str(ctx["field"]))), str(ctx["message"]), None
     if kind == "missing":
         message = "required field is missing"
         if model is HistoricalTitleRecord:

@@ -14,6 +14,7 @@ from titlerules.facts.applicant import PublicityWindow, field_error
 from titlerules.facts.base import Count, FactDate, FactModel, Flag, Ratio, Text, Year, fact
 from titlerules.facts.enums import (
     AdminLevel,
+    AuthorityRole,
     CommitteeLevel,
     ComplaintFinding,
     FilingContent,
@@ -68,6 +69,7 @@ class Committee(FactModel):
     refiled_on: FactDate | None = fact("重新核准备案日期")
     expert_pool_size: Count | None = fact("专家库现有人数")
     expert_pool_renewed_on: FactDate | None = fact("专家库换届（组建）日期")
+    expert_pool_term_end: FactDate | None = fact("专家库本届届满日期")
     rules_established: Flag | None = fact("是否制定评审办法、管理制度")
 
 
@@ -79,6 +81,8 @@ class Notice(FactModel):
     contents: frozenset[NoticeContent] | None = fact("通知载明事项")
     application_start: FactDate | None = fact("网上申报起始日")
     application_end: FactDate | None = fact("网上申报截止日")
+    review_start: FactDate | None = fact("网上审核起始日")
+    review_end: FactDate | None = fact("网上审核截止日")
 
     @field_serializer("contents", when_used="json")
     def _contents_in_order(self, values: frozenset[ZhEnum] | None) -> list[str] | None:
@@ -159,6 +163,7 @@ class Filing(FactModel):
     kind: FilingKind | None = fact("备案类别")
     filed_on: FactDate | None = fact("报送日期")
     filed_with: Text | None = fact("报送单位")
+    filed_with_role: AuthorityRole | None = fact("报送单位类别")
     contents: frozenset[FilingContent] | None = fact("备案内容")
     accepted: Flag | None = fact("是否通过备案")
 

@@ -244,6 +244,14 @@ class Checker:
                     rule,
                     "add: require <condition>",
                 )
+        if rule.consequence is not None and rule.consequence not in self.policy.consequences:
+            self.error(
+                "TR326",
+                f"rule '{rule.id}' names consequence '{rule.consequence}', which is not declared",
+                rule,
+                did_you_mean(rule.consequence, list(self.policy.consequences))
+                or f'declare it: consequence {rule.consequence} <clause> "<quote of the notice>"',
+            )
         conditions: list[ir.Expr] = [*rule.require]
         if rule.when is not None:
             conditions.append(rule.when)

@@ -14,6 +14,8 @@ from typing import Literal, TypeAlias
 
 RuleKind = Literal["exclusion", "requirement", "procedure"]
 Severity = Literal["blocking", "advisory"]
+ClauseKind = Literal["not_checkable", "exhortation", "definition", "heading"]
+CLAUSE_KINDS: tuple[ClauseKind, ...] = ("not_checkable", "exhortation", "definition", "heading")
 RULE_KINDS: tuple[RuleKind, ...] = ("exclusion", "requirement", "procedure")
 DURATION_UNITS = ("working_days", "days", "months", "years")
 
@@ -298,6 +300,7 @@ class Rule:
     unless: tuple[Exception_, ...] = ()
     severity: Severity = "blocking"
     notes: tuple[str, ...] = ()
+    consequence: str | None = None
     override: bool = False
     comments: tuple[tuple[str, tuple[Comment, ...]], ...] = ()
     span: Span = _span()
@@ -309,7 +312,35 @@ class Rule:
         return ()
 
 
-Item: TypeAlias = Import | Extends | Param | Let | Def | Rule
+@dataclass(frozen=True, slots=True)
+class Consequence:
+    """``consequence NAME CLAUSE "quote" en "gloss"``: what the notice says follows when a rule
+    fails (results not recognised, qualification withdrawn ...).  Rules name it with the
+    statement ``consequence NAME``; an audit verdict cites the consequences of the rules that
+    failed."""
+
+    name: str
+    citation: Citation
+    gloss: str | None = None
+    comments: tuple[Comment, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseNote:
+    """``clause CLAUSE KIND "reason"``: a clause of the notice (or the part of one) that no rule
+    encodes, and why: ``not_checkable`` (no record can show it, or it needs a judgement),
+    ``exhortation``, ``definition`` (a term or computation the rules use), ``heading``.
+    With the rules' citations it makes the policy's clause map."""
+
+    clause: str
+    kind: ClauseKind
+    reason: str
+    comments: tuple[Comment, ...] = ()
+    span: Span = _span()
+
+
+Item: TypeAlias = Import | Extends | Param | Let | Def | Rule | Consequence | ClauseNote
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +359,14 @@ class PolicyFile:
     @property
     def params(self) -> tuple[Param, ...]:
         return tuple(item for item in self.items if isinstance(item, Param))
+
+    @property
+    def consequences(self) -> tuple[Consequence, ...]:
+        return tuple(item for item in self.items if isinstance(item, Consequence))
+
+    @property
+    def clause_notes(self) -> tuple[ClauseNote, ...]:
+        return tuple(item for item in self.items if isinstance(item, ClauseNote))
 
 
 def walk(expr: Expr | Lambda) -> list[Expr | Lambda]:

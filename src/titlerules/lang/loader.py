@@ -32,7 +32,7 @@ POLICY_SUFFIXES = tuple(SPELLING_OF_SUFFIX)
 class Sourced:
     """An item with the file it came from."""
 
-    item: ir.Param | ir.Let | ir.Def | ir.Rule
+    item: ir.Param | ir.Let | ir.Def | ir.Rule | ir.Consequence | ir.ClauseNote
     file: str
 
 
@@ -46,6 +46,9 @@ class ResolvedPolicy:
     lets: dict[str, Sourced] = field(default_factory=dict)
     defs: dict[str, Sourced] = field(default_factory=dict)
     rules: dict[str, Sourced] = field(default_factory=dict)
+    consequences: dict[str, Sourced] = field(default_factory=dict)
+    #: The clause map's entries for clauses no rule encodes (``clause`` items), in file order.
+    clause_notes: list[Sourced] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root_file: ir.PolicyFile | None = None
@@ -213,6 +216,9 @@ def _merge_child(
 
 
 def _add(target: ResolvedPolicy, item: ir.Item, file: str) -> None:
+    if isinstance(item, ir.ClauseNote):
+        target.clause_notes.append(Sourced(item, file))
+        return
     if isinstance(item, ir.Rule):
         table, kind, key = target.rules, "rule", item.id
         overriding = item.override
@@ -224,6 +230,9 @@ def _add(target: ResolvedPolicy, item: ir.Item, file: str) -> None:
         overriding = False
     elif isinstance(item, ir.Def):
         table, kind, key = target.defs, "def", item.name
+        overriding = False
+    elif isinstance(item, ir.Consequence):
+        table, kind, key = target.consequences, "consequence", item.name
         overriding = False
     else:  # pragma: no cover - imports are handled by the caller
         return

@@ -450,6 +450,16 @@ class _Builder(Transformer[Token, Any]):
             )
         return ir.Def(str(name), params, body, span=_span_of(meta))
 
+    def consequence_decl(self, meta: Meta, c: list[Any]) -> ir.Consequence:
+        span = _span_of(meta)
+        gloss = unquote(c[3]) if len(c) > 3 and c[3] is not None else None
+        citation = ir.Citation(str(c[1]), unquote(c[2]), span=span)
+        return ir.Consequence(str(c[0]), citation, gloss, span=span)
+
+    def clause_decl(self, meta: Meta, c: list[Any]) -> ir.ClauseNote:
+        kind = str(c[1])
+        return ir.ClauseNote(str(c[0]), kind, unquote(c[2]), span=_span_of(meta))  # type: ignore[arg-type]
+
     def override_decl(self, meta: Meta, c: list[Any]) -> ir.Param | ir.Rule:
         item = c[0]
         span = _span_of(meta)
@@ -497,6 +507,7 @@ class _Builder(Transformer[Token, Any]):
             unless=tuple(fields["unless"]),
             severity=fields.get("severity", "blocking"),
             notes=tuple(fields["notes"]),
+            consequence=fields.get("consequence"),
             comments=comments,
             span=span,
         )
@@ -558,6 +569,9 @@ class _Builder(Transformer[Token, Any]):
 
     def note_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
         return ("notes", unquote(c[0]), _span_of(meta))
+
+    def consequence_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        return ("consequence", str(c[0]), _span_of(meta))
 
     # ------------------------------------------------ expressions
     def int_lit(self, meta: Meta, c: list[Any]) -> ir.Literal_:
@@ -643,6 +657,7 @@ _DUPLICATE_HINTS = {
     "applies": "combine the conditions with 'and' / 'or'",
     "when": "combine the conditions with 'and' / 'or'",
     "severity": "a rule has one severity: blocking or advisory",
+    "consequence": "a rule names one consequence; declare a consequence that covers both",
 }
 
 _STMT_WORD = {
@@ -650,10 +665,22 @@ _STMT_WORD = {
     "applies": "applies",
     "when": "when",
     "severity": "severity",
+    "consequence": "consequence",
 }
 
 
-_SLOT_ORDER = ("header", "cite", "applies", "when", "require", "unless", "severity", "note", "end")
+_SLOT_ORDER = (
+    "header",
+    "cite",
+    "applies",
+    "when",
+    "require",
+    "unless",
+    "severity",
+    "note",
+    "consequence",
+    "end",
+)
 
 
 def _slot_key(slot: str) -> tuple[int, int]:

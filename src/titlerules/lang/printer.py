@@ -9,7 +9,7 @@ formatted file changes nothing.  The canonical layout:
 * two-space indentation, one blank line between items, except that consecutive one-line
   imports, extends, params, lets and defs stay together as a group;
 * rule statements in a fixed order: ``cite``, ``applies``, ``when``, ``require``...,
-  ``unless``..., ``severity`` (only when not ``blocking``), ``note``...;
+  ``unless``..., ``severity`` (only when not ``blocking``), ``note``..., ``consequence``;
 * leading comments on their own lines above what they belong to, trailing comments two
   spaces after it; comments the parser could not place are printed at the end of the file;
 * expressions with the fewest parentheses the precedence allows, and a long ``and`` /
@@ -231,8 +231,16 @@ def _header(header: ir.Header) -> list[str]:
     ]
 
 
-def _simple_item(item: ir.Import | ir.Extends | ir.Param | ir.Let | ir.Def) -> list[str]:
-    if isinstance(item, ir.Import):
+def _simple_item(
+    item: ir.Import | ir.Extends | ir.Param | ir.Let | ir.Def | ir.Consequence | ir.ClauseNote,
+) -> list[str]:
+    if isinstance(item, ir.Consequence):
+        en = f" en {quote(item.gloss)}" if item.gloss is not None else ""
+        cite = item.citation
+        lines = [f"consequence {item.name} {cite.clause} {quote(cite.quote)}{en}"]
+    elif isinstance(item, ir.ClauseNote):
+        lines = [f"clause {item.clause} {item.kind} {quote(item.reason)}"]
+    elif isinstance(item, ir.Import):
         lines = [f"import {quote(item.path)}"]
     elif isinstance(item, ir.Extends):
         lines = [f"extends {quote(item.path)}"]
@@ -275,6 +283,8 @@ def _rule(rule: ir.Rule) -> list[str]:
         add("severity", [f"{INDENT}severity {rule.severity}"])
     for index, note in enumerate(rule.notes):
         add(f"note[{index}]", [f"{INDENT}note {quote(note)}"])
+    if rule.consequence is not None:
+        add("consequence", [f"{INDENT}consequence {rule.consequence}"])
     body.extend(_leading(rule.comments_at("end"), INDENT))
 
     header_comments = rule.comments_at("header")

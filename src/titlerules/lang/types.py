@@ -198,14 +198,21 @@ BUILTINS: dict[str, Signature] = {
         "months from a to b, rounded floor / ceil, or exact (a fraction)",
     ),
     "retirement_date": Signature(
-        (DATE, Type("enum", "Gender"), Type("enum", "PersonnelIdentity")),
+        (DATE, Type("enum", "Gender"), Type("enum", "PersonnelIdentity"), BOOL),
         DATE,
-        "statutory retirement date from birth date, gender and identity (干部 / 工人)",
+        "statutory retirement date from birth date, gender, identity (干部 / 工人) and whether "
+        "she is a woman with a senior title in the public sector (组通字〔2015〕14号: 60)",
     ),
     "sanction_end": Signature(
-        (DATE, Type("enum", "SanctionSeverity")),
+        (
+            DATE,
+            Type("enum", "SanctionSystem"),
+            Type("enum", "SanctionSeverity"),
+            Type("enum", "PartySeverity"),
+        ),
         DATE,
-        "end of a sanction's effect period from its start and kind (default periods)",
+        "end of a sanction's 处分期 by the default period of its system's table, from its "
+        "start, system, severity and party severity (9999-12-31 when it has none: 开除)",
     ),
     "known": Signature((ANY,), BOOL, "whether a fact is known (never unknown itself)"),
     "coalesce": Signature((ANY, ANY), ANY, "the first value if known, else the second"),

@@ -56,7 +56,9 @@ _NAME = re.compile(r"[^\W\d]\w*")
 _POLICY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
 _MODULE_PATH = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
 _CLAUSE = re.compile(r'[^\s"{}#]+')
-_SLOT = re.compile(r"header|before|cite|applies|when|severity|end|(require|unless|note)\[\d+\]")
+_SLOT = re.compile(
+    r"header|before|cite|applies|when|severity|consequence|end|(require|unless|note)\[\d+\]"
+)
 
 _ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "import": ("kind", "path", "comments"),
@@ -64,6 +66,8 @@ _ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "param": ("kind", "name", "type", "value", "override", "comments"),
     "let": ("kind", "name", "value", "comments"),
     "def": ("kind", "name", "params", "body", "comments"),
+    "consequence": ("kind", "name", "cite", "gloss", "comments"),
+    "clause": ("kind", "clause", "reason_kind", "reason", "comments"),
 }
 _RULE_KEYS = (
     "kind",
@@ -78,6 +82,7 @@ _RULE_KEYS = (
     "unless",
     "severity",
     "notes",
+    "consequence",
     "comments",
 )
 
@@ -132,6 +137,18 @@ def _item_data(item: ir.Item) -> dict[str, Any]:
             out["override"] = True
     elif isinstance(item, ir.Let):
         out = {"kind": "let", "name": item.name, "value": format_expr(item.value)}
+    elif isinstance(item, ir.Consequence):
+        cite = {"clause": item.citation.clause, "quote": item.citation.quote}
+        out = {"kind": "consequence", "name": item.name, "cite": cite}
+        if item.gloss is not None:
+            out["gloss"] = item.gloss
+    elif isinstance(item, ir.ClauseNote):
+        out = {
+            "kind": "clause",
+            "clause": item.clause,
+            "reason_kind": item.kind,
+            "reason": item.reason,
+        }
     else:
         out = {
             "kind": "def",
@@ -169,6 +186,8 @@ def _rule_data(rule: ir.Rule) -> dict[str, Any]:
         out["severity"] = rule.severity
     if rule.notes:
         out["notes"] = list(rule.notes)
+    if rule.consequence is not None:
+        out["consequence"] = rule.consequence
     if rule.comments:
         out["comments"] = {slot: _comments_data(c) for slot, c in rule.comments}
     return out
@@ -499,6 +518,30 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
         module = read.string(data["path"], _join(where, "path"))
         cls = ir.Import if kind == "import" else ir.Extends
         return cls(module, comments, span)
+    if kind == "clause":
+        reason_kind = read.string(data["reason_kind"], _join(where, "reason_kind"))
+        if reason_kind not in ir.CLAUSE_KINDS:
+            read.fail(
+                _join(where, "reason_kind"),
+                f"unknown clause kind {reason_kind!r}",
+                did_you_mean(reason_kind, ir.CLAUSE_KINDS)
+                or f"one of: {', '.join(ir.CLAUSE_KINDS)}",
+            )
+        return ir.ClauseNote(
+            read.string(data["clause"], _join(where, "clause"), _CLAUSE),
+            reason_kind,
+            read.string(data["reason"], _join(where, "reason")),
+            comments,
+            span,
+        )
+    if kind == "consequence":
+        return ir.Consequence(
+            read.string(data["name"], _join(where, "name"), _NAME),
+            _citation(read, data["cite"], _join(where, "cite")),
+            read.optional(data, "gloss", where, read.string),
+            comments,
+            span,
+        )
     name = read.string(data["name"], _join(where, "name"), _NAME)
     if kind == "param":
         return ir.Param(
@@ -521,7 +564,7 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
     return ir.Def(name, params, read.expr(data["body"], _join(where, "body")), comments, span)
 
 
-_OPTIONAL_KEYS = frozenset({"comments", "override"})
+_OPTIONAL_KEYS = frozenset({"comments", "override", "gloss"})
 _TYPE = re.compile(r"\s*([^\W\d]\w*)\s*(?:\[\s*([^\W\d]\w*)\s*\])?\s*")
 
 
@@ -537,13 +580,7 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
     data = read.mapping(value, where, _RULE_KEYS, ("kind", "id", "title"))
     citation = None
     if data.get("cite") is not None:
-        cite_where = _join(where, "cite")
-        cite = read.mapping(data["cite"], cite_where, ("clause", "quote"), ("clause", "quote"))
-        citation = ir.Citation(
-            read.string(cite["clause"], _join(cite_where, "clause"), _CLAUSE),
-            read.string(cite["quote"], _join(cite_where, "quote")),
-            read.span(cite_where),
-        )
+        citation = _citation(read, data["cite"], _join(where, "cite"))
     require_where = _join(where, "require")
     require = tuple(
         read.expr(r, f"{require_where}[{i}]")
@@ -583,10 +620,24 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         unless=unless,
         severity=cast(ir.Severity, severity),
         notes=notes,
+        consequence=read.optional(data, "consequence", where, _name_reader(read)),
         override=read.optional(data, "override", where, read.boolean) or False,
         comments=comments,
         span=read.span(where),
     )
+
+
+def _citation(read: _Reader, value: object, where: str) -> ir.Citation:
+    cite = read.mapping(value, where, ("clause", "quote"), ("clause", "quote"))
+    return ir.Citation(
+        read.string(cite["clause"], _join(where, "clause"), _CLAUSE),
+        read.string(cite["quote"], _join(where, "quote")),
+        read.span(where),
+    )
+
+
+def _name_reader(read: _Reader) -> Callable[[object, str], str]:
+    return lambda value, where: read.string(value, where, _NAME)
 
 
 def _exception(read: _Reader, value: object, where: str) -> ir.Exception_:

@@ -1,13 +1,15 @@
 """Report layer: a policy as a Markdown page (``docs/policies/<id>.md``).
 
 Every rule with its citation, verbatim quote and a plain-language reading built from the
-rule's own parts (whom it applies to, what excludes or is required, its exceptions), every
-parameter with its value, and the notice's clauses the policy lists as not machine-checkable.
+rule's own parts (whom it applies to, what excludes or is required, its exceptions, its
+consequence), every parameter with its value, the consequences the policy declares, and the
+clause map: every clause of the notice with the rules that encode it or the reason none does.
 """
 
 from __future__ import annotations
 
 from titlerules.lang import ir
+from titlerules.lang.citations import clause_map
 from titlerules.lang.loader import ResolvedPolicy
 from titlerules.lang.printer import format_expr
 
@@ -41,7 +43,48 @@ def _reading(rule: ir.Rule) -> list[str]:
     )
     lines.append(f"- A failure of this rule {effect}.")
     lines.extend(f"- Note: {note}" for note in rule.notes)
+    if rule.consequence is not None:
+        lines.append(f"- Consequence when it fails: `{rule.consequence}` (see Consequences).")
     return lines
+
+
+_REASON = {
+    "not_checkable": "not machine-checkable",
+    "exhortation": "exhortation",
+    "definition": "definition",
+    "heading": "heading",
+}
+
+
+def _clause_map(policy: ResolvedPolicy) -> list[str]:
+    table = clause_map(policy)
+    if not table.found:
+        return []
+    counts = {
+        "rules": sum(1 for e in table.entries if e.rules or e.consequences),
+        "reason only": sum(1 for e in table.entries if e.reasons and not e.rules),
+        "not accounted for": len(table.missing),
+    }
+    out = [
+        "## Clause map",
+        "",
+        "Every clause of the notice, as the notice numbers it: the rules that encode it and, for "
+        "what no rule encodes, the reason (`titlerules clauses "
+        + table.policy_id
+        + "`). "
+        + ", ".join(f"{name}: {count}" for name, count in counts.items())
+        + ".",
+        "",
+        "| clause | heading | rules | reason |",
+        "|---|---|---|---|",
+    ]
+    for entry in table.entries:
+        rules = ", ".join(f"`{r}`" for r in (*entry.rules, *entry.consequences))
+        reasons = "; ".join(f"*{_REASON[kind]}*: {text}" for kind, text in entry.reasons)
+        cells = [entry.clause, entry.heading, rules, reasons or ("" if rules else "**none**")]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    out.append("")
+    return out
 
 
 def _comments(rule: ir.Rule) -> list[str]:
@@ -102,6 +145,21 @@ def policy_markdown(policy: ResolvedPolicy) -> str:
             for comment in _comments(rule):
                 out.append(f"- Reading: {comment}")
             out.append("")
+    consequences = [
+        s.item for s in policy.consequences.values() if isinstance(s.item, ir.Consequence)
+    ]
+    if consequences:
+        out += ["## Consequences", ""]
+        for consequence in consequences:
+            gloss = f" — {consequence.gloss}" if consequence.gloss else ""
+            brought = [r.id for r in rules if r.consequence == consequence.name]
+            out += [
+                f"- `{consequence.name}`{gloss}: {header.document or ''} "
+                f"{consequence.citation.clause} 「{consequence.citation.quote}」; "
+                f"named by {len(brought)} rule(s).",
+            ]
+        out.append("")
+    out += _clause_map(policy)
     root = policy.root_file
     trailing = [c.text.rstrip() for c in root.trailing_comments] if root is not None else []
     if trailing:
