@@ -238,6 +238,9 @@ def test_verdict_cites_the_consequences_of_the_rules_that_failed(
     quoted = "测〔2024〕1号 一：“未按规定权限和程序进行评审的，评审结果不予认定。”（attendance）"
     assert quoted in zh
     assert "not recognised" in report.verdict.text("en")
+    # The report words the rules by their titles.
+    assert "不予认定。”（出席不少于三分之二）" in report.text("zh")
+    assert "(Two thirds attend)" in report.text("en")
 
 
 def test_each_failed_rule_brings_its_own_consequence_not_the_first_declared(

@@ -161,6 +161,18 @@ def test_retirement(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "2025-05-01 (age 50 years 2 months)\n"
 
 
+def test_retirement_of_a_woman_holding_a_senior_title(capsys: pytest.CaptureFixture[str]) -> None:
+    """组通字〔2015〕14号: 60, not 55; under the 2025 reform the delay is a flagged reading."""
+    base = ["calendar", "retirement", "1962-03-10", "--gender", "female", "--category", "cadre"]
+    data = _json(capsys, [*base, "--senior-professional", "--json"])
+    assert (data["date"], data["senior_professional"], data["reading"]) == ("2022-03-10", True, None)
+    assert _json(capsys, [*base, "--json"])["date"] == "2017-03-10"
+    reformed = ["calendar", "retirement", "1966-03-10", "--gender", "female", "--category", "cadre"]
+    data = _json(capsys, [*reformed, "--senior-professional", "--json"])
+    assert data["date"] == "2026-07-10"
+    assert "documented reading" in data["reading"]
+
+
 def test_retirement_woman_needs_category(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calendar", "retirement", "1975-03-01", "--gender", "female"]) == 2
     assert "category" in capsys.readouterr().err

@@ -183,7 +183,8 @@ def audit_html(report: AuditReport) -> str:
     head = (
         f"<p><b>{_e(report.committee or report.procedure_id)}</b> "
         f"[{_e(report.policy_id)}] {_badge(report.status.value)}<br>"
-        f"{_e(verdict.text('zh'))}<br>{_e(verdict.text('en'))}</p>"
+        f"{_e(verdict.text('zh', report.rule_titles('zh')))}<br>"
+        f"{_e(verdict.text('en', report.rule_titles('en')))}</p>"
     )
     columns = ("outcome", "clause", "rule", "quote", "dates and counts", "working days")
     return head + _table(columns, rows, frozenset(range(6))) + _receipt_html(report.receipt)

@@ -137,10 +137,11 @@ class Verdict(BaseModel):
     def consequence_applies(self) -> bool:
         return self.compliant is False and bool(self.consequences)
 
-    def text(self, lang: str = "zh") -> str:
+    def text(self, lang: str = "zh", titles: Mapping[str, str] | None = None) -> str:
+        """The verdict in words; ``titles`` names the rules (rule id -> title)."""
         from titlerules.audit.render import verdict_text
 
-        return verdict_text(self, lang)
+        return verdict_text(self, lang, titles)
 
 
 class AuditReport(BaseModel):
@@ -175,6 +176,10 @@ class AuditReport(BaseModel):
     @property
     def passed(self) -> list[Finding]:
         return self.by_outcome(RuleOutcome.PASSED)
+
+    def rule_titles(self, lang: str = "zh") -> dict[str, str]:
+        """Each finding's rule title in ``lang``, by rule id."""
+        return {f.rule_id: f.label(lang) for f in self.findings}
 
     def finding(self, rule_id: str) -> Finding:
         for finding in self.findings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from titlerules.audit.common import WorkingDays
@@ -52,10 +52,18 @@ def _lang(lang: str) -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
-def verdict_text(verdict: Verdict, lang: str = "zh") -> str:
+def verdict_text(
+    verdict: Verdict, lang: str = "zh", titles: Mapping[str, str] | None = None
+) -> str:
     """The verdict in one paragraph: compliant, undetermined, or not compliant with each
-    consequence the notice attaches to the rules that failed."""
+    consequence the notice attaches to the rules that failed (named by their titles in
+    ``titles``, by rule id without them)."""
     lang = _lang(lang)
+
+    def named(rule_ids: list[str]) -> str:
+        words = [(titles or {}).get(rule_id, rule_id) for rule_id in rule_ids]
+        return "、".join(words) if lang == "zh" else "; ".join(words)
+
     if verdict.compliant is True:
         return "程序合规：全部程序规则均符合" if lang == "zh" else "procedure compliant"
     if verdict.compliant is None:
@@ -65,14 +73,14 @@ def verdict_text(verdict: Verdict, lang: str = "zh") -> str:
     parts: list[str] = []
     for consequence in verdict.consequences:
         where = " ".join(x for x in (consequence.document, consequence.clause) if x)
-        rules = "、".join(consequence.rule_ids) if lang == "zh" else ", ".join(consequence.rule_ids)
+        rules = named(consequence.rule_ids)
         if lang == "zh":
             parts.append(f"依据 {where}：“{consequence.quote}”（{rules}）")
         else:
             gloss = f" — {consequence.gloss}" if consequence.gloss else ""
             parts.append(f"under {where}: “{consequence.quote}”{gloss} ({rules})")
     if verdict.without_consequence:
-        rules = ", ".join(verdict.without_consequence)
+        rules = named(verdict.without_consequence)
         parts.append(
             f"本政策未为以下规则标注后果条款：{rules}"
             if lang == "zh"
@@ -190,7 +198,7 @@ def audit_text(report: AuditReport, lang: str = "zh", *, verbose: bool = False) 
     head = "程序审计" if lang == "zh" else "Procedure audit"
     lines = [f"{head}: {who}{ident}  [{report.policy_id}{doc}]"]
     label = "结论" if lang == "zh" else "verdict"
-    lines.append(f"{label}: {report.verdict.text(lang)}")
+    lines.append(f"{label}: {report.verdict.text(lang, titles=report.rule_titles(lang))}")
     order = (
         RuleOutcome.FAILED,
         RuleOutcome.UNKNOWN,

@@ -5,7 +5,8 @@ Sub-commands::
     titlerules calendar working-days START END [--json]
     titlerules calendar add START N [--json]
     titlerules calendar day DATE [--json]
-    titlerules calendar retirement BIRTH --gender male|female [--category cadre|worker] [--json]
+    titlerules calendar retirement BIRTH --gender male|female [--category cadre|worker]
+        [--senior-professional] [--json]
 
 ``--overrides FILE`` (repeatable) adds override files and ``--strict`` refuses provisional
 years; both may be given before or after the sub-command. Exit codes: 0 answered,
@@ -102,6 +103,12 @@ def register(subparsers: Any) -> None:
         choices=("cadre", "worker"),
         default=None,
         help="for women: cadre (干部) or worker (工人); required for women",
+    )
+    retire.add_argument(
+        "--senior-professional",
+        action="store_true",
+        help="a woman holding a senior title (副高级/正高级) in a public institution, government "
+        "organ or people's organisation: 60 under 组通字〔2015〕14号",
     )
     retire.set_defaults(func=_retirement)
 
@@ -202,7 +209,9 @@ def _day(args: argparse.Namespace) -> int:
 
 def _retirement(args: argparse.Namespace) -> int:
     birth = _parse_date(args.birth, "BIRTH")
-    result = retirement(birth, args.gender, args.category)
+    result = retirement(
+        birth, args.gender, args.category, senior_professional=args.senior_professional
+    )
     payload: dict[str, object] = {
         "birth": result.birth.isoformat(),
         "gender": result.gender.value,
@@ -212,7 +221,11 @@ def _retirement(args: argparse.Namespace) -> int:
         "original_age_years": result.original_age_years,
         "delay_months": result.delay_months,
         "citation": result.citation,
+        "senior_professional": result.senior_professional,
+        "reading": result.reading,
     }
     text = f"{result.date.isoformat()} (age {result.age_years} years {result.age_months} months)"
+    if result.reading:
+        text += f"\nreading: {result.reading}"
     _emit(args, payload, text)
     return 0

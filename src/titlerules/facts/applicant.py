@@ -362,6 +362,7 @@ class ServicePeriod(FactModel):
     rural_revitalisation: Flag | None = fact("是否服务乡村振兴")
     erhai_protection: Flag | None = fact("是否服务洱海保护")
     epidemic_frontline: Flag | None = fact("是否疫情防控一线")
+    employer_kind: EmployerKind | None = fact("工作单位性质")
     evidence: ServiceEvidence | None = fact("认定依据")
 
 

@@ -617,7 +617,7 @@ class FilingContent(ZhEnum):
     APPROVED_LIST = ("approved_list", "同意上会评审人员名单")
     PUBLICITY = ("publicity", "公示情况")
     COMPLAINT_HANDLING = ("complaint_handling", "信访举报处理情况", "信访核查情况")
-    WORK_PLAN = ("work_plan", "评委会工作方案", "评审工作方案")
+    WORK_PLAN = ("work_plan", "评委会工作方案", "评审工作方案", "评审方案")
     COMMITTEE_COMPOSITION = ("committee_composition", "年度评委会组成")
     AGENDA = ("agenda", "评审会议程")
     SCORING_STANDARD = ("scoring_standard", "评审量化评分标准")
@@ -644,6 +644,7 @@ class FilingContent(ZhEnum):
     PRACTICES = ("practices", "主要做法")
     RECOMMENDATION_PROCEDURE = ("recommendation_procedure", "推荐程序")
     WORK_DISCIPLINE = ("work_discipline", "工作纪律")
+    RESULTS = ("results", "评审结果")
 
 
 class ComplaintFinding(ZhEnum):

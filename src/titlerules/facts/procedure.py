@@ -154,6 +154,7 @@ class ApplicantReview(FactModel):
     votes_for: Count | None = fact("赞成票")
     votes_against: Count | None = fact("反对票")
     abstentions: Count | None = fact("弃权票")
+    withdrawn: Flag | None = fact("是否在投票前撤回")
     passed: Flag | None = fact("是否通过")
 
 
