@@ -165,7 +165,8 @@ def test_retirement_of_a_woman_holding_a_senior_title(capsys: pytest.CaptureFixt
     """组通字〔2015〕14号: 60, not 55; under the 2025 reform the delay is a flagged reading."""
     base = ["calendar", "retirement", "1962-03-10", "--gender", "female", "--category", "cadre"]
     data = _json(capsys, [*base, "--senior-professional", "--json"])
-    assert (data["date"], data["senior_professional"], data["reading"]) == ("2022-03-10", True, None)
+    assert data["date"] == "2022-03-10"
+    assert (data["senior_professional"], data["reading"]) == (True, None)
     assert _json(capsys, [*base, "--json"])["date"] == "2017-03-10"
     reformed = ["calendar", "retirement", "1966-03-10", "--gender", "female", "--category", "cadre"]
     data = _json(capsys, [*reformed, "--senior-professional", "--json"])
