@@ -186,6 +186,33 @@ def test_the_example_post_table_is_within_its_vacancies() -> None:
 # ---------------------------------------------------------------- pass rate
 
 
+@pytest.mark.parametrize(
+    ("change", "outcome"),
+    [
+        ({}, RuleOutcome.PASSED),
+        ({"department_approved_on": "2024-06-05"}, RuleOutcome.PASSED),
+        ({"department_approved_on": "2024-06-04"}, RuleOutcome.FAILED),
+        ({"personnel_department_approved_on": None}, RuleOutcome.UNKNOWN),
+    ],
+)
+def test_the_post_table_carries_both_sign_offs(
+    tmp_path: Path, change: dict[str, str | None], outcome: RuleOutcome
+) -> None:
+    """附件1 "主管部门审核意见（盖章）年月日" and "事业单位人事管理部门审核意见（盖章）年月日":
+    both approvals, on or after the day the table was filled in (2024-06-05)."""
+    data = yaml.safe_load((EXAMPLES / "xianning-2024" / "post-table.yaml").read_text("utf-8"))
+    for key, value in change.items():
+        if value is None:
+            del data["post_table"][key]
+        else:
+            data["post_table"][key] = value
+    path = tmp_path / "table.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    [finding] = audit_set("xianning-2024", [path]).of("table_approvals")
+    assert finding.outcome is outcome
+    assert [r.rule_id for r in finding.rules] == ["post_table_submitted"]
+
+
 def test_pass_rate_above_the_plan_fails(tmp_path: Path) -> None:
     data = _load(EXAMPLES / "xianning-2024" / "procedure.yaml")
     data["procedure"]["passed_count"] = 160  # 160 / 215 > 7/10

@@ -10,6 +10,9 @@
   table's 空岗申报 per level must not exceed the vacancies, nor may the applicants of the set
   recommended by that unit who apply for a vacant post (route 空岗申报); 不占岗位申报 do not
   take a post.  Cited by the policy's rules that name these routes, where it has them.
+* **Sign-offs of the post table** (attachment 1, "主管部门审核意见（盖章）年月日", "事业单位人事
+  管理部门审核意见（盖章）年月日").  Each table carries both approvals, each dated on or after
+  the day the table was filled in; a date the table does not state leaves it unknown.
 * **Pass rate**.  For each procedure record: the pass rate (评审通过人数 / 参评人数, exactly)
   against the committee's planned rate, the passes in the review records against the
   reported number, and the applicants of the set who name the committee against the
@@ -52,7 +55,7 @@ __all__ = [
     "audit_set",
 ]
 
-CheckKind = Literal["duplicate_application", "vacancies", "pass_rate"]
+CheckKind = Literal["duplicate_application", "vacancies", "table_approvals", "pass_rate"]
 
 _LEVEL_FIELDS: dict[TitleLevel, str] = {
     TitleLevel.INTERMEDIATE: "intermediate",
@@ -202,6 +205,7 @@ def audit_set(
     findings.extend(duplicates)
     for table in tables:
         findings.extend(_vacancies(loaded, table, applicants))
+        findings.append(_table_approvals(loaded, table))
     for procedure in procedures:
         finding = _pass_rate(loaded, procedure, applicants)
         if finding is not None:
@@ -528,6 +532,53 @@ def _vacancies(
             )
         )
     return findings
+
+
+def _table_approvals(policy: Policy, table_result: RecordResult) -> CrossFinding:
+    """Both sign-offs of a post table, each on or after the day it was filled in."""
+    table = table_result.record
+    assert isinstance(table, PostTable)
+    ref = RecordRef(
+        file=table_result.file,
+        record_path=table_result.record_path,
+        kind="post_table",
+        unit=table.unit,
+    )
+    approvals = {
+        "department_approved_on": (table.department_approved_on, "主管部门审核", "department"),
+        "personnel_department_approved_on": (
+            table.personnel_department_approved_on,
+            "事业单位人事管理部门审核",
+            "personnel department",
+        ),
+    }
+    missing_zh = [zh for day, zh, _ in approvals.values() if day is None]
+    missing_en = [en for day, _, en in approvals.values() if day is None]
+    early_zh: list[str] = []
+    early_en: list[str] = []
+    if table.filled_on is not None:
+        for day, zh, en in approvals.values():
+            if day is not None and day < table.filled_on:
+                early_zh.append(f"{zh}日期 {day} 早于填报时间 {table.filled_on}")
+                early_en.append(f"{en} approval {day} before the table was filled in")
+    if early_en:
+        outcome, text_en, text_zh = RuleOutcome.FAILED, "; ".join(early_en), "；".join(early_zh)
+    elif missing_en:
+        outcome = RuleOutcome.UNKNOWN
+        text_en = "no date of the " + " and ".join(missing_en) + " approval"
+        text_zh = "、".join(missing_zh) + "日期未写明"
+    else:
+        outcome, text_en, text_zh = RuleOutcome.PASSED, "both approvals dated", "两级审核均已签署"
+    return CrossFinding(
+        check="table_approvals",
+        subject=table.unit or "?",
+        outcome=outcome,
+        records=[ref],
+        rules=_mentions(policy, ("exclusion", "requirement"), ("post_table_submitted",)),
+        counts={},
+        message=f"{table.unit or '?'}: {text_en}",
+        message_zh=f"{table.unit or '?'}：{text_zh}",
+    )
 
 
 # ---------------------------------------------------------------- pass rate

@@ -403,6 +403,7 @@ def _reason_zh(reason: str) -> str:
 _CHECK_NAMES = {
     "duplicate_application": ("重复申报", "duplicate applications"),
     "vacancies": ("空岗申报", "vacancies"),
+    "table_approvals": ("核定表审核签章", "post table sign-offs"),
     "pass_rate": ("通过率", "pass rate"),
 }
 

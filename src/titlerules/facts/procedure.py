@@ -66,6 +66,7 @@ class Committee(FactModel):
     self_evaluating: Flag | None = fact("是否自主评审单位")
     valid_from: FactDate | None = fact("核准备案有效期起")
     valid_until: FactDate | None = fact("核准备案有效期止")
+    refiled: Flag | None = fact("期满后是否已重新组建并核准备案")
     refiled_on: FactDate | None = fact("重新核准备案日期")
     expert_pool_size: Count | None = fact("专家库现有人数")
     expert_pool_renewed_on: FactDate | None = fact("专家库换届（组建）日期")

@@ -73,7 +73,8 @@ def _clause_map(policy: ResolvedPolicy) -> list[str]:
         + table.policy_id
         + "`). "
         + ", ".join(f"{name}: {count}" for name, count in counts.items())
-        + ".",
+        + ". How the policy was checked against its notice, and the independent readings: "
+        "[fidelity.md](../fidelity.md).",
         "",
         "| clause | heading | rules | reason |",
         "|---|---|---|---|",
