@@ -321,6 +321,7 @@ class AuthorityRole(ZhEnum):
         "县人社局",
         "县人力资源和社会保障局",
         "县人力资源社会保障局",
+        "县职改办",
     )
     PREFECTURE_HR = (
         "prefecture_hr",
@@ -331,8 +332,16 @@ class AuthorityRole(ZhEnum):
         "州人社局",
         "市人力资源和社会保障局",
         "州人力资源和社会保障局",
+        "市职改办",
+        "市职称改革工作领导小组办公室",
     )
-    PROVINCIAL_HR = ("provincial_hr", "省级人力资源社会保障部门", "省人社厅")
+    PROVINCIAL_HR = (
+        "provincial_hr",
+        "省级人力资源社会保障部门",
+        "省人社厅",
+        "省职改办",
+        "省职称改革工作领导小组办公室",
+    )
     EMPLOYER_HR = ("employer_hr", "用人单位人事部门", "本单位人事部门")
     STATIONED_UNIT_HR = (
         "stationed_unit_hr",
