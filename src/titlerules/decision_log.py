@@ -51,6 +51,7 @@ from titlerules.redact import (
     redact_decision,
     redact_record,
 )
+from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
 
 __all__ = [
     "LOG_FORMAT",
@@ -254,7 +255,14 @@ def _parse_line(raw: bytes, where: Location) -> LogEntry:
             hint="a decision log is UTF-8 JSON Lines written by titlerules",
         ) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_object)
+    except DuplicateJSONKeyError as exc:  # which of the two the entry says is ambiguous
+        found = duplicate_key_error(exc, where.file, text, first_line=where.line)
+        raise DecisionLogError(
+            found.message,
+            location=found.location,
+            hint="titlerules writes each key of an entry once; was the line edited?",
+        ) from None
     except RecursionError:
         raise DecisionLogError(
             "nested too deeply to read",

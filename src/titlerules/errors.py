@@ -100,6 +100,13 @@ class InputFileError(TitleRulesError):
     code = "TR002"
 
 
+class OutputFileError(TitleRulesError):
+    """A file cannot be written: its folder is missing or not writable, or it is a file the
+    same command reads (through a link too), which writing would destroy."""
+
+    code = "TR003"
+
+
 class RecordError(TitleRulesError):
     """A record (applicant, procedure, historical title record) failed validation."""
 

@@ -36,6 +36,7 @@ import yaml
 from titlerules.engine.decision import Decision, RuleOutcome
 from titlerules.engine.policy import Policy, load_policy
 from titlerules.errors import InputFileError, Location, TitleRulesError
+from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
 
 
 @dataclass
@@ -131,7 +132,9 @@ def _load_yaml(path: Path) -> Any:
             f"cannot read {path}: {exc}", location=Location(file=str(path))
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass
+    except DuplicateKeyError as exc:  # `expect:` twice: the case would test the second only
+        raise duplicate_key_error(exc, str(path)) from None
     except yaml.YAMLError as exc:
         raise InputFileError(f"invalid YAML: {exc}", location=Location(file=str(path))) from None
     except (ValueError, RecursionError) as exc:  # a date such as 2024-02-30; deep nesting

@@ -23,7 +23,6 @@ found, by field:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -34,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location
 from titlerules.facts.applicant import id_number_is_checked, id_number_mismatch
 from titlerules.facts.enums import Gender, IdType, TitleSeries
@@ -162,7 +162,12 @@ class RecordsReport(BaseModel):
 # ---------------------------------------------------------------- reading
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+# A row as read: its line (CSV) or row number (sheet), its cells, and why it could not be
+# read (a CSV line with a quoted cell left open), else None.
+_Raw = tuple[int, Sequence[Any], str | None]
+
+
+def _csv_rows(path: Path) -> Iterator[_Raw]:
     data = _read_bytes(path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -176,9 +181,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             location=Location(file=str(path)),
             hint="save the file as UTF-8 CSV",
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for record in reader:
-        yield reader.line_num, record
+    # One record per line (titlerules.csvlines): a stray quote cannot swallow the rows after it.
+    for line in csv_lines(io.StringIO(text, newline="")):
+        yield line.number, line.cells, line.error
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -194,7 +199,7 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path) -> Iterator[_Raw]:
     try:
         import openpyxl
     except ImportError:
@@ -218,7 +223,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         if sheet is None:
             return
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
+            yield number, list(values), None
     finally:
         workbook.close()
 
@@ -408,29 +413,32 @@ def validate_records(
     """Check every row of a historical title-records file (``.csv`` or ``.xlsx``)."""
     file = Path(path)
     kind: Literal["csv", "xlsx"] = "xlsx" if file.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    raw: Iterator[tuple[int, Sequence[Any]]] = (
-        _xlsx_rows(file) if kind == "xlsx" else _csv_rows(file)
-    )
+    raw: Iterator[_Raw] = _xlsx_rows(file) if kind == "xlsx" else _csv_rows(file)
     rows = list(raw)
     header_at = _find_header(rows)
     if header_at is None:
         names = "、".join(zh for _, zh in HISTORICAL_FIELDS)
+        unread = [(line, why) for line, _, why in rows[:_HEADER_SCAN_ROWS] if why is not None]
         raise InputFileError(
-            "no header row naming the 12 columns",
+            "no header row naming the 12 columns"
+            + (f" (line {unread[0][0]}: {unread[0][1]})" if unread else ""),
             location=Location(file=str(file)),
             hint=f"the first row names the columns: {names} (or their English names)",
         )
-    _, header_cells = rows[header_at]
+    _, header_cells, _ = rows[header_at]
     header = [_cell_text(cell, None)[0] for cell in header_cells]
     fields = [_BY_NAME.get(name) for name in header]
     present = {f for f in fields if f is not None}
     missing = [name for name, _ in HISTORICAL_FIELDS if name not in present]
     unknown = [name for name, f in zip(header, fields, strict=True) if f is None and name]
     data = rows[header_at + 1 :]
-    while data and not any(_cell_text(c, None)[0] for c in data[-1][1]):
+    while data and data[-1][2] is None and not any(_cell_text(c, None)[0] for c in data[-1][1]):
         data.pop()
     results: list[RowResult] = []
-    for index, (line, cells) in enumerate(data, start=1):
+    for index, (line, cells, unreadable) in enumerate(data, start=1):
+        if unreadable is not None:
+            results.append(_unreadable_row(index, line, unreadable))
+            continue
         values: dict[str, str] = {}
         cell_errors: list[FieldProblem] = []
         for field, cell in zip(fields, cells, strict=False):
@@ -493,10 +501,21 @@ def validate_records(
     )
 
 
-def _find_header(rows: list[tuple[int, Sequence[Any]]]) -> int | None:
+def _unreadable_row(index: int, line: int, reason: str) -> RowResult:
+    """A CSV line that could not be read as cells: a result of its own, so no row is lost."""
+    zh = (
+        '引号未在本行闭合（多出的“"”？单元格不能跨行），本行未能读取'
+        if reason == UNCLOSED_QUOTE
+        else f"本行无法按 CSV 读取（{reason}）"
+    )
+    problem = _problem("(row)", reason, zh, None)
+    return RowResult(row=index, line=line, ok=False, errors=[problem])
+
+
+def _find_header(rows: list[_Raw]) -> int | None:
     """The first row (of the first few) naming at least half of the 12 columns: the sheet may
     carry a title row (湖北省职称历史数据采集表) above the header."""
-    for index, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
+    for index, (_, cells, _) in enumerate(rows[:_HEADER_SCAN_ROWS]):
         names = {_cell_text(c, None)[0] for c in cells}
         if sum(1 for name in names if name in _BY_NAME) >= len(HISTORICAL_FIELDS) // 2:
             return index

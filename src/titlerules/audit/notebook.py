@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from titlerules.atomic import AtomicOutput
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome
 from titlerules.errors import TitleRulesError
 
@@ -668,9 +669,17 @@ def _draw_plan(plan: Plan, axes: Any, lang: str) -> None:
     axes.legend(handles=legend, loc="lower left", fontsize="x-small", ncol=4)
 
 
-def save_chart(figure_maker: str, subject: Any, path: str | Path, *, lang: str = "en") -> Path:
+def save_chart(
+    figure_maker: str,
+    subject: Any,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    inputs: Sequence[str | Path | None] = (),
+) -> Path:
     """Draw ``subject`` (a plan: ``"plan"``, an audit report: ``"findings"``) on a figure of
-    its own, without pyplot, and save it (PNG or SVG by the file's suffix)."""
+    its own, without pyplot, and save it (PNG or SVG by the file's suffix), whole or not at
+    all and never over one of ``inputs`` (:mod:`titlerules.atomic`)."""
     matplotlib = _matplotlib()
     figure_class = _matplotlib("matplotlib.figure").Figure
     target = Path(path)
@@ -689,7 +698,13 @@ def save_chart(figure_maker: str, subject: Any, path: str | Path, *, lang: str =
             fig = figure_class(figsize=(8, 4))
             plot_findings(subject, fig.subplots(), lang=lang)
         fig.tight_layout()
-        fig.savefig(target, dpi=120, metadata=_metadata(target))
+        with AtomicOutput(target, inputs=inputs) as output:
+            fig.savefig(
+                output.handle,
+                format=target.suffix.lower()[1:],
+                dpi=120,
+                metadata=_metadata(target),
+            )
     return target
 
 

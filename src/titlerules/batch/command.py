@@ -23,6 +23,7 @@ from titlerules.errors import UsageError
 
 
 def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
+    from titlerules.atomic import refuse_inputs
     from titlerules.batch.io import DEFAULT_CHUNK_ROWS, Progress, is_tabular, run_file
     from titlerules.batch.runner import ColumnarPolicy
     from titlerules.engine.policy import load_policy
@@ -42,6 +43,8 @@ def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
     chunk_rows = getattr(args, "chunk_rows", None) or DEFAULT_CHUNK_ROWS
     if chunk_rows < 1:
         raise UsageError("--chunk-rows must be at least 1")
+    if out is not None:  # before any work: the results may not replace what is being read
+        refuse_inputs(out, [source, args.policy])
     policy = load_policy(args.policy)
     columnar = ColumnarPolicy(policy, as_of=as_of)
     progress = Progress(sys.stderr)

@@ -7,7 +7,9 @@ and, for JSONL, the records as parsed.  Nothing is dropped: every input row come
 
 * CSV: UTF-8 (a byte-order mark is fine), a header of record paths; ``row`` is the data row
   number (the header is not counted, blank lines are skipped); a row with the wrong number
-  of cells is an error row.
+  of cells, or a quoted cell not closed on its line, is an error row naming its line: a
+  record never spans lines (:mod:`titlerules.csvlines`), so a stray quote cannot swallow the
+  rows after it.
 * JSONL: one record per line (bare, or under ``applicant:``); ``row`` is the line number;
   a line that is not a JSON object is an error row; blank lines are skipped.
 * Parquet: columns named by record path, typed or text, lists as lists of structs or JSON
@@ -27,12 +29,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
+from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
 from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
 from titlerules.batch.schema import TableSchema, flatten_record
+from titlerules.csvlines import csv_lines
 from titlerules.errors import InputFileError, UsageError
+from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
 
 TABULAR_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
@@ -86,15 +91,17 @@ def _text_frame(rows: list[list[str]], header: list[str]) -> Any:
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     size = max(path.stat().st_size, 1)
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
+    with path.open("rb") as handle:
+        lines = csv_lines(_utf8_lines(path, handle))
+        first = next(lines, None)
+        if first is None:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputFileError(f"{path}: cannot read the header ({exc})") from None
-        header = [name.strip() for name in header]
+        if first.error is not None:
+            raise InputFileError(
+                f"{path}:{first.number}: cannot read the header: {first.error}",
+                hint="the first line names the record paths, one per cell",
+            )
+        header = [name.strip() for name in first.cells]
         duplicates = sorted({n for n in header if header.count(n) > 1})
         if duplicates:
             raise InputFileError(
@@ -105,31 +112,23 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         numbers: list[int] = []
         errors: list[tuple[int, str]] = []
         number = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                number += 1
-                errors.append((number, f"row {number}: not CSV ({exc})"))
-                continue
-            except UnicodeDecodeError as exc:
-                raise InputFileError(
-                    f"{path}: not valid UTF-8 at byte {exc.start}", hint="save the file as UTF-8"
-                ) from None
-            if not row:
-                continue
+        for line in lines:
+            if not line.cells and line.error is None:
+                continue  # a blank line is not a row
             number += 1
-            if len(row) != len(header):
+            if line.error is not None:
+                errors.append((number, f"row {number} (line {line.number}): {line.error}"))
+            elif len(line.cells) != len(header):
+                cells = len(line.cells)
                 errors.append(
                     (
                         number,
-                        f"row {number} has {len(row)} cells, the header has {len(header)}",
+                        f"row {number} (line {line.number}) has {cells} cells, "
+                        f"the header has {len(header)}",
                     )
                 )
             else:
-                rows.append(row)
+                rows.append(line.cells)
                 numbers.append(number)
             if len(rows) + len(errors) >= chunk_rows:
                 yield Chunk(
@@ -140,7 +139,25 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
             yield Chunk(_text_frame(rows, header), numbers, errors, None, 1.0)
 
 
-def _fraction(handle: TextIO, size: int) -> float | None:
+def _utf8_lines(path: Path, handle: BinaryIO) -> Iterator[str]:
+    """The file's lines as text (a line ends at \\n, \\r\\n or \\r), decoded one by one so
+    that a byte that is not UTF-8 refuses the file naming its line."""
+    count = 0
+    for raw in handle:
+        try:
+            text = raw.decode("utf-8-sig" if count == 0 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise InputFileError(
+                f"{path}:{count + 1}: not valid UTF-8 (byte {error.start + 1} of the line)",
+                hint="save the file as UTF-8",
+            ) from None
+        parts = io.StringIO(text, newline="") if "\r" in text.rstrip("\r\n") else (text,)
+        for part in parts:
+            count += 1
+            yield part
+
+
+def _fraction(handle: BinaryIO, size: int) -> float | None:
     try:
         return min(os.lseek(handle.fileno(), 0, os.SEEK_CUR) / size, 1.0)
     except (OSError, ValueError, io.UnsupportedOperation):
@@ -172,7 +189,13 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
             if not text:
                 continue
             try:
-                data = json.loads(text)
+                data = json.loads(text, object_pairs_hook=unique_object)
+            except DuplicateJSONKeyError as exc:  # JSON alone would keep the last silently
+                found = duplicate_key_error(
+                    exc, str(path), line.decode("utf-8", "replace"), first_line=number
+                )
+                errors.append((number, f"line {number}: {found.location}: {found.message}"))
+                data = not_json
             except ValueError as exc:
                 errors.append((number, f"line {number}: not JSON ({exc})"))
                 data = not_json
@@ -276,9 +299,12 @@ class Progress:
 
 
 class ResultWriter:
-    """Appends result chunks to a JSONL or Parquet file."""
+    """Appends result chunks to a JSONL or Parquet file, written whole or not at all: the
+    rows go to a temporary file beside ``path`` (created at once, so an unwritable folder is
+    reported before any work) that :meth:`close` puts in place and :meth:`discard` removes.
+    ``path`` may not be one of ``inputs`` (the file being read, through a link too)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> None:
         self.path = Path(path)
         suffix = self.path.suffix.lower()
         if suffix not in OUTPUT_SUFFIXES:
@@ -287,9 +313,10 @@ class ResultWriter:
                 hint="name the output file RESULT.jsonl or RESULT.parquet",
             )
         self.parquet = suffix == ".parquet"
+        self._output = AtomicOutput(self.path, inputs=inputs)
         self._writer: Any = None
         self._schema: Any = None
-        self._handle: Any = None
+        self.written = False
 
     def write(self, table: Any) -> None:
         if self.parquet:
@@ -302,20 +329,26 @@ class ResultWriter:
             arrow = table.to_arrow()
             if self._writer is None:
                 self._schema = arrow.schema
-                self._writer = pq.ParquetWriter(str(self.path), self._schema)
+                self._writer = pq.ParquetWriter(self._output.handle, self._schema)
             self._writer.write_table(arrow.cast(self._schema))
         else:
-            if self._handle is None:
-                self._handle = self.path.open("wb")
-            table.write_ndjson(self._handle)
+            table.write_ndjson(self._output.handle)
+        self.written = True
 
     def close(self) -> None:
+        """Finish the file and put it in place."""
         if self._writer is not None:
             self._writer.close()
-        if self._handle is not None:
-            self._handle.close()
-        if self._writer is None and self._handle is None and not self.path.exists():
-            self.path.write_bytes(b"")
+        self._output.commit()
+
+    def discard(self) -> None:
+        """Drop what was written: the file at ``path`` stays as it was."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # a half-written file is thrown away whatever went wrong
+                pass
+        self._output.discard()
 
 
 def evaluate_chunk(
@@ -357,7 +390,7 @@ def run_file(
     pl = polars()
     summary = Summary(per_record_rules=dict(columnar.fallback_rules))
     started = time.perf_counter()
-    writer = ResultWriter(out) if out is not None else None
+    writer = ResultWriter(out, inputs=(source,)) if out is not None else None
     kept: list[Any] = []
     try:
         for chunk in read_chunks(source, columnar.schema, chunk_rows):
@@ -372,9 +405,15 @@ def run_file(
                 kept.append(table)
             if progress is not None:
                 progress.update(summary.rows, chunk.progress)
-    finally:
         if writer is not None:
+            if not writer.written:  # no rows: still a readable file, with the result columns
+                writer.write(unreadable_rows([], columnar.rule_ids, explain))
             writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.discard()  # a failure part-way never leaves a truncated result file
+        raise
+    finally:
         if progress is not None:
             progress.close()
     summary.seconds = time.perf_counter() - started

@@ -26,6 +26,7 @@ import yaml
 
 from titlerules.calendar._dates import parse_iso_date
 from titlerules.errors import CalendarError, InputFileError, Location
+from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
 
 #: Years the calendar can answer for (inclusive); see ``docs/calendar.md``.
 FIRST_YEAR = 2000
@@ -89,9 +90,10 @@ def overrides_digest(overrides: Iterable[OverrideYear]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+class _TextDatesLoader(UniqueKeyLoader):
     """The safe loader without implicit timestamps: dates stay text, so an impossible date
-    such as ``2026-02-30`` is reported with its key path instead of failing inside YAML."""
+    such as ``2026-02-30`` is reported with its key path instead of failing inside YAML;
+    a key given twice is refused (the second would silently replace the first)."""
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -141,6 +143,8 @@ def load_overrides(path: str | Path) -> OverrideYear:
             location=where,
             hint=_FORMAT_HINT,
         ) from None
+    except DuplicateKeyError as exc:
+        raise duplicate_key_error(exc, file) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

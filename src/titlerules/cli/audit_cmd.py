@@ -52,8 +52,11 @@ def register(subparsers: Any) -> None:
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    from titlerules.atomic import refuse_inputs
     from titlerules.audit.procedure import audit
 
+    if args.chart:
+        refuse_inputs(args.chart, [args.policy, args.procedure])
     as_of = _date(args.as_of) if args.as_of else None
     report = audit(args.policy, args.procedure, as_of=as_of)
     if args.json:
@@ -63,7 +66,9 @@ def run_audit(args: argparse.Namespace) -> int:
     if args.chart:
         from titlerules.audit.notebook import save_chart
 
-        save_chart("findings", report, args.chart, lang=args.lang)
+        save_chart(
+            "findings", report, args.chart, lang=args.lang, inputs=[args.policy, args.procedure]
+        )
     return report.exit_code
 
 

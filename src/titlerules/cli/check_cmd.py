@@ -3,7 +3,9 @@
 A table of records (``.csv``, ``.jsonl``, ``.parquet``) is decided column-wise in chunks,
 one result row per input row (``--out RESULT.jsonl|.parquet``; see docs/performance.md).
 
-Exit 0 whatever the outcomes; 2 when a policy or a record cannot be read.
+Exit 0 whatever the outcomes; 2 when a policy or a record cannot be read, or a record cannot
+be evaluated (every other record is still decided, and each error is printed in the record's
+place, naming its file and record path).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from titlerules.errors import UsageError
+from titlerules.errors import TitleRulesError, UsageError
+
+if TYPE_CHECKING:
+    from titlerules.facts import RecordResult
 
 
 def register(subparsers: Any) -> None:
@@ -57,6 +62,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from titlerules.atomic import refuse_inputs
     from titlerules.decision_log import DecisionLog
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import load_policy
@@ -68,25 +74,20 @@ def run(args: argparse.Namespace) -> int:
         from titlerules.batch.command import run_tabular
 
         return run_tabular(args, as_of)  # tables of records: the columnar batch path
+    if args.log:  # the log is appended to: appending to a record file would corrupt it
+        refuse_inputs(args.log, [args.policy, *args.records])
     policy = load_policy(args.policy)
     # Written and flushed one decision at a time: nothing logged is lost if a later record fails.
     log = DecisionLog(args.log, redact=not args.log_unredacted) if args.log else None
     payloads: list[dict[str, Any]] = []
     texts: list[str] = []
-    unreadable = False
+    failed = False
     for name in args.records:
         for result in load_batch(Path(name)):
             where = f"{result.file}: {result.record_path}" if result.file else result.record_path
             if result.error is not None:
-                unreadable = True
-                payloads.append(
-                    {
-                        "file": result.file,
-                        "record_path": result.record_path,
-                        "error": _shown(args, str(result.error)),
-                    }
-                )
-                texts.append(f"{where}: error: {_shown(args, str(result.error))}")
+                failed = True
+                _add_error(args, result, result.error, payloads, texts)
                 continue
             record = result.record
             if not isinstance(record, (Applicant, Procedure)):
@@ -100,7 +101,12 @@ def run(args: argparse.Namespace) -> int:
                 )
                 texts.append(f"{where}: skipped: a {kind} is not evaluated by a policy")
                 continue
-            decision = policy.evaluate(record, as_of=as_of)
+            try:
+                decision = policy.evaluate(record, as_of=as_of)
+            except TitleRulesError as error:  # this record's error; the others are decided
+                failed = True
+                _add_error(args, result, error, payloads, texts)
+                continue
             if log is not None:
                 log.write(policy, record, decision, source=where)
             if args.redact:
@@ -114,7 +120,31 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(texts))
-    return 2 if unreadable else 0
+    return 2 if failed else 0
+
+
+def _add_error(
+    args: argparse.Namespace,
+    result: RecordResult,
+    error: TitleRulesError,
+    payloads: list[dict[str, Any]],
+    texts: list[str],
+) -> None:
+    """A record's error in its place among the decisions, naming the record (file and
+    record path) before the error's own location (a rule's, for an evaluation error)."""
+    from titlerules.cli import _with_code
+
+    shown = _shown(args, str(error))
+    where = f"{result.file}: {result.record_path}" if result.file else result.record_path
+    payloads.append(
+        {
+            "file": result.file,
+            "record_path": result.record_path,
+            "error": shown,
+            "code": error.code,
+        }
+    )
+    texts.append(f"{where}: error: {_shown(args, _with_code(error))}")
 
 
 def _shown(args: argparse.Namespace, text: str) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from titlerules.atomic import write_atomic
 from titlerules.cli.fmt_cmd import render_error
 from titlerules.errors import TitleRulesError
 from titlerules.lang.convert import SPELLINGS, dump, load_policy_file, spelling_of
@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        Path(args.output).write_bytes(text.encode("utf-8"))
-    except OSError as exc:
-        print(f"error: {args.output}: cannot write ({exc.strerror})", file=sys.stderr)
+        write_atomic(args.output, text.encode("utf-8"), inputs=[args.file])
+    except TitleRulesError as exc:
+        print(render_error(exc), file=sys.stderr)
         return 2
     return 0

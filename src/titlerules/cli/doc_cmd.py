@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 
@@ -23,17 +22,21 @@ def register(subparsers: Any) -> None:
 
 
 def _resolve(name: str) -> Any:
-    from titlerules.engine.policy import load_policy
+    # A page describes a module too (its shared params and defs), though only a policy decides.
+    from titlerules.engine.policy import load_policy_or_module
 
-    return load_policy(name).resolved
+    return load_policy_or_module(name)
 
 
 def run_doc(args: argparse.Namespace) -> int:
+    from titlerules.atomic import refuse_inputs, write_atomic
     from titlerules.report.policy_doc import policy_markdown
 
+    if args.output:
+        refuse_inputs(args.output, [args.policy])
     text = policy_markdown(_resolve(args.policy))
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_atomic(args.output, text.encode("utf-8"), inputs=[args.policy])
     else:
         print(text, end="")
     return 0

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from titlerules.atomic import write_atomic
 from titlerules.errors import TitleRulesError
 from titlerules.lang.convert import dump, load_text, read_policy_text, spelling_of
 
@@ -75,7 +75,14 @@ def run(args: argparse.Namespace) -> int:
         if entry["formatted"]:
             continue
         if args.write:
-            Path(name).write_bytes(canonical.encode("utf-8"))
+            try:  # in place, but whole or not at all: a failed write keeps the file as it was
+                write_atomic(name, canonical.encode("utf-8"))
+            except TitleRulesError as exc:
+                entry["error"] = render_error(exc)
+                if not args.json:
+                    print(entry["error"], file=sys.stderr)
+                worst = 2
+                continue
             entry["written"] = True
             if not args.json:
                 print(f"reformatted {name}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +46,30 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from titlerules.atomic import refuse_inputs, write_atomic
     from titlerules.audit.planner import parse_meeting, plan
 
     meeting = parse_meeting(args.meeting)
     if args.chart and Path(args.chart).suffix.lower() not in (".png", ".svg"):
         raise UsageError(f"cannot write a chart as '{args.chart}'", hint="use a .png or .svg file")
+    inputs = [args.policy, args.procedure]
+    for output in (args.ics, args.chart):
+        if output:
+            refuse_inputs(output, inputs)
+    if args.ics and args.chart:
+        if os.path.realpath(args.ics) == os.path.realpath(args.chart):
+            raise UsageError("--ics and --chart name the same file", hint="name two files")
+        refuse_inputs(args.chart, [args.ics], what="the --ics file")  # a hard link between them
     result = plan(args.policy, meeting, base=args.procedure)
     if args.json:
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
         print(result.text(args.lang))
     if args.ics:
-        Path(args.ics).write_bytes(result.to_ics(lang=args.lang))
+        write_atomic(args.ics, result.to_ics(lang=args.lang), inputs=inputs)
     if args.chart:
         from titlerules.audit.notebook import save_chart
 
-        save_chart("plan", result, args.chart, lang=args.lang)
+        save_chart("plan", result, args.chart, lang=args.lang, inputs=inputs)
     broken = [w for w in result.warnings if w.kind in ("meeting", "conflict")]
     return 1 if broken else 0

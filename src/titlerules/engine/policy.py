@@ -45,8 +45,9 @@ from titlerules.errors import (
 )
 from titlerules.lang import ir
 from titlerules.lang.checker import check
+from titlerules.lang.convert import read_policy_text
 from titlerules.lang.diagnostics import Diagnostic
-from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve
+from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve, sources_sha256
 
 APPLICANT_KINDS = ("exclusion", "requirement")
 
@@ -67,6 +68,7 @@ class Policy:
         diagnostics: list[Diagnostic],
         calendar: cal.Calendar | None = None,
     ) -> None:
+        _refuse_module(resolved)
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
@@ -577,26 +579,26 @@ def _too_deep(path: Path) -> PolicyError:
     )
 
 
-def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
-    """Load a bundled policy by id (``"eryuan-2024"``) or a policy file by path.
+def _refuse_module(resolved: ResolvedPolicy) -> None:
+    """A module holds shared params, lets and defs and no rules: evaluated, it would find
+    every record eligible with no rule at all."""
+    header = resolved.header
+    if header.kind == "policy":
+        return
+    raise PolicyError(
+        f"'{header.id}' is a module, not a policy: it has no rules to decide with",
+        location=Location(
+            file=resolved.path,
+            line=header.span.line or None,
+            column=header.span.column or None,
+        ),
+        hint="give a policy ('titlerules policies' lists the bundled ones); a module is "
+        f"brought into a policy with 'import \"{header.id}\"'",
+        code="TR327",
+    )
 
-    Raises :class:`PolicyCheckError` listing every error when the policy does not check.
-    A compiled policy is cached by its content hash and the engine version.
-    """
-    path = find_policy(str(id_or_path))
-    if calendar is None:
-        cached = _cached_policy(path)
-        if cached is not None:
-            return cached
-    try:
-        resolved = resolve(path)
-        key = (resolved.sha256, __version__)
-        if calendar is None and key in _CACHE:
-            _remember(path, resolved, _CACHE[key], store=False)
-            return _CACHE[key]
-        diagnostics = check(resolved)
-    except RecursionError:
-        raise _too_deep(path) from None
+
+def _raise_errors(path: Path, resolved: ResolvedPolicy, diagnostics: list[Diagnostic]) -> None:
     errors = [d for d in diagnostics if d.level == "error"]
     if errors:
         rendered = "\n".join(d.render(resolved.sources.get(d.file or "")) for d in errors)
@@ -607,6 +609,32 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
         )
         error.rendered = f"{len(errors)} error(s) in {path}:\n{rendered}"
         raise error
+
+
+def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
+    """Load a bundled policy by id (``"eryuan-2024"``) or a policy file by path.
+
+    Raises :class:`PolicyCheckError` listing every error when the policy does not check,
+    and a :class:`PolicyError` (TR327) for a module, which cannot be evaluated.
+    A compiled policy is cached by the content of every file it is made of and the engine
+    version.
+    """
+    path = find_policy(str(id_or_path))
+    if calendar is None:
+        cached = _cached_policy(path)
+        if cached is not None:
+            return cached
+    try:
+        resolved = resolve(path)
+        _refuse_module(resolved)
+        key = (resolved.sha256, __version__)
+        if calendar is None and key in _CACHE:
+            _remember(path, resolved, _CACHE[key], store=False)
+            return _CACHE[key]
+        diagnostics = check(resolved)
+    except RecursionError:
+        raise _too_deep(path) from None
+    _raise_errors(path, resolved, diagnostics)
     try:
         policy = Policy(resolved, diagnostics, calendar)
     except RecursionError:
@@ -617,18 +645,53 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
     return policy
 
 
+def load_policy_or_module(id_or_path: str | Path) -> ResolvedPolicy:
+    """A policy or a module with everything it imports, checked and compiled (errors raised
+    as :func:`load_policy` raises them): what ``doc`` and ``compare`` describe.  Only a
+    policy can be evaluated: that is :func:`load_policy`."""
+    try:
+        return load_policy(id_or_path).resolved
+    except PolicyError as error:
+        if error.code != "TR327":
+            raise
+    path = find_policy(str(id_or_path))
+    try:
+        resolved = resolve(path)
+        diagnostics = check(resolved)
+        _raise_errors(path, resolved, diagnostics)
+        compile_policy(resolved)  # a parameter that cannot be computed is an error here too
+    except RecursionError:
+        raise _too_deep(path) from None
+    return resolved
+
+
 # ---------------------------------------------------------------- the compile cache
 #
 # A policy is identified by ResolvedPolicy.sha256, a hash over the text of every file it is
-# made of.  Which files those are is known only after parsing, so the cache remembers, per
-# root file, the files its last load read; a later load hashes those files again (no
-# parsing) and, when the hash is the same, takes the policy from memory or rebuilds it from
-# the checked IR pickled on disk (skipping parse and check; compiling is quick).
+# made of.  Which files those are is known only after parsing, so the cache keeps, per root
+# file, an index of its last load: that hash, the files it read and where each import led
+# (ResolvedPolicy.links).  A later load checks that every import still leads to the same
+# file (a module added next to a policy shadows the bundled one of the same name) and hashes
+# those files again (no parsing); when both hold, it takes the policy from memory or rebuilds
+# it from the checked IR pickled on disk (skipping parse and check; compiling is quick).
 # The disk entry is keyed by the hash, the engine version and a fingerprint of the installed
-# code, so a changed grammar, checker or record model never reuses a stale entry.
+# code, so a changed grammar, checker or record model never reuses a stale entry.  Every file
+# the cache writes carries the sha256 of its bytes: a damaged one is removed and the policy
+# compiled again, never loaded, since a damaged pickle can load as a different policy.
 # TITLERULES_CACHE_DIR moves the disk cache; TITLERULES_CACHE=off turns it off.
 
-_SOURCES_OF: dict[str, tuple[str, ...]] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What a root file's last load read: its hash, the files (absolute, in load order, the
+    root first) and each (importing file, path as written, file it led to)."""
+
+    sha256: str
+    files: tuple[str, ...]
+    links: tuple[tuple[str, str, str], ...]
+
+
+_SOURCES_OF: dict[str, _Index] = {}
 
 
 def _cache_dir() -> Path | None:
@@ -681,21 +744,41 @@ def _code_fingerprint() -> str:
 _FINGERPRINT: str | None = None
 
 
-def _sources_sha256(names: tuple[str, ...]) -> str | None:
-    """ResolvedPolicy.sha256 recomputed from the files themselves (None if one is gone)."""
-    import hashlib
+def _absolute(name: str) -> str:
+    # Indexes outlive the working folder: a relative path would name another file elsewhere.
+    return str(Path(name).absolute())
 
-    digest = hashlib.sha256()
-    for name in names:
-        try:
-            text = Path(name).read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+
+def _current_files(path: Path, index: _Index) -> list[Path] | None:
+    """The index's files as this load of ``path`` finds them, if every import still leads to
+    the file it led to (None otherwise): the index is valid only for the same resolution."""
+    files = index.files
+    try:
+        if not files or Path(files[0]).resolve() != path.resolve():
             return None
-        digest.update(Path(name).name.encode("utf-8"))
-        digest.update(b"\0")
-        digest.update(text.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+        here = {files[0]: path}
+        for importer, written, target in index.links:
+            base = here.get(importer)
+            if base is None:
+                return None
+            found = find_policy(written, base.parent)
+            if found.resolve() != Path(target).resolve():
+                return None
+            here.setdefault(target, found)
+    except (TitleRulesError, OSError, RuntimeError):  # gone, unreadable, a link loop: a miss
+        return None
+    if len(here) != len(files) or set(here) != set(files):
+        return None
+    return [here[name] for name in files]
+
+
+def _files_sha256(files: list[Path]) -> str | None:
+    """ResolvedPolicy.sha256 recomputed from the files themselves (None if one is gone),
+    read as the loader reads them."""
+    try:
+        return sources_sha256((str(file), read_policy_text(file)) for file in files)
+    except TitleRulesError:
+        return None
 
 
 def _index_file(root: Path, directory: Path) -> Path:
@@ -709,50 +792,123 @@ def _entry_file(sha256: str, directory: Path) -> Path:
     return directory / f"{sha256}-{__version__}-{_code_fingerprint()}.pickle"
 
 
-def _cached_policy(path: Path) -> Policy | None:
-    """The policy at ``path`` from the cache, if its files have not changed since."""
+_MAGIC = b"titlerules cache entry\n"
+
+
+def _write_checked(file: Path, payload: bytes) -> None:
+    """Write ``payload`` after a line with its sha256, through a temporary file renamed into
+    place (a reader sees the old file or the new one, whole)."""
+    import hashlib
+    import os
+    import threading
+
+    checksum = hashlib.sha256(payload).hexdigest().encode("ascii")
+    partial = file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        partial.write_bytes(_MAGIC + checksum + b"\n" + payload)
+        os.replace(partial, file)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _read_checked(file: Path) -> bytes | None:
+    """The payload of a file :func:`_write_checked` wrote, if its bytes are those written
+    (None otherwise: a damaged file is removed, to be written again by the next load)."""
+    import hashlib
+
+    try:
+        data = file.read_bytes()
+    except OSError:
+        return None
+    start = len(_MAGIC) + 65  # the line with the checksum: 64 hex digits and a newline
+    payload = data[start:]
+    checksum = hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
+    if data[: len(_MAGIC)] == _MAGIC and data[len(_MAGIC) : start] == checksum:
+        return payload
+    _discard(file)
+    return None
+
+
+def _discard(file: Path) -> None:
+    try:
+        file.unlink(missing_ok=True)
+    except OSError:
+        pass  # a file that cannot be removed is checked, and refused, again next time
+
+
+def _read_index(file: Path) -> _Index | None:
     import json
+
+    payload = _read_checked(file)
+    if payload is None:
+        return None
+    try:
+        data = json.loads(payload.decode("utf-8"))
+        index = _Index(
+            str(data["sha256"]),
+            tuple(str(name) for name in data["files"]),
+            tuple((str(a), str(w), str(b)) for a, w, b in data["links"]),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):  # intact, but not an index
+        _discard(file)
+        return None
+    return index
+
+
+def _read_entry(file: Path, sha256: str) -> Policy | None:
+    """The policy a disk entry holds, if the entry is intact and is the policy with this
+    hash (None otherwise, the entry removed)."""
     import pickle
 
+    payload = _read_checked(file)
+    if payload is None:
+        return None
+    try:
+        resolved, diagnostics = pickle.loads(payload)
+        if isinstance(resolved, ResolvedPolicy) and resolved.sha256 == sha256:
+            return Policy(resolved, diagnostics)
+    except Exception:  # written by another build of the same version: a miss, never an error
+        pass
+    _discard(file)
+    return None
+
+
+def _cached_policy(path: Path) -> Policy | None:
+    """The policy at ``path`` from the cache, if its imports lead to the same files and no
+    file has changed since."""
     root = str(path.resolve())
-    names = _SOURCES_OF.get(root)
+    index = _SOURCES_OF.get(root)
     directory = _cache_dir()
     if directory is not None and not _private(directory):
         directory = None
-    if names is None and directory is not None:
-        try:
-            names = tuple(json.loads(_index_file(path, directory).read_text("utf-8")))
-        except (OSError, ValueError, TypeError):
-            names = None
-    if not names:
+    if index is None and directory is not None:
+        index = _read_index(_index_file(path, directory))
+    if index is None:
         return None
-    sha256 = _sources_sha256(names)
-    if sha256 is None:
+    files = _current_files(path, index)
+    if files is None or _files_sha256(files) != index.sha256:
         return None
-    key = (sha256, __version__)
-    if key in _CACHE:
-        return _CACHE[key]
-    if directory is None:
-        return None
-    try:
-        resolved, diagnostics = pickle.loads(_entry_file(sha256, directory).read_bytes())
-    except Exception:  # a missing, partial or foreign entry is a miss, never an error
-        return None
-    if not isinstance(resolved, ResolvedPolicy) or resolved.sha256 != sha256:
-        return None
-    policy = Policy(resolved, diagnostics)
-    _CACHE[key] = policy
-    _SOURCES_OF[root] = names
+    key = (index.sha256, __version__)
+    policy = _CACHE.get(key)
+    if policy is None and directory is not None:
+        policy = _read_entry(_entry_file(index.sha256, directory), index.sha256)
+        if policy is not None:
+            _CACHE[key] = policy
+    if policy is not None:
+        _SOURCES_OF[root] = index
     return policy
 
 
 def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bool) -> None:
     import json
-    import os
     import pickle
 
-    names = tuple(resolved.sources)
-    _SOURCES_OF[str(path.resolve())] = names
+    index = _Index(
+        resolved.sha256,
+        tuple(_absolute(name) for name in resolved.sources),
+        tuple((_absolute(a), w, _absolute(b)) for a, w, b in resolved.links),
+    )
+    _SOURCES_OF[str(path.resolve())] = index
     directory = _cache_dir()
     if directory is None:
         return
@@ -762,13 +918,9 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
             return
         entry = _entry_file(resolved.sha256, directory)
         if store or not entry.exists():
-            partial = entry.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(pickle.dumps((resolved, policy.diagnostics), protocol=5))
-            os.replace(partial, entry)
-        index = _index_file(path, directory)
-        partial = index.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(list(names)), "utf-8")
-        os.replace(partial, index)
+            _write_checked(entry, pickle.dumps((resolved, policy.diagnostics), protocol=5))
+        fields = {"sha256": index.sha256, "files": index.files, "links": index.links}
+        _write_checked(_index_file(path, directory), json.dumps(fields).encode("utf-8"))
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         pass  # a read-only or full disk only costs the next load its speed
 

@@ -18,7 +18,6 @@ records, one per row, under a header of the 12 column names (Chinese or English)
 
 from __future__ import annotations
 
-import csv
 import difflib
 import io
 import json
@@ -33,10 +32,18 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location, RecordError
 from titlerules.facts.applicant import Applicant
 from titlerules.facts.historical import HISTORICAL_FIELDS, HistoricalTitleRecord, PostTable
 from titlerules.facts.procedure import Procedure
+from titlerules.uniquekeys import (
+    DuplicateJSONKeyError,
+    DuplicateKeyError,
+    UniqueKeyLoader,
+    duplicate_key_error,
+    unique_object,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -301,25 +308,9 @@ def _problems_from(
 # --- reading files --------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(UniqueKeyLoader):
     """``yaml.SafeLoader`` that leaves dates as text (the models parse them, with a clear
     error for 2024-13-01) and rejects duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, typing.Hashable):
-                continue  # the base class reports the unhashable key with its position
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key '{key}'",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -403,7 +394,9 @@ def _read_document(path: Path) -> _Document:
     file = str(path)
     if path.suffix.lower() == ".json":
         try:
-            return _Document(file, json.loads(text, object_pairs_hook=_json_object), None)
+            return _Document(file, json.loads(text, object_pairs_hook=unique_object), None)
+        except DuplicateJSONKeyError as error:
+            raise duplicate_key_error(error, file, text) from None
         except json.JSONDecodeError as error:
             raise InputFileError(
                 f"invalid JSON: {error.msg}",
@@ -412,14 +405,16 @@ def _read_document(path: Path) -> _Document:
             ) from None
         except RecursionError:
             raise _too_deep(file) from None
-        except ValueError as error:  # a number too long to convert, a duplicate key
+        except ValueError as error:  # a number too long to convert
             raise InputFileError(
                 f"invalid JSON: {error}",
                 location=Location(file=file),
-                hint="numbers in a record are counts or years; each key appears once",
+                hint="numbers in a record are counts or years",
             ) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except DuplicateKeyError as error:
+        raise duplicate_key_error(error, file) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
@@ -441,16 +436,6 @@ def _read_document(path: Path) -> _Document:
     except RecursionError:
         raise _too_deep(file) from None
     return _Document(file, data, _LineFinder(text))
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object, refusing a key given twice (JSON would keep the last one silently)."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
 
 
 def _too_deep(file: str) -> InputFileError:
@@ -599,23 +584,36 @@ def load_historical_csv(path: str | Path) -> list[RecordResult]:
     file_path = Path(path)
     file = str(file_path)
     text = _read_text(file_path)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as error:
-        raise InputFileError(
-            f"invalid CSV: {error}",
-            location=Location(file=file),
-            hint="check the quoting of the cells; one record per row",
-        ) from None
-    if not rows:
+    # One record per line (titlerules.csvlines): a stray quote cannot swallow the rows after it.
+    lines = list(csv_lines(io.StringIO(text, newline="")))
+    if not lines:
         raise InputFileError("empty CSV file: expected a header row", location=Location(file=file))
+    if lines[0].error is not None:
+        raise InputFileError(
+            f"invalid CSV header: {lines[0].error}",
+            location=Location(file=file, line=1),
+            hint="check the quoting of the cells; one record per row",
+        )
     by_name = {zh: name for name, zh in HISTORICAL_FIELDS} | {n: n for n, _ in HISTORICAL_FIELDS}
-    header = [by_name.get(cell.strip(), cell.strip()) for cell in rows[0]]
+    header = [by_name.get(cell.strip(), cell.strip()) for cell in lines[0].cells]
     results: list[RecordResult] = []
-    for index, row in enumerate(rows[1:]):
-        if not any(cell.strip() for cell in row):
+    for line in lines[1:]:
+        row = line.cells
+        if line.error is None and not any(cell.strip() for cell in row):
             continue
         record_loc: RecordLoc = ("historical_title_records", len(results))
+        if line.error is not None and line.error != UNCLOSED_QUOTE:  # a cell beyond the limit
+            raise InputFileError(
+                line.error,
+                location=Location(file=file, line=line.number),
+                hint="check the quoting of the cells; one record per row",
+            )
+        if line.error is not None:
+            where = _format_path(record_loc)
+            hint = "close the quote on its line, or remove the stray one"
+            unread = RecordProblem(file, where, line.error, hint, line=line.number)
+            results.append(RecordResult(file, where, error=RecordValidationError([unread])))
+            continue
         data = {key: cell for key, cell in zip(header, row, strict=False) if cell.strip()}
         if len(row) > len(header):
             data["(extra columns)"] = ",".join(row[len(header) :])
@@ -623,7 +621,7 @@ def load_historical_csv(path: str | Path) -> list[RecordResult]:
             record = parse_record(HistoricalTitleRecord, data, file=file, path=record_loc)
         except RecordValidationError as error:
             line_problems = [
-                RecordProblem(p.file, p.record_path, p.message, p.hint, line=index + 2)
+                RecordProblem(p.file, p.record_path, p.message, p.hint, line=line.number)
                 for p in error.problems
             ]
             results.append(

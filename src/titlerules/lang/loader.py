@@ -13,6 +13,7 @@ A path may not be absolute or climb out with ``..``; an import cycle is an error
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,19 +51,29 @@ class ResolvedPolicy:
     #: The clause map's entries for clauses no rule encodes (``clause`` items), in file order.
     clause_notes: list[Sourced] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    #: (importing file, path as written, file it resolved to) of every import and extends,
+    #: in load order: which file a path resolves to depends on the folders, not only on the
+    #: texts in ``sources``, so a cached policy is valid only while each still resolves so.
+    links: list[tuple[str, str, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root_file: ir.PolicyFile | None = None
 
     @property
     def sha256(self) -> str:
         """Content hash over every file the policy is made of (in load order)."""
-        digest = hashlib.sha256()
-        for name, text in self.sources.items():
-            digest.update(Path(name).name.encode("utf-8"))
-            digest.update(b"\0")
-            digest.update(text.encode("utf-8"))
-            digest.update(b"\0")
-        return digest.hexdigest()
+        return sources_sha256(self.sources.items())
+
+
+def sources_sha256(sources: Iterable[tuple[str, str]]) -> str:
+    """The hash of a policy's files, (name, text) in load order: the one definition of
+    :attr:`ResolvedPolicy.sha256`, which the compile cache recomputes from the files."""
+    digest = hashlib.sha256()
+    for name, text in sources:
+        digest.update(Path(name).name.encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def parse_file(path: Path) -> tuple[ir.PolicyFile, str]:
@@ -159,6 +170,7 @@ def _merge_child(
             Diagnostic("TR320", "error", exc.message, item.span, str(path), exc.hint)
         )
         return
+    target.links.append((str(path), item.path, str(child_path)))
     resolved_child = child_path.resolve()
     if resolved_child in stack:
         cycle = " -> ".join(p.name for p in [*stack, resolved_child])

@@ -36,6 +36,13 @@ from titlerules.lang import ir
 from titlerules.lang.diagnostics import did_you_mean
 from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.printer import format_expr
+from titlerules.uniquekeys import (
+    DuplicateJSONKeyError,
+    DuplicateKeyError,
+    UniqueKeyLoader,
+    duplicate_key_error,
+    unique_object,
+)
 
 MAX_SOURCE_CHARS = 2_000_000
 
@@ -685,9 +692,10 @@ def dump_yaml(pf: ir.PolicyFile) -> str:
     )
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(UniqueKeyLoader):
     """The safe loader, except that a date-like scalar that is no real date (2024-02-30)
-    stays a string, so the policy reader can say where it is instead of PyYAML failing."""
+    stays a string, so the policy reader can say where it is instead of PyYAML failing,
+    and a key given twice (``when:`` twice in a rule) is refused."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
@@ -714,6 +722,8 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
             location=Location(file=path),
             hint="a policy nests a few levels (items > rule > unless); check the brackets",
         ) from None
+    except DuplicateKeyError as exc:
+        raise duplicate_key_error(exc, path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -739,7 +749,9 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
     """Read the JSON spelling of a policy."""
     _check_size(text, path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_object)
+    except DuplicateJSONKeyError as exc:
+        raise duplicate_key_error(exc, path, text) from None
     except json.JSONDecodeError as exc:
         raise InputFileError(
             f"not valid JSON: {exc.msg}",

@@ -1,0 +1,127 @@
+"""A key given twice in one mapping is refused wherever YAML or JSON is read (bottom layer).
+
+YAML loaders and ``json`` keep the last of two equal keys without a word, so a rule with
+``when:`` twice, a record row with a fact twice or a test case with ``expect:`` twice would
+be read as something its author did not write (a civil servant decided 符合).  Every reader
+of YAML derives its loader from :class:`UniqueKeyLoader`, every reader of JSON passes
+:func:`unique_object` as ``object_pairs_hook``, and both turn the refusal into
+:func:`duplicate_key_error`: one :class:`InputFileError` (TR002) naming both places,
+``file:line:column`` each.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import yaml
+
+from titlerules.errors import InputFileError, Location
+
+#: The JSON texts whose duplicate keys are placed by re-reading them as YAML (pure Python,
+#: about a second a megabyte); a longer text names the key without the places.
+MAX_LOCATED_CHARS = 2_000_000
+
+_HINT = (
+    "a key appears once in a mapping (the second would silently replace the first): "
+    "remove one of them or merge the two"
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key given twice in one YAML mapping; ``first`` and ``second`` are the keys' marks."""
+
+    def __init__(self, key: object, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__(
+            "while constructing a mapping", first, f"found duplicate key '{key}'", second
+        )
+        self.key = key
+        self.first = first
+        self.second = second
+
+
+class DuplicateJSONKeyError(ValueError):
+    """A key given twice in one JSON object (``json`` does not say where)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"duplicate key '{key}'")
+        self.key = key
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Checked before the base class flattens ``<<`` merges: a key written next to a
+        # merge overrides the merged one on purpose; only keys written twice are refused.
+        seen: dict[object, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, typing.Hashable):
+                continue  # the base class reports the unhashable key with its position
+            first = seen.setdefault(key, key_node)
+            if first is not key_node:
+                raise DuplicateKeyError(key, first.start_mark, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for ``json.loads``: the object, refusing a key given twice."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateJSONKeyError(key)
+            seen.add(key)
+    return result
+
+
+def duplicate_key_error(
+    error: DuplicateKeyError | DuplicateJSONKeyError,
+    file: str | None,
+    text: str | None = None,
+    *,
+    first_line: int | None = None,
+) -> InputFileError:
+    """The error for a key given twice, at the second place and naming the first.
+
+    A JSON refusal carries no places: they are found by reading ``text`` (the JSON) again
+    with :class:`UniqueKeyLoader`.  ``first_line`` is the line ``text`` starts on in
+    ``file`` when it is one line of it (a JSON Lines row)."""
+    marks: tuple[yaml.Mark, yaml.Mark] | None = None
+    if isinstance(error, DuplicateKeyError):
+        marks = error.first, error.second
+    elif text is not None:
+        marks = _json_marks(text, error.key)
+    if marks is None:
+        return InputFileError(
+            f"duplicate key '{error.key}' in one mapping",
+            location=Location(file=file, line=first_line),
+            hint=_HINT,
+        )
+    first, second = ((m.line + (first_line or 1), m.column + 1) for m in marks)
+    where = f"{file}:" if file else "line "
+    return InputFileError(
+        f"duplicate key '{error.key}' (first at {where}{first[0]}:{first[1]})",
+        location=Location(file=file, line=second[0], column=second[1]),
+        hint=_HINT,
+    )
+
+
+def _json_marks(text: str, key: str) -> tuple[yaml.Mark, yaml.Mark] | None:
+    """Where ``key`` stands twice in a JSON text: the text read as YAML (a tab, JSON
+    whitespace, becomes a space of the same width, as YAML wants)."""
+    if len(text) > MAX_LOCATED_CHARS:
+        return None
+    try:
+        yaml.load(text.replace("\t", " "), Loader=UniqueKeyLoader)  # a SafeLoader subclass
+    except DuplicateKeyError as found:
+        if found.key == key:
+            return found.first, found.second
+    except (yaml.YAMLError, ValueError, RecursionError):
+        pass
+    return None
