@@ -555,7 +555,7 @@ def test_provisional_years_survive_the_decision_log(
         )
     ((_line, entry),) = list(read_log(log))
     assert entry.decision.receipt.provisional_calendar_years == [2027]
-    assert replay(log).differences == []
+    assert replay(log, policy_dirs=[Path(policy.resolved.path).parent]).differences == []
 
 
 # ---------------------------------------------------------------- redaction
@@ -688,9 +688,10 @@ exclusion civil "公务员不得参加职称评审" {
 def test_replay_of_a_thousand_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     policy_path, log, records = _thousand(tmp_path)
     assert len(list(read_log(log))) == 1000
-    report = replay(log)
+    folder = ["--policy-dir", str(policy_path.parent)]  # the logged policy is not bundled
+    report = replay(log, policy_dirs=[policy_path.parent])
     assert len(report.entries) == 1000 and report.differences == []
-    assert main(["replay", str(log)]) == 0
+    assert main(["replay", str(log), *folder]) == 0
     assert "replayed 1000 decision(s), 0 difference(s)" in capsys.readouterr().out
 
     # The bureau raises the quorum to 3/4: exactly the decisions that change are reported.
@@ -709,7 +710,9 @@ def test_replay_of_a_thousand_decisions(tmp_path: Path, capsys: pytest.CaptureFi
         if before.outcome != after.outcome:
             outcome_changed.add(index + 1)
     assert 0 < len(outcome_changed) < len(expected) < 1000
-    report = replay(log)
+    # Every entry was logged under the old version: a difference unless allowed.
+    assert len(replay(log, policy_dirs=[policy_path.parent]).differences) == 1000
+    report = replay(log, policy_dirs=[policy_path.parent], allow_policy_change=True)
     changed = {entry.line for entry in report.differences}
     assert changed == expected
     assert {
@@ -718,10 +721,10 @@ def test_replay_of_a_thousand_decisions(tmp_path: Path, capsys: pytest.CaptureFi
     assert all(entry.policy_changed for entry in report.entries)
     first = report.differences[0]
     assert first.status == "changed" and "rule vote: passed -> failed" in first.changes
-    assert main(["replay", str(log)]) == 1
+    assert main(["replay", str(log), *folder, "--allow-policy-change"]) == 1
     out = capsys.readouterr().out
     assert f"{len(expected)} difference(s)" in out and "policy edited since" in out
-    assert main(["replay", str(log), "--json"]) == 1
+    assert main(["replay", str(log), *folder, "--allow-policy-change", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["differences"] == len(expected)
 
 

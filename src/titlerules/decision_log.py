@@ -3,12 +3,20 @@
 A log is JSON Lines: one decision per line, appended as it is made.  Each entry holds what
 is needed to make the decision again and to tell whether it would come out the same::
 
-    {"format": "titlerules-decision-log", "version": 1,
+    {"format": "titlerules-decision-log", "version": 2,
      "logged_at": "2024-07-12T09:30:00+08:00", "source": "li-hua.yaml: applicant",
      "policy_id": "eryuan-2024", "policy_sha256": "…",
      "policy_source": "policies/eryuan-2024.policy",
      "engine_version": "0.1.0", "calendar_version": "holidays-…", "as_of": "2024-07-12",
-     "redacted": true, "record": {"applicant": {…}}, "decision": {…}}
+     "redacted": true, "record": {"applicant": {…}}, "decision": {…},
+     "prev": "<hash of the entry before, or 64 zeros>", "hash": "<sha256 of this entry>"}
+
+The entries form a hash chain (docs/decision-log.md): ``hash`` is the sha256 of the entry's
+canonical JSON without ``hash``, ``prev`` is the ``hash`` of the entry before it.  An entry
+deleted, moved, copied or edited breaks the chain where it happened; the last entry's hash,
+the log's *head*, published elsewhere, vouches for the whole file (a rewrite of the chain
+from some entry to the end keeps it consistent, but not its head).  Version 1 logs have no
+chain: they replay, but are reported as unverifiable.
 
 Names and ID numbers are masked by default (:mod:`titlerules.redact`): a log is a record
 of decisions, not a copy of the personnel files.  On replay a masked ID number is left
@@ -17,14 +25,19 @@ data in a log whose policy does read it.
 
 :func:`replay` evaluates every entry again against the current policy, with the entry's
 own as-of date, and reports each entry whose decision changed, saying whether the policy
-(its sha256), the engine or the calendar data changed since.
+(its sha256), the engine or the calendar data changed since.  An entry logged under another
+version of the policy is a difference unless ``allow_policy_change``.  The policy an entry
+names is loaded only from the bundled ``policies/`` folder or a folder given in
+``policy_dirs``: a log does not choose which file is run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -43,29 +56,37 @@ from titlerules.errors import (
     TitleRulesError,
 )
 from titlerules.facts import Applicant, Procedure, dump_record, parse_record
+from titlerules.lang.loader import POLICY_SUFFIXES
 from titlerules.redact import (
     MASK,
     PERSONAL_FIELDS,
     ROOT_MODELS,
     field_model,
+    personal_values_of_record,
     redact_decision,
     redact_record,
+    redact_text,
 )
+from titlerules.resources import policies_dir
 from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
 
 __all__ = [
     "LOG_FORMAT",
     "LOG_VERSION",
+    "ChainReport",
     "DecisionLog",
     "EntryReplay",
     "LogEntry",
     "ReplayReport",
     "read_log",
     "replay",
+    "verify_chain",
 ]
 
 LOG_FORMAT = "titlerules-decision-log"
-LOG_VERSION = 1
+LOG_VERSION = 2
+#: ``prev`` of a log's first entry, and the head of an empty log.
+GENESIS = "0" * 64
 #: Longest line read from a log (one entry), in bytes.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
@@ -76,7 +97,7 @@ class LogEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     format: Literal["titlerules-decision-log"] = "titlerules-decision-log"
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 2
     logged_at: dt.datetime
     source: str | None = None
     policy_id: str
@@ -88,6 +109,16 @@ class LogEntry(BaseModel):
     redacted: bool
     record: dict[str, Any]
     decision: Decision
+    prev: str | None = None
+    hash: str | None = None
+
+
+def entry_hash(data: Mapping[str, Any]) -> str:
+    """The sha256 of an entry as JSON (``hash`` left out): sorted keys, no spaces, ASCII, so
+    that it is the same whether computed from the entry written or from the line read."""
+    body = {key: value for key, value in data.items() if key != "hash"}
+    text = json.dumps(body, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # ---------------------------------------------------------------- writing
@@ -104,6 +135,8 @@ class DecisionLog:
     def __init__(self, path: str | Path, *, redact: bool = True) -> None:
         self.path = Path(path)
         self.redact = redact
+        #: The hash of the last entry: the log's head, to publish.
+        self.head = _last_hash(self.path)
         try:
             self._file: IO[str] = self.path.open("a", encoding="utf-8", newline="\n")
         except OSError as exc:
@@ -158,6 +191,8 @@ class DecisionLog:
             )
         data = dump_record(record)
         if self.redact:
+            if source is not None:  # a file is often named after its person or ID number
+                source = redact_text(source, personal_values_of_record(data))
             data = redact_record(data)
             decision = redact_decision(decision)
         receipt = decision.receipt
@@ -173,8 +208,11 @@ class DecisionLog:
             redacted=self.redact,
             record=data,
             decision=decision,
+            prev=self.head,
         )
         data = entry.model_dump(mode="json")
+        data["hash"] = entry_hash(data)
+        entry = entry.model_copy(update={"hash": data["hash"]})
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         try:
             line.encode("utf-8")
@@ -182,7 +220,61 @@ class DecisionLog:
             line = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
         self._file.write(line + "\n")
         self._file.flush()
+        self.head = data["hash"]
         return entry
+
+
+def _last_hash(path: Path) -> str:
+    """The hash the next entry of the log at ``path`` chains to: its last entry's, or
+    :data:`GENESIS` for a new or empty log.  An unchained (version 1) log, or one whose last
+    entry does not match its hash, is not continued: the new entries would vouch for it."""
+    raw = _last_line(path)
+    if raw is None:
+        return GENESIS
+    where = Location(file=str(path), line=None)
+    data, entry = _parse_line(raw, where)
+    if entry.version == 1:
+        raise DecisionLogError(
+            "cannot append to an unchained (version 1) decision log",
+            location=where,
+            hint="write new decisions to a new log file; keep the old one as it is",
+            code="TR501",
+        )
+    if entry.hash != entry_hash(data):
+        raise DecisionLogError(
+            "the log's last entry does not match its hash: it was edited after it was written",
+            location=where,
+            hint="check the log with 'titlerules replay'; write new decisions to a new log file",
+            code="TR501",
+        )
+    return entry.hash
+
+
+def _last_line(path: Path) -> bytes | None:
+    """The last non-blank line of a file (read from its end), or None when there is none."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None  # opening it for appending says why, with the error of the log
+    with handle:
+        try:
+            end = handle.seek(0, 2)
+        except OSError:
+            return None
+        size = 64 * 1024
+        while True:
+            start = max(0, end - size)
+            handle.seek(start)
+            tail = handle.read(end - start).rstrip(b" \t\r\n")
+            cut = tail.rfind(b"\n")
+            if cut >= 0 or start == 0:
+                line = tail[cut + 1 :]
+                return line or None
+            if size > MAX_LINE_BYTES:
+                return tail  # longer than any entry: reading it says so
+            size *= 4
 
 
 def _as_model(record: BaseModel | Mapping[str, Any]) -> BaseModel:
@@ -202,8 +294,13 @@ def read_log(path: str | Path) -> Iterator[tuple[int, LogEntry]]:
     """(line number, entry) for every entry of a log, in order; blank lines are skipped.
 
     Raises :class:`DecisionLogError` at the first line that is not a log entry, with
-    ``file:line`` and the field at fault.
+    ``file:line`` and the field at fault.  The chain is not checked: :func:`verify_chain`.
     """
+    for number, (_data, entry) in _read_lines(path):
+        yield number, entry
+
+
+def _read_lines(path: str | Path) -> Iterator[tuple[int, tuple[dict[str, Any], LogEntry]]]:
     file = str(path)
     try:
         handle = Path(path).open("rb")
@@ -245,7 +342,13 @@ def read_log(path: str | Path) -> Iterator[tuple[int, LogEntry]]:
             yield number, _parse_line(raw, where)
 
 
-def _parse_line(raw: bytes, where: Location) -> LogEntry:
+def _entries(path: str | Path) -> Iterator[tuple[int, LogEntry, str]]:
+    """(line number, entry, the hash its content has) for every entry of a log."""
+    for number, (data, entry) in _read_lines(path):
+        yield number, entry, entry_hash(data)
+
+
+def _parse_line(raw: bytes, where: Location) -> tuple[dict[str, Any], LogEntry]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -284,7 +387,7 @@ def _parse_line(raw: bytes, where: Location) -> LogEntry:
             code="TR501",
         )
     try:
-        return LogEntry.model_validate(data)
+        return data, LogEntry.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         place = ".".join(str(p) for p in first["loc"])
@@ -301,6 +404,92 @@ def _parse_line(raw: bytes, where: Location) -> LogEntry:
             hint="a decision log is UTF-8 JSON Lines written by titlerules",
             code="TR501",
         ) from None
+
+
+# ---------------------------------------------------------------- the chain
+
+
+@dataclass
+class ChainReport:
+    """Whether a log's entries are the ones written, in the order written.
+
+    ``status`` is ``"verified"`` (every entry matches its hash and follows the one before;
+    against ``head`` too when one was given), ``"broken"`` (``breaks`` says where) or
+    ``"unverifiable"`` (a version 1 log: no chain to check, so nothing is vouched for).
+    """
+
+    status: Literal["verified", "broken", "unverifiable"]
+    head: str
+    entries: int
+    breaks: list[tuple[int | None, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "head": self.head,
+            "entries": self.entries,
+            "breaks": [{"line": line, "problem": problem} for line, problem in self.breaks],
+        }
+
+
+def verify_chain(log_path: str | Path, *, head: str | None = None) -> ChainReport:
+    """Check the hash chain of a decision log, and its head against a published ``head``."""
+    return _verify(((line, entry, digest) for line, entry, digest in _entries(log_path)), head)
+
+
+def _verify(entries: Iterator[tuple[int, LogEntry, str]], head: str | None) -> ChainReport:
+    breaks: list[tuple[int | None, str]] = []
+    expected, previous_line = GENESIS, 0
+    count = chained = 0
+    seen: dict[str, int] = {}
+    for line, entry, digest in entries:
+        count += 1
+        if entry.version == 1:
+            if chained:
+                breaks.append((line, "an unchained (version 1) entry inside a chained log"))
+            continue
+        if chained == 0 and count > 1:
+            breaks.append((line, "chained entries after unchained (version 1) ones"))
+        chained += 1
+        if entry.hash != digest:
+            breaks.append((line, "the entry does not match its hash: edited after it was written"))
+        if entry.prev != expected:
+            breaks.append((line, _link_problem(entry, expected, previous_line, seen)))
+        expected, previous_line = entry.hash or digest, line
+        seen.setdefault(expected, line)
+    if chained == 0 and count:
+        return ChainReport("unverifiable", GENESIS, count, breaks)
+    if head is not None and head.strip().lower() != expected:
+        wanted = head.strip().lower()
+        where = seen.get(wanted)
+        if where is not None:
+            problem = (
+                f"the published head {wanted[:12]} is line {where}: "
+                "the entries after it were added since"
+            )
+        else:
+            problem = (
+                f"the head is {expected[:12]}, the published head {wanted[:12]} is not in the "
+                "log: entries at its end were removed or rewritten"
+            )
+        breaks.append((None, problem))
+    return ChainReport("broken" if breaks else "verified", expected, count, breaks)
+
+
+def _link_problem(entry: LogEntry, expected: str, previous: int, seen: dict[str, int]) -> str:
+    if entry.prev is None:
+        return "the entry has no 'prev': it is not part of the chain"
+    if expected == GENESIS:
+        return "the first entry follows another entry: entries before it are missing"
+    if entry.prev == GENESIS:
+        return f"the entry starts a new chain after line {previous}: another log appended?"
+    earlier = seen.get(entry.prev)
+    if earlier is not None:
+        return f"the entry follows line {earlier}, not line {previous}: entries moved or copied"
+    return (
+        f"the entry does not follow line {previous}: "
+        "an entry between them deleted, or the entries moved"
+    )
 
 
 # ---------------------------------------------------------------- replay
@@ -349,11 +538,23 @@ class ReplayReport:
 
     log: str
     entries: list[EntryReplay]
+    chain: ChainReport | None = None
+    allow_policy_change: bool = False
 
     @property
     def differences(self) -> list[EntryReplay]:
-        """Entries whose decision changed, or that could not be evaluated again."""
-        return [e for e in self.entries if e.status != "same"]
+        """Entries whose decision changed, that could not be evaluated again, or (unless
+        ``allow_policy_change``) that were logged under another version of the policy."""
+        return [
+            e
+            for e in self.entries
+            if e.status != "same" or (e.policy_changed and not self.allow_policy_change)
+        ]
+
+    @property
+    def verified(self) -> bool:
+        """The chain holds (and matches the published head, when given)."""
+        return self.chain is not None and self.chain.status == "verified"
 
     @property
     def policy_changed(self) -> int:
@@ -365,6 +566,7 @@ class ReplayReport:
             "entries": len(self.entries),
             "differences": len(self.differences),
             "policy_changed": self.policy_changed,
+            "chain": self.chain.as_json() if self.chain is not None else None,
             "engine_version": __version__,
             "changed": [e.as_json() for e in self.differences],
         }
@@ -374,25 +576,67 @@ def replay(
     log_path: str | Path,
     *,
     policy: Policy | str | Path | None = None,
+    head: str | None = None,
+    allow_policy_change: bool = False,
+    policy_dirs: Sequence[str | Path] = (),
 ) -> ReplayReport:
-    """Evaluate every entry of a decision log again and compare the decisions.
+    """Verify the chain of a decision log, evaluate every entry again and compare.
 
     ``policy`` is the policy to replay against (a loaded :class:`Policy`, a bundled id or a
-    file); by default each entry's own ``policy_source`` file if it still exists, else its
-    ``policy_id``.  Each entry is evaluated as of its recorded as-of date.
+    file); by default each entry's own ``policy_source`` file when it lies in the bundled
+    ``policies/`` folder or one of ``policy_dirs``, else the bundled policy of its
+    ``policy_id``.  Each entry is evaluated as of its recorded as-of date.  ``head`` is a
+    published digest the log's last entry must have.
     """
     fixed = load_policy(policy) if isinstance(policy, str | Path) else policy
+    folders = [policies_dir().resolve(), *(Path(d).resolve() for d in policy_dirs)]
     loaded: dict[str, Policy | TitleRulesError] = {}
     results: list[EntryReplay] = []
-    for line, entry in read_log(log_path):
-        current = fixed if fixed is not None else _policy_for(entry, loaded)
+    read: list[tuple[int, LogEntry, str]] = []
+
+    def entries() -> Iterator[tuple[int, LogEntry, str]]:
+        for item in _entries(log_path):
+            read.append(item)
+            yield item
+
+    chain = _verify(entries(), head)
+    for line, entry, _digest in read:
+        current = fixed if fixed is not None else _policy_for(entry, loaded, folders)
         results.append(_replay_entry(line, entry, current))
-    return ReplayReport(str(log_path), results)
+    return ReplayReport(str(log_path), results, chain, allow_policy_change)
 
 
-def _policy_for(entry: LogEntry, loaded: dict[str, Policy | TitleRulesError]) -> Policy | str:
+_BUNDLED_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+
+
+def _logged_policy_file(entry: LogEntry, folders: list[Path]) -> Path | str:
+    """The file an entry's policy is loaded from: its ``policy_source`` when that lies in one
+    of the policy folders, else the bundled policy of its id; or why there is none."""
     source = entry.policy_source
-    name = source if source is not None and Path(source).is_file() else entry.policy_id
+    if source is not None and "\0" not in source:
+        path = Path(source)
+        if path.suffix in POLICY_SUFFIXES and path.is_file():
+            real = path.resolve()
+            if any(real.is_relative_to(folder) for folder in folders):
+                return real
+    if _BUNDLED_ID.match(entry.policy_id):
+        for suffix in POLICY_SUFFIXES:
+            bundled = policies_dir() / f"{entry.policy_id}{suffix}"
+            if bundled.is_file() and bundled.resolve().is_relative_to(folders[0]):
+                return bundled
+    return (
+        f"policy '{entry.policy_id}' ({source}) is not in the policy folders; "
+        "give it with --policy, or its folder with --policy-dir"
+    )
+
+
+def _policy_for(
+    entry: LogEntry, loaded: dict[str, Policy | TitleRulesError], folders: list[Path]
+) -> Policy | str:
+    found_file = _logged_policy_file(entry, folders)
+    if isinstance(found_file, str):
+        return found_file
+    name = str(found_file)
     if name not in loaded:
         try:
             loaded[name] = load_policy(name)

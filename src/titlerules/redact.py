@@ -12,6 +12,14 @@ Which fields are personal is declared once, in :data:`PERSONAL_FIELDS`, per reco
 record paths (``applicant.person.name``, ``procedure.members[3].name``) are resolved against
 the models, so a committee's or an employer's name is never mistaken for a person's.
 Masking is idempotent: masking a masked value changes nothing.
+
+Any other text can hold an ID number too (a record id, a file named after its person, a
+description, an error echoing a value): every text that is shown or logged masked goes
+through :func:`redact_text` (ID-number patterns, and the record's own names and ID numbers
+wherever they are written) or :func:`redact_error_text` (also values an error echoes in
+quotes).  Each output channel uses one of :func:`redact_decision`, :func:`redact_record`,
+:func:`redact_table` (result tables, on every channel they are written to) and
+:func:`redact_report` (``audit-set``, ``validate-records``).
 """
 
 from __future__ import annotations
@@ -34,9 +42,14 @@ __all__ = [
     "PERSONAL_FIELDS",
     "mask_id_number",
     "mask_name",
+    "personal_values",
+    "personal_values_of_record",
     "redact_data",
     "redact_decision",
+    "redact_error_text",
     "redact_record",
+    "redact_report",
+    "redact_table",
     "redact_text",
 ]
 
@@ -102,10 +115,38 @@ def _mask(kind: PersonalKind, value: Any) -> Any:
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 
 
-def redact_text(text: str) -> str:
-    """Mask every mainland ID number written in ``text`` (error messages, explanations).
-    Names in free text cannot be recognised; pass them through :func:`mask_name`."""
+def redact_text(text: str, known: Mapping[str, PersonalKind] | None = None) -> str:
+    """Mask every mainland ID number written in ``text`` (error messages, explanations, file
+    names, free-text fields), and every ``known`` personal value (a name or an ID number
+    taken from the record's personal fields, see :func:`personal_values`) wherever it is
+    written.  A name nobody declared cannot be recognised in free text."""
+    if known:
+        # Longest first: a name inside a longer one (王芳 in 王芳芳) does not split it.
+        for value in sorted(known, key=len, reverse=True):
+            if len(value) >= 2 and value in text:
+                text = text.replace(value, _mask(known[value], value))
     return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+
+
+# A value an error message echoes back in quotes (``got '李华'``, ``'张伟' is not a valid
+# Gender``).  Field names, vocabulary words, numbers and dates are kept: they say what is
+# wrong without saying whose record it is; anything else (a name put in the wrong field, an
+# ID number) is masked as a name would be.
+_QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]{1,200})'(?![A-Za-z])")
+_KEPT_QUOTE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]-]*|[0-9Xx.,:/%+-]{1,10}|.*\*.*")
+
+
+def redact_error_text(text: str) -> str:
+    """An error message (a record's, a row's, the command's) with ID numbers and every
+    echoed personal-looking value masked."""
+
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(1)
+        if _KEPT_QUOTE.fullmatch(value):
+            return match.group(0)
+        return f"'{mask_name(value)}'"
+
+    return _QUOTED.sub(mask, redact_text(text))
 
 
 # ---------------------------------------------------------------- models along a path
@@ -158,10 +199,35 @@ def _walk_path(path: str) -> tuple[type[BaseModel] | None, str | None]:
     return model, last
 
 
-def redact_data(data: Any, model: type[BaseModel] | None) -> Any:
-    """A copy of plain data (mappings, lists) read as ``model``, personal fields masked."""
-    if model is None:
-        return data
+def personal_values(data: Any, model: type[BaseModel] | None) -> dict[str, PersonalKind]:
+    """Every name and ID number held in a personal field of plain data read as ``model``
+    (value -> kind): what to look for in the record's free text and in its file's name."""
+    found: dict[str, PersonalKind] = {}
+
+    def walk(node: Any, owner: type[BaseModel] | None) -> None:
+        if owner is None:
+            return
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                kind = _personal(owner, str(key))
+                if kind is not None and isinstance(value, str) and value.strip():
+                    found[value.strip()] = kind
+                else:
+                    walk(value, field_model(owner, str(key)))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item, owner)
+
+    walk(data, model)
+    return found
+
+
+def redact_data(
+    data: Any, model: type[BaseModel] | None, known: Mapping[str, PersonalKind] | None = None
+) -> Any:
+    """A copy of plain data (mappings, lists) read as ``model``: personal fields masked, and
+    in every other text (a record id, a description) ID numbers and the ``known`` personal
+    values masked (any field may be used to hold an ID number: an id, a file's name)."""
     if isinstance(data, Mapping):
         out: dict[Any, Any] = {}
         for key, value in data.items():
@@ -169,10 +235,12 @@ def redact_data(data: Any, model: type[BaseModel] | None) -> Any:
             if kind is not None:
                 out[key] = _mask(kind, value)
             else:
-                out[key] = redact_data(value, field_model(model, str(key)))
+                out[key] = redact_data(value, field_model(model, str(key)), known)
         return out
     if isinstance(data, list | tuple):
-        return [redact_data(item, model) for item in data]
+        return [redact_data(item, model, known) for item in data]
+    if isinstance(data, str):
+        return redact_text(data, known)
     return data
 
 
@@ -186,7 +254,22 @@ def redact_record(record: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
         data: Mapping[str, Any] = dump_record(record)  # type: ignore[arg-type]
     else:
         data = record
-    return {key: redact_data(value, ROOT_MODELS.get(str(key))) for key, value in data.items()}
+    known = personal_values_of_record(data)
+    return {
+        key: redact_data(value, ROOT_MODELS.get(str(key)), known) for key, value in data.items()
+    }
+
+
+def personal_values_of_record(record: BaseModel | Mapping[str, Any]) -> dict[str, PersonalKind]:
+    """:func:`personal_values` of a record (plain data under its top-level key, or a model)."""
+    if isinstance(record, BaseModel):
+        from titlerules.facts import dump_record
+
+        record = dump_record(record)  # type: ignore[arg-type]
+    found: dict[str, PersonalKind] = {}
+    for key, value in record.items():
+        found.update(personal_values(value, ROOT_MODELS.get(str(key))))
+    return found
 
 
 # A whole record part read as one value is rendered as ``name='李华' id_number='…'``.
@@ -223,5 +306,77 @@ def redact_decision(decision: Decision) -> Decision:
     ]
     label = decision.record
     if label is not None and decision.subject == "applicant":
-        label = mask_name(label)
+        label = redact_text(label)  # an ID number used as the label keeps its ends
+        label = label if MASK in label else mask_name(label)
     return decision.model_copy(update={"rules": rules, "record": label})
+
+
+# ---------------------------------------------------------------- tables and reports
+
+#: Result-table columns that can carry personal data: the record id (often the ID number)
+#: and the texts an error or an explanation echoes.
+_TABLE_TEXT_COLUMNS = ("id", "error", "explanation")
+
+
+def redact_table(table: Any) -> Any:
+    """A result table (polars) of the columnar path with its ``id``, ``error`` and
+    ``explanation`` columns masked, for every channel it is written to."""
+    from titlerules.batch._polars import polars
+
+    pl = polars()
+    columns = [
+        pl.col(name).cast(pl.String).map_elements(redact_error_text, return_dtype=pl.String)
+        for name in _TABLE_TEXT_COLUMNS
+        if name in table.columns
+    ]
+    return table.with_columns(columns) if columns else table
+
+
+# Fields of a report that hold a person's name or ID number, whatever the report.
+_REPORT_FIELDS: dict[str, PersonalKind] = {
+    "name": "name",
+    "applicant_name": "name",
+    "id_number": "id_number",
+}
+
+_Report = typing.TypeVar("_Report", bound=BaseModel)
+
+
+def redact_report(report: _Report) -> _Report:
+    """A report (``audit-set``, ``validate-records``, ``audit``) with every name and ID number
+    masked: its own name and ID-number fields, and those values and any ID number wherever
+    they are written (messages, values, file names, errors)."""
+    data = report.model_dump(mode="json")
+    known: dict[str, PersonalKind] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                kind = _REPORT_FIELDS.get(str(key))
+                if kind is not None and isinstance(value, str) and value.strip():
+                    known[value.strip()] = kind
+                else:
+                    collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    def mask(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            out: dict[Any, Any] = {}
+            for key, value in node.items():
+                if str(key) in _REPORT_FIELDS and isinstance(value, str):
+                    out[key] = _mask(_REPORT_FIELDS[str(key)], value)
+                elif str(key) == "error" and isinstance(value, str):
+                    out[key] = redact_error_text(redact_text(value, known))
+                else:
+                    out[key] = mask(value)
+            return out
+        if isinstance(node, list):
+            return [mask(item) for item in node]
+        if isinstance(node, str):
+            return redact_text(node, known)
+        return node
+
+    collect(data)
+    return type(report).model_validate(mask(data))

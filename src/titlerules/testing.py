@@ -33,9 +33,11 @@ from typing import Any
 
 import yaml
 
+from titlerules.boundedread import read_at_most
 from titlerules.engine.decision import Decision, RuleOutcome
 from titlerules.engine.policy import Policy, load_policy
 from titlerules.errors import InputFileError, Location, TitleRulesError
+from titlerules.facts.loading import MAX_FILE_BYTES
 from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
 
 
@@ -126,7 +128,8 @@ def _merge(base: Any, over: Any) -> Any:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+        text = read_at_most(path, MAX_FILE_BYTES, what="test case file").decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(
             f"cannot read {path}: {exc}", location=Location(file=str(path))

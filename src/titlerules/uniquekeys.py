@@ -28,6 +28,11 @@ _HINT = (
 )
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+#: How many nodes aliases (``*name``) may add to a document beyond the nodes written in it.
+#: Test cases share a base record with ``<<: *base`` (tens of nodes a case); each level of
+#: ``b: [*a, *a, ...]`` multiplies, so a 600-byte file could otherwise stand for gigabytes.
+MAX_ALIAS_NODES = 100_000
+
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):
     """A key given twice in one YAML mapping; ``first`` and ``second`` are the keys' marks."""
@@ -41,6 +46,19 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
         self.second = second
 
 
+class AliasExpansionError(yaml.composer.ComposerError):
+    """Aliases that stand for more than :data:`MAX_ALIAS_NODES` nodes (an "alias bomb")."""
+
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        super().__init__(
+            None,
+            None,
+            f"aliases (*name) expand the document by more than {MAX_ALIAS_NODES:,} nodes "
+            "(write the shared parts out, or share fewer of them)",
+            mark,
+        )
+
+
 class DuplicateJSONKeyError(ValueError):
     """A key given twice in one JSON object (``json`` does not say where)."""
 
@@ -50,7 +68,14 @@ class DuplicateJSONKeyError(ValueError):
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping, and aliases that
+    expand to more than :data:`MAX_ALIAS_NODES` nodes."""
+
+    def compose_document(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().compose_document()
+        if node is not None:
+            _check_aliases(node)
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         # Checked before the base class flattens ``<<`` merges: a key written next to a
@@ -66,6 +91,45 @@ class UniqueKeyLoader(yaml.SafeLoader):
             if first is not key_node:
                 raise DuplicateKeyError(key, first.start_mark, key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a document whose aliases repeat more than MAX_ALIAS_NODES nodes.
+
+    The composed document is a graph in which an alias is the anchored node itself; its
+    size written out is counted per node once (linear in the file), before anything walks
+    it.  ``<<`` merges count the same way: merging is copying the aliased mapping."""
+    written: dict[int, int] = {}  # id(node) -> nodes it stands for written out
+    distinct: set[int] = set()
+    limit = MAX_ALIAS_NODES
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(written.get(id(child), 0) for child in _node_children(node))
+            written[key] = total
+            if total - len(distinct) > limit:
+                raise AliasExpansionError(node.start_mark)
+            continue
+        if key in written or key in on_path:  # shared (counted) or recursive (PyYAML's error)
+            continue
+        distinct.add(key)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _node_children(node))
+    if written.get(id(root), 0) - len(distinct) > limit:
+        raise AliasExpansionError(root.start_mark)
+
+
+def _node_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -33,12 +33,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.boundedread import read_at_most
 from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location
 from titlerules.facts.applicant import id_number_is_checked, id_number_mismatch
 from titlerules.facts.enums import Gender, IdType, TitleSeries
 from titlerules.facts.historical import HISTORICAL_FIELDS
 from titlerules.facts.idcard import IdNumberError, check_id_number
+from titlerules.facts.loading import MAX_FILE_BYTES
 
 __all__ = [
     "COLLECTION_FROM",
@@ -188,7 +190,10 @@ def _csv_rows(path: Path) -> Iterator[_Raw]:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+        return read_at_most(
+            path, MAX_FILE_BYTES, hint="split it; a sheet of title records is far smaller"
+        )
     except FileNotFoundError:
         raise InputFileError("no such file", location=Location(file=str(path))) from None
     except IsADirectoryError:

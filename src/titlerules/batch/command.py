@@ -48,7 +48,11 @@ def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
     policy = load_policy(args.policy)
     columnar = ColumnarPolicy(policy, as_of=as_of)
     progress = Progress(sys.stderr)
-    explained = {"explain": bool(getattr(args, "explain", False)), "lang": args.lang}
+    explained = {
+        "explain": bool(getattr(args, "explain", False)),
+        "lang": args.lang,
+        "redact": bool(getattr(args, "redact", False)),
+    }
     if out is not None:
         summary, _ = run_file(
             columnar, source, out, chunk_rows=chunk_rows, progress=progress, **explained
@@ -57,8 +61,6 @@ def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
     else:
         progress.enabled = False
         summary, table = run_file(columnar, source, None, chunk_rows=chunk_rows, **explained)
-        if getattr(args, "redact", False):
-            table = _redacted(table)
         sys.stdout.write(table.write_ndjson())
         _print_summary(args, summary.to_dict(), summary.render(), sys.stderr)
     return 2 if summary.errors else 0
@@ -69,17 +71,3 @@ def _print_summary(args: argparse.Namespace, data: dict[str, Any], text: str, st
         stream.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         stream.write(text + "\n")
-
-
-def _redacted(table: Any) -> Any:
-    try:
-        from titlerules.redact import redact_text
-    except ImportError:  # no redaction module: results carry record ids, not names
-        return table
-    from titlerules.batch._polars import polars
-
-    pl = polars()
-    texts = [name for name in ("error", "explanation") if name in table.columns]
-    return table.with_columns(
-        [pl.col(name).map_elements(redact_text, return_dtype=pl.String) for name in texts]
-    )

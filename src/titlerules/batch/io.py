@@ -35,6 +35,7 @@ from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
 from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
 from titlerules.batch.schema import TableSchema, flatten_record
+from titlerules.boundedread import read_line_at_most
 from titlerules.csvlines import csv_lines
 from titlerules.errors import InputFileError, UsageError
 from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
@@ -42,6 +43,9 @@ from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, un
 TABULAR_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
 DEFAULT_CHUNK_ROWS = 100_000
+#: Longest line of a CSV or JSON Lines table (one record), counted while it is read: a
+#: file of one 500 MB line would otherwise be taken in whole.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -143,7 +147,7 @@ def _utf8_lines(path: Path, handle: BinaryIO) -> Iterator[str]:
     """The file's lines as text (a line ends at \\n, \\r\\n or \\r), decoded one by one so
     that a byte that is not UTF-8 refuses the file naming its line."""
     count = 0
-    for raw in handle:
+    while raw := read_line_at_most(handle, MAX_LINE_BYTES, file=str(path), line=count + 1):
         try:
             text = raw.decode("utf-8-sig" if count == 0 else "utf-8")
         except UnicodeDecodeError as error:
@@ -184,7 +188,9 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
 
     not_json = object()
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        number = 0
+        while line := read_line_at_most(handle, MAX_LINE_BYTES, file=str(path), line=number + 1):
+            number += 1
             text = line.strip()
             if not text:
                 continue
@@ -381,9 +387,12 @@ def run_file(
     progress: Progress | None = None,
     explain: bool = False,
     lang: str = "zh",
+    redact: bool = False,
 ) -> tuple[Summary, Any]:
     """Decide every row of ``source``; write the results to ``out`` (when given).  With
     ``explain``, each result row also has its missing facts and explanation (in ``lang``).
+    With ``redact``, ID numbers and echoed names are masked in every result row, whether
+    written to ``out`` or returned (:func:`titlerules.redact.redact_table`).
 
     Returns the summary and, when there is no ``out``, the result table (all in memory).
     """
@@ -399,6 +408,10 @@ def run_file(
             for outcome, count in table.group_by("outcome").len().iter_rows():
                 summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + int(count)
             summary.per_record_rows += columnar.last_per_record_rows
+            if redact:
+                from titlerules.redact import redact_table
+
+                table = redact_table(table)
             if writer is not None:
                 writer.write(table)
             else:

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from titlerules.boundedread import read_at_most
 from titlerules.calendar._dates import parse_iso_date
 from titlerules.errors import CalendarError, InputFileError, Location
 from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
@@ -112,7 +113,13 @@ def load_overrides(path: str | Path) -> OverrideYear:
     file = str(path)
     where = Location(file=file)
     try:
-        raw = Path(path).read_bytes()
+        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+        raw = read_at_most(
+            path,
+            MAX_OVERRIDE_BYTES,
+            what="override file",
+            hint="an override file holds one year's schedule; split it or check the path",
+        )
     except FileNotFoundError:
         raise InputFileError(
             "override file not found", location=where, hint="check the path"
@@ -121,12 +128,6 @@ def load_overrides(path: str | Path) -> OverrideYear:
         raise InputFileError(
             f"cannot read override file: {exc.strerror or exc}", location=where
         ) from None
-    if len(raw) > MAX_OVERRIDE_BYTES:
-        raise InputFileError(
-            f"override file is {len(raw)} bytes, more than {MAX_OVERRIDE_BYTES}",
-            location=where,
-            hint="an override file holds one year's schedule; split it or check the path",
-        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

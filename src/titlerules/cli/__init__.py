@@ -82,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     except TitleRulesError as exc:
         if args.debug:
             raise
-        print(f"titlerules: error: {_with_code(exc)}", file=sys.stderr)
+        text = _with_code(exc)
+        if getattr(args, "redact", False):  # an error may name the file or echo a value
+            from titlerules.redact import redact_error_text
+
+            text = redact_error_text(text)
+        print(f"titlerules: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("titlerules: interrupted", file=sys.stderr)

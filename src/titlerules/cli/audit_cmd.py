@@ -48,6 +48,9 @@ def register(subparsers: Any) -> None:
     cross.add_argument("records", nargs="+", metavar="RECORDS", help="record files or folders")
     cross.add_argument("--json", action="store_true", help="the report as JSON")
     cross.add_argument("--lang", choices=("zh", "en"), default="zh")
+    cross.add_argument(
+        "--redact", action="store_true", help="mask names and ID numbers in the output"
+    )
     cross.set_defaults(func=run_audit_set)
 
 
@@ -76,6 +79,10 @@ def run_audit_set(args: argparse.Namespace) -> int:
     from titlerules.audit.crossrecord import audit_set
 
     report = audit_set(args.policy, args.records)
+    if args.redact:
+        from titlerules.redact import redact_report
+
+        report = redact_report(report)
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

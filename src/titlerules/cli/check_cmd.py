@@ -94,12 +94,14 @@ def run(args: argparse.Namespace) -> int:
                 kind = type(record).__name__
                 payloads.append(
                     {
-                        "file": result.file,
+                        "file": _shown(args, result.file),
                         "record_path": result.record_path,
                         "error": f"a {kind} is not evaluated by a policy",
                     }
                 )
-                texts.append(f"{where}: skipped: a {kind} is not evaluated by a policy")
+                texts.append(
+                    f"{_shown(args, where)}: skipped: a {kind} is not evaluated by a policy"
+                )
                 continue
             try:
                 decision = policy.evaluate(record, as_of=as_of)
@@ -138,19 +140,21 @@ def _add_error(
     where = f"{result.file}: {result.record_path}" if result.file else result.record_path
     payloads.append(
         {
-            "file": result.file,
+            "file": _shown(args, result.file),
             "record_path": result.record_path,
             "error": shown,
             "code": error.code,
         }
     )
-    texts.append(f"{where}: error: {_shown(args, _with_code(error))}")
+    texts.append(f"{_shown(args, where)}: error: {_shown(args, _with_code(error))}")
 
 
-def _shown(args: argparse.Namespace, text: str) -> str:
-    from titlerules.redact import redact_text
+def _shown(args: argparse.Namespace, text: Any) -> Any:
+    """``text`` (an error, a file's name: either may hold an ID number or echo a name) as it
+    may be shown: masked with ``--redact``."""
+    from titlerules.redact import redact_error_text
 
-    return redact_text(text) if args.redact else text
+    return redact_error_text(text) if args.redact and isinstance(text, str) else text
 
 
 def _is_table(name: str) -> bool:

@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--from-year", type=int, help="first year of the collection range")
     parser.add_argument("--to-year", type=int, help="last year of the collection range")
+    parser.add_argument(
+        "--redact", action="store_true", help="mask names and ID numbers in the output"
+    )
     parser.set_defaults(func=run)
 
 
@@ -45,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if end < start:
         raise UsageError("the collection range ends before it starts")
     report = validate_records(args.file, collection=(start, end))
+    if args.redact:
+        from titlerules.redact import redact_report
+
+        report = redact_report(report)
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1))
     else:

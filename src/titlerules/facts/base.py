@@ -61,12 +61,36 @@ def _parse_flag(raw: object) -> object:
     return raw
 
 
+#: Largest power of ten a ratio's number may carry (``1e99999999%`` would make Python
+#: compute a hundred-million-digit integer) and most digits it may have: a rate in a record
+#: is a share such as 3/10, 30% or 0.3.
+MAX_RATIO_EXPONENT = 18
+MAX_RATIO_DIGITS = 30
+
+
+def _bounded_number(text: str) -> None:
+    """Refuse (ValueError) a number whose size would make exact arithmetic on it slow;
+    text that is no number is left to Fraction and Decimal to refuse."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return
+    if number.is_finite() and (
+        len(number.as_tuple().digits) > MAX_RATIO_DIGITS
+        or abs(number.adjusted()) > MAX_RATIO_EXPONENT
+    ):
+        raise ValueError(text)
+
+
 def _parse_ratio(raw: object) -> object:
     if isinstance(raw, str):
         text = raw.strip()
         try:
             if text.endswith("%"):
+                _bounded_number(text[:-1].strip())
                 return Fraction(Decimal(text[:-1].strip())) / 100
+            for part in text.split("/"):
+                _bounded_number(part.strip())
             return Fraction(text)
         except (ValueError, ZeroDivisionError, InvalidOperation, OverflowError):
             raise PydanticCustomError(

@@ -32,6 +32,7 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from titlerules.boundedread import read_at_most
 from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location, RecordError
 from titlerules.facts.applicant import Applicant
@@ -365,14 +366,9 @@ class _Document:
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputFileError(
-                f"file is too large ({size} bytes; at most {MAX_FILE_BYTES})",
-                location=Location(file=str(path)),
-                hint="split it, or read it with the batch API",
-            )
-        return path.read_bytes().decode("utf-8-sig")
+        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+        data = read_at_most(path, MAX_FILE_BYTES, hint="split it, or read it with the batch API")
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputFileError("no such file", location=Location(file=str(path))) from None
     except IsADirectoryError:

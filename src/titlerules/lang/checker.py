@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from titlerules.lang import ir
 from titlerules.lang import types as T
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
+from titlerules.lang.expansion import measure
 from titlerules.lang.loader import ResolvedPolicy
 
 Type = T.Type
@@ -73,6 +74,10 @@ class Checker:
         self.let_types: dict[str, Type] = {}
         self._let_stack: list[str] = []
         self._def_stack: list[str] = []
+        # A def's body is checked once per (def, argument types, rule kind): its result and
+        # its diagnostics are the same every time, and checking it again at each call would
+        # make defs that call defs twice cost exponential time.
+        self._def_results: dict[tuple[str, tuple[Type, ...], str | None], Type] = {}
         self.used: set[str] = set()
         self._file: str | None = None
         self._rule_kind: str | None = None
@@ -97,6 +102,9 @@ class Checker:
     # ------------------------------------------------ entry point
     def check(self) -> list[Diagnostic]:
         self._check_header()
+        for found in measure(self.policy):
+            self._file = found.file
+            self.error(found.code, found.message, found.node, found.hint)
         for name, sourced in self.policy.params.items():
             self._file = sourced.file
             assert isinstance(sourced.item, ir.Param)
@@ -470,6 +478,9 @@ class Checker:
         if e.func in self._def_stack:
             self.error("TR324", f"'{e.func}' calls itself", e, "defs cannot be recursive")
             return T.ANY
+        key = (e.func, tuple(args), self._rule_kind)
+        if key in self._def_results:
+            return self._def_results[key]
         frame = dict(zip(definition.params, args, strict=False))
         outer_file = self._file
         self._file = self.policy.defs[e.func].file
@@ -477,6 +488,7 @@ class Checker:
         result = self.infer(definition.body, _Scope([frame]))
         self._def_stack.pop()
         self._file = outer_file
+        self._def_results[key] = result
         return result
 
     def _infer_methodcall(self, e: ir.MethodCall, scope: _Scope, expected: Type | None) -> Type:

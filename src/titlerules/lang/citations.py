@@ -15,7 +15,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from titlerules.boundedread import read_at_most
 from titlerules.lang import ir
+from titlerules.lang.convert import MAX_SOURCE_BYTES
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
 from titlerules.lang.loader import ResolvedPolicy
 from titlerules.lang.notice import (
@@ -133,7 +135,9 @@ def check_citations(resolved: ResolvedPolicy) -> list[Diagnostic]:
     file = resolved.path
     out: list[Diagnostic] = []
     if header.source_sha256 is not None:
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        actual = hashlib.sha256(
+            read_at_most(path, MAX_SOURCE_BYTES, what="notice file")
+        ).hexdigest()
         if actual != header.source_sha256:
             out.append(
                 Diagnostic(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from titlerules.boundedread import read_at_most
+from titlerules.lang.convert import MAX_SOURCE_BYTES
 from titlerules.resources import policies_dir
 
 _NUMERALS = "一二三四五六七八九十"
@@ -161,7 +163,8 @@ def source_path(source: str, policy_path: str | None) -> Path | None:
 
 @lru_cache(maxsize=16)
 def _read(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    # A notice is a few pages: bounded as a policy file is, counted while reading.
+    return read_at_most(path, MAX_SOURCE_BYTES, what="notice file").decode("utf-8")
 
 
 def read_source(path: Path) -> str:
