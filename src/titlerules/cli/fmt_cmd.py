@@ -55,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     worst = 0
     report: list[dict[str, Any]] = []
+
+    def failed(entry: dict[str, Any], exc: TitleRulesError) -> None:
+        entry["error"] = render_error(exc)
+        if not args.json:
+            print(entry["error"], file=sys.stderr)
+
     for name in files:
         entry: dict[str, Any] = {"file": name, "formatted": None, "written": False, "error": None}
         report.append(entry)
@@ -63,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
             spelling = spelling_of(name)
             canonical = dump(load_text(text, spelling, name), spelling)
         except TitleRulesError as exc:
-            entry["error"] = render_error(exc)
-            if not args.json:
-                print(entry["error"], file=sys.stderr)
+            failed(entry, exc)
             worst = 2
             continue
         entry["formatted"] = text == canonical
@@ -78,9 +82,7 @@ def run(args: argparse.Namespace) -> int:
             try:  # in place, but whole or not at all: a failed write keeps the file as it was
                 write_atomic(name, canonical.encode("utf-8"))
             except TitleRulesError as exc:
-                entry["error"] = render_error(exc)
-                if not args.json:
-                    print(entry["error"], file=sys.stderr)
+                failed(entry, exc)
                 worst = 2
                 continue
             entry["written"] = True
