@@ -62,7 +62,7 @@ def _print_table(table: Any, lang: str) -> None:
         parts = [*entry.rules, *(f"⇒ {name}" for name in entry.consequences)]
         parts += [f"[{_KIND_WORDS[kind][0 if zh else 1]}] {text}" for kind, text in entry.reasons]
         described = "; ".join(parts) if parts else ("未说明" if zh else "NOT ACCOUNTED FOR")
-        print(f"{_pad(entry.clause, width)}  {entry.heading[:24]}  {described}")
+        print(f"{_pad(entry.clause, width)}  {_pad(_cut(entry.heading, 32), 32)}  {described}")
     counts = _counts(table)
     if zh:
         print(
@@ -84,7 +84,20 @@ def _counts(table: Any) -> dict[str, int]:
     return {"rules": with_rules, "reasons": reasons}
 
 
+def _columns(text: str) -> int:
+    """The display width of a text (CJK characters take two columns)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def _pad(text: str, width: int) -> str:
-    """Pad to a display width (CJK characters take two columns)."""
-    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return text + " " * max(0, width - shown)
+    """Pad to a display width."""
+    return text + " " * max(0, width - _columns(text))
+
+
+def _cut(text: str, width: int) -> str:
+    """At most ``width`` display columns, an ellipsis marking a cut."""
+    if _columns(text) <= width:
+        return text
+    while _columns(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
