@@ -198,7 +198,7 @@ def _run_case(
     policy: Policy, case: dict[str, Any], path: Path, name: str, coverage: Coverage
 ) -> CaseResult:
     result = CaseResult(str(path), name, policy.id, ok=True)
-    expect = case.get("expect") or {}
+    expect = _expectation(case, path, name)
     try:
         record = build_record(case, path.parent)
         as_of = case.get("as_of")
@@ -222,7 +222,7 @@ def _run_case(
             f"outcome: expected {expect['outcome']}, got {decision.outcome.value}"
         )
     for key, outcome in (("failed", RuleOutcome.FAILED), ("unknown", RuleOutcome.UNKNOWN)):
-        wanted = set(expect.get(key) or [])
+        wanted = set(expect[key])
         actual = by_outcome[outcome]
         if wanted != actual:
             extra, lacking = sorted(actual - wanted), sorted(wanted - actual)
@@ -232,16 +232,48 @@ def _run_case(
             if extra:
                 diff.append("+ " + key + " but not expected: " + ", ".join(extra))
             result.problems.append(f"{key} rules differ:\n    " + "\n    ".join(diff))
-    for rule_id in expect.get("passed") or []:
+    for rule_id in expect["passed"]:
         if rule_id not in by_outcome[RuleOutcome.PASSED]:
             got = next((r.outcome.value for r in decision.rules if r.id == rule_id), "absent")
             result.problems.append(f"rule {rule_id}: expected passed, got {got}")
     applied = {r.id for r in decision.rules if r.exceptions_applied}
-    for rule_id in expect.get("exceptions") or []:
+    for rule_id in expect["exceptions"]:
         if rule_id not in applied:
             result.problems.append(f"rule {rule_id}: expected an exception to apply")
     result.ok = not result.problems
     return result
+
+
+_RULE_LISTS = ("failed", "unknown", "passed", "exceptions")
+
+
+def _expectation(case: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
+    """The case's ``expect`` mapping with every rule list checked to be a list of rule ids.
+
+    Checked here, before any comparison: a nested list cannot go into a set, and a bare
+    string would be compared letter by letter.
+    """
+    expect = case.get("expect") or {}
+    if not isinstance(expect, dict):
+        raise InputFileError(
+            f"case '{name}': expect is a {type(expect).__name__}, not a mapping",
+            location=Location(file=str(path)),
+            hint="write expect: {outcome: ..., failed: [rule_id, ...]}",
+        )
+    checked = dict(expect)
+    for key in _RULE_LISTS:
+        value = expect.get(key)
+        if value is None:
+            checked[key] = []
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InputFileError(
+                f"case '{name}': expect.{key} must be a list of rule ids, not {value!r}",
+                location=Location(file=str(path)),
+                hint=f"write {key}: [rule_id, ...] with each rule id a plain name",
+            )
+        checked[key] = value
+    return checked
 
 
 def case_files(paths: Iterable[Path]) -> list[Path]:

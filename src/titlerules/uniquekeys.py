@@ -11,6 +11,8 @@ of YAML derives its loader from :class:`UniqueKeyLoader`, every reader of JSON p
 
 from __future__ import annotations
 
+import json
+import re
 import typing
 from typing import Any
 
@@ -91,6 +93,101 @@ class UniqueKeyLoader(yaml.SafeLoader):
             if first is not key_node:
                 raise DuplicateKeyError(key, first.start_mark, key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
+
+
+#: The longest whole number a YAML or JSON text may hold: nothing a policy, record or test
+#: case counts needs more, and Python refuses to convert more than 4,300 digits (ValueError).
+MAX_INT_DIGITS = 1000
+_MAX_INT_BITS = 3322  # 10**1000 < 2**3322: bounds hexadecimal, octal and binary spellings too
+
+
+class NumberTooLongError(ValueError):
+    """A whole number longer than :data:`MAX_INT_DIGITS` digits in a JSON text."""
+
+    def __init__(self, digits: str) -> None:
+        super().__init__(f"a whole number of {len(digits):,} digits")
+        self.digits = digits
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    value: int | None = None
+    if sum(ch.isdigit() for ch in str(text)) <= MAX_INT_DIGITS:
+        try:
+            value = loader.construct_yaml_int(node)
+        except ValueError:
+            value = None
+    if value is None or value.bit_length() > _MAX_INT_BITS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a whole number longer than {MAX_INT_DIGITS:,} digits",
+            node.start_mark,
+        )
+    return value
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def json_int(text: str) -> int:
+    """``parse_int`` for ``json.loads``: refuses a number longer than MAX_INT_DIGITS digits
+    (:class:`NumberTooLongError`, a ValueError) before converting it."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise NumberTooLongError(text)
+    return int(text)
+
+
+class JSONContentError(ValueError):
+    """A JSON text ``json`` reads but titlerules cannot use: nested too deeply for the
+    interpreter's stack, or a ``\\u`` escape naming half of a surrogate pair, which is no
+    character (it could never be written out as UTF-8)."""
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads_json(text: str | bytes, *, unique_keys: bool = True) -> Any:
+    """``json.loads`` that fails only with ValueError: a key given twice
+    (:class:`DuplicateJSONKeyError`, unless ``unique_keys`` is false), a number longer than
+    :data:`MAX_INT_DIGITS` (:class:`NumberTooLongError`), nesting deeper than the stack
+    allows or a lone surrogate (:class:`JSONContentError`), or not JSON (JSONDecodeError).
+    Readers of rows and cells turn a ValueError into that row's error, so one line nested
+    200,000 deep no longer aborts the whole batch."""
+    try:
+        data = json.loads(
+            text, object_pairs_hook=unique_object if unique_keys else None, parse_int=json_int
+        )
+    except RecursionError:
+        raise JSONContentError("nested too deeply") from None
+    escape = (
+        _SURROGATE_ESCAPE.search(text)
+        if isinstance(text, str)
+        else _SURROGATE_ESCAPE_BYTES.search(text)
+    )
+    if escape is not None:
+        _refuse_surrogates(data)
+    return data
+
+
+def _refuse_surrogates(data: Any) -> None:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = ord(value[error.start])
+                raise JSONContentError(
+                    f"the escape \\u{code:04x} is half of a surrogate pair, not a character"
+                ) from None
 
 
 def _check_aliases(root: yaml.Node) -> None:

@@ -59,7 +59,7 @@ from titlerules.audit.common import (
 )
 from titlerules.engine.decision import Receipt
 from titlerules.engine.policy import Policy
-from titlerules.errors import UsageError
+from titlerules.errors import CalendarError, UsageError
 
 __all__ = [
     "OPEN_MARGIN_DAYS",
@@ -385,12 +385,22 @@ def _rule_ref(constraint: Constraint) -> PlanRule:
 
 def _meeting(meeting: dt.date | tuple[dt.date, dt.date] | str) -> tuple[dt.date, dt.date]:
     if isinstance(meeting, str):
-        return parse_meeting(meeting)
-    if isinstance(meeting, dt.date):
-        return meeting, meeting
-    start, end = meeting
-    if end < start:
-        raise UsageError(f"the meeting ends {end} before it starts {start}")
+        start, end = parse_meeting(meeting)
+    elif isinstance(meeting, dt.date):
+        start, end = meeting, meeting
+    else:
+        start, end = meeting
+        if end < start:
+            raise UsageError(f"the meeting ends {end} before it starts {start}")
+    # Checked before any date arithmetic: the search window reaches SEARCH_DAYS either
+    # side of the meeting, past the ends of the date type for a meeting near 0001 or 9999.
+    for day in (start, end):
+        if not cal.EPOCH <= day <= cal.LAST_DATE:
+            raise CalendarError(
+                f"meeting {day.isoformat()} is outside the working-day calendar "
+                f"({cal.EPOCH.isoformat()}..{cal.LAST_DATE.isoformat()})",
+                hint=f"the calendar covers the years {cal.EPOCH.year}-{cal.LAST_DATE.year}",
+            )
     return start, end
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
 import time
@@ -38,7 +37,7 @@ from titlerules.batch.schema import TableSchema, flatten_record
 from titlerules.boundedread import read_line_at_most
 from titlerules.csvlines import csv_lines
 from titlerules.errors import InputFileError, UsageError
-from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
+from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, loads_json
 
 TABULAR_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
@@ -195,7 +194,7 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
             if not text:
                 continue
             try:
-                data = json.loads(text, object_pairs_hook=unique_object)
+                data = loads_json(text)  # a line nested too deeply is a ValueError too
             except DuplicateJSONKeyError as exc:  # JSON alone would keep the last silently
                 found = duplicate_key_error(
                     exc, str(path), line.decode("utf-8", "replace"), first_line=number

@@ -42,6 +42,7 @@ from pydantic.fields import FieldInfo
 
 from titlerules.batch._polars import collect, polars
 from titlerules.facts import Applicant, Person, PublicityWindow, UnitDebrief
+from titlerules.uniquekeys import loads_json
 
 SLOW = "__slow"
 """Boolean column: the row goes to the per-record path."""
@@ -516,7 +517,7 @@ def _clean_json_cells(
             bad.append(False)
             continue
         try:
-            data = json.loads(text)
+            data = loads_json(text, unique_keys=False)  # deep nesting too: a ValueError
         except ValueError:
             out.append(None)
             bad.append(True)
@@ -651,7 +652,7 @@ def row_record(row: Mapping[str, Any], schema: TableSchema) -> dict[str, Any]:
 def _list_cell(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads_json(value, unique_keys=False)  # deep nesting too: a ValueError
         except ValueError:
             return value
     if isinstance(value, list):

@@ -39,7 +39,7 @@ from datetime import date
 from enum import Enum, StrEnum
 
 from titlerules.calendar._dates import add_months, check_date
-from titlerules.errors import UsageError
+from titlerules.errors import CalendarError, UsageError
 
 SENIOR_WOMEN_RULE = (
     "中共中央组织部 人力资源社会保障部《关于机关事业单位县处级女干部和"
@@ -198,6 +198,14 @@ def retirement(
         if senior:
             reading = SENIOR_WOMEN_READING
     total_months = scheme.original_years * 12 + delay
+    try:
+        retires = add_months(birth, total_months)
+    except ValueError:  # the retirement would fall after 9999-12-31, the last date there is
+        raise CalendarError(
+            f"a person born on {birth.isoformat()} would retire after {date.max.isoformat()}, "
+            "the last date there is",
+            hint="check the date of birth (YYYY-MM-DD)",
+        ) from None
     return Retirement(
         birth=birth,
         gender=sex,
@@ -206,7 +214,7 @@ def retirement(
         delay_months=delay,
         age_years=total_months // 12,
         age_months=total_months % 12,
-        date=add_months(birth, total_months),
+        date=retires,
         citation=citation,
         senior_professional=senior,
         reading=reading,

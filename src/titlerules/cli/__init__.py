@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from titlerules._version import __version__
-from titlerules.errors import TitleRulesError
+from titlerules.errors import TitleRulesError, UsageError
 
 # Sub-command modules, in the order `--help` lists them.
 COMMAND_MODULES = (
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _refuse_nul(args)
         return func(args)
     except BrokenPipeError:  # output piped into a command that stopped reading
         sys.stderr.close()
@@ -102,6 +103,19 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def _refuse_nul(args: argparse.Namespace) -> None:
+    """Refuse a NUL character in any argument, before a command reads it: no file name can
+    hold one, and every open() of such a path raises a bare ValueError."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            if isinstance(item, str) and "\x00" in item:
+                raise UsageError(
+                    f"argument {name} {item!r} contains a NUL character",
+                    hint="no file name holds a NUL (\\0) character; check how the path was built",
+                )
 
 
 def _with_code(exc: TitleRulesError) -> str:

@@ -43,8 +43,16 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from titlerules.audit.historical import COLLECTION_FROM, COLLECTION_TO, validate_records
 
-    start = dt.date(args.from_year, 1, 1) if args.from_year else COLLECTION_FROM
-    end = dt.date(args.to_year, 12, 31) if args.to_year else COLLECTION_TO
+    start = (
+        dt.date(_year(args.from_year, "--from-year"), 1, 1)
+        if args.from_year is not None
+        else COLLECTION_FROM
+    )
+    end = (
+        dt.date(_year(args.to_year, "--to-year"), 12, 31)
+        if args.to_year is not None
+        else COLLECTION_TO
+    )
     if end < start:
         raise UsageError("the collection range ends before it starts")
     report = validate_records(args.file, collection=(start, end))
@@ -57,3 +65,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.text(args.lang, limit=args.limit or None))
     return report.exit_code
+
+
+def _year(value: int, option: str) -> int:
+    """``value`` as a year a date can have (1-9999); ``0`` is refused, not read as unset."""
+    from titlerules.audit.historical import COLLECTION_FROM, COLLECTION_TO
+
+    collection_years = f"{COLLECTION_FROM.year}-{COLLECTION_TO.year}"
+    if not dt.MINYEAR <= value <= dt.MAXYEAR:
+        raise UsageError(
+            f"{option} {value} is not a year",
+            hint=f"give a year from {dt.MINYEAR} to {dt.MAXYEAR}; the default range is "
+            f"{collection_years}",
+        )
+    return value

@@ -37,11 +37,14 @@ from titlerules.lang.diagnostics import did_you_mean
 from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.printer import format_expr
 from titlerules.uniquekeys import (
+    MAX_INT_DIGITS,
     DuplicateJSONKeyError,
     DuplicateKeyError,
+    JSONContentError,
+    NumberTooLongError,
     UniqueKeyLoader,
     duplicate_key_error,
-    unique_object,
+    loads_json,
 )
 
 MAX_SOURCE_CHARS = 2_000_000
@@ -94,6 +97,11 @@ _RULE_KEYS = (
 )
 
 T = TypeVar("T")
+
+#: The line breaks YAML counts in its marks (``\r\n`` is one): a text with CR-only line
+#: endings or U+0085/U+2028/U+2029 must be cut into the same lines as the marks number,
+#: or a mark points past the last line.
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 # ---------------------------------------------------------------- IR -> data
@@ -213,7 +221,7 @@ class _Reader:
     ) -> None:
         self.path = path
         self.places = places
-        self.lines = text.split("\n") if text is not None else []
+        self.lines = _YAML_LINE_BREAK.split(text) if text is not None else []
 
     def span(self, where: str) -> ir.Span:
         """Where the node at key path ``where`` stands in the text (NO_SPAN: unknown)."""
@@ -749,20 +757,29 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
     """Read the JSON spelling of a policy."""
     _check_size(text, path)
     try:
-        data = json.loads(text, object_pairs_hook=unique_object)
+        data = loads_json(text)
     except DuplicateJSONKeyError as exc:
         raise duplicate_key_error(exc, path, text) from None
+    except NumberTooLongError as exc:
+        at = text.find(exc.digits)
+        line = text.count("\n", 0, at) + 1
+        raise InputFileError(
+            f"not valid JSON: {exc} (at most {MAX_INT_DIGITS:,})",
+            location=Location(file=path, line=line, column=at - text.rfind("\n", 0, at)),
+            hint="no number in a policy is that long; check the value",
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputFileError(
             f"not valid JSON: {exc.msg}",
             location=Location(file=path, line=exc.lineno, column=exc.colno),
             hint="a JSON policy is what 'titlerules convert --to json' writes",
         ) from None
-    except RecursionError:
+    except JSONContentError as exc:
         raise InputFileError(
-            "not valid JSON: nested too deeply",
+            f"not valid JSON: {exc}",
             location=Location(file=path),
-            hint="a policy nests a few levels (items > rule > unless); check the brackets",
+            hint="a policy nests a few levels (items > rule > unless) and holds whole "
+            "characters: check the brackets and the \\u escapes",
         ) from None
     return _from_data(_Reader(path, _json_places(text), text), data)
 
