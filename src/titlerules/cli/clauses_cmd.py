@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from titlerules.errors import UsageError
+
+if TYPE_CHECKING:
+    from titlerules.lang.citations import ClauseMap
 
 _KIND_WORDS = {
     "not_checkable": ("不可机器判定", "not machine-checkable"),
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if table.missing or table.unknown else 0
 
 
-def _print_table(table: Any, lang: str) -> None:
+def _print_table(table: ClauseMap, lang: str) -> None:
     zh = lang == "zh"
     width = max((len(e.clause) for e in table.entries), default=0) * 2
     for entry in table.entries:
@@ -63,25 +66,18 @@ def _print_table(table: Any, lang: str) -> None:
         parts += [f"[{_KIND_WORDS[kind][0 if zh else 1]}] {text}" for kind, text in entry.reasons]
         described = "; ".join(parts) if parts else ("未说明" if zh else "NOT ACCOUNTED FOR")
         print(f"{_pad(entry.clause, width)}  {_pad(_cut(entry.heading, 32), 32)}  {described}")
-    counts = _counts(table)
     if zh:
         print(
-            f"{len(table.entries)} 条：有规则 {counts['rules']}，仅有说明 {counts['reasons']}，"
+            f"{len(table.entries)} 条：有规则 {table.with_rules}，仅有说明 {table.reason_only}，"
             f"未说明 {len(table.missing)}"
         )
     else:
         print(
-            f"{len(table.entries)} clauses: encoded by rules {counts['rules']}, reason only "
-            f"{counts['reasons']}, not accounted for {len(table.missing)}"
+            f"{len(table.entries)} clauses: encoded by rules {table.with_rules}, reason only "
+            f"{table.reason_only}, not accounted for {len(table.missing)}"
         )
     for clause in table.unknown:
         print(f"{'通知中没有条款' if zh else 'no such clause in the notice'}: {clause}")
-
-
-def _counts(table: Any) -> dict[str, int]:
-    with_rules = sum(1 for e in table.entries if e.rules or e.consequences)
-    reasons = sum(1 for e in table.entries if e.reasons and not (e.rules or e.consequences))
-    return {"rules": with_rules, "reasons": reasons}
 
 
 def _columns(text: str) -> int:

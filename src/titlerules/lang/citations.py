@@ -70,6 +70,16 @@ class ClauseMap:
     def missing(self) -> tuple[str, ...]:
         return tuple(e.clause for e in self.entries if not e.accounted)
 
+    @property
+    def with_rules(self) -> int:
+        """Clauses that rules (or a declared consequence) encode."""
+        return sum(1 for e in self.entries if e.rules or e.consequences)
+
+    @property
+    def reason_only(self) -> int:
+        """Clauses accounted for by a reason alone."""
+        return sum(1 for e in self.entries if e.reasons and not (e.rules or e.consequences))
+
 
 def _own(
     resolved: ResolvedPolicy,

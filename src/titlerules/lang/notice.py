@@ -41,10 +41,6 @@ class Clause:
     line: int
     text: str
 
-    @property
-    def depth(self) -> int:
-        return 0 if self.parent is None else self.path.count("(") + 1 + (self.path[-1].isdigit())
-
 
 def flatten(text: str) -> str:
     """Text with every white space removed and brackets made ASCII, for finding quotes."""
@@ -123,12 +119,12 @@ def _heading(words: str) -> str:
 
 def subtree_text(found: list[Clause], path: str) -> str:
     """The text of a clause with every clause under it."""
-    parts = [c.text for c in found if c.path == path or _is_under(c, path, found)]
+    by_path = {c.path: c for c in found}
+    parts = [c.text for c in found if c.path == path or _is_under(c, path, by_path)]
     return "\n".join(parts)
 
 
-def _is_under(clause: Clause, ancestor: str, found: list[Clause]) -> bool:
-    by_path = {c.path: c for c in found}
+def _is_under(clause: Clause, ancestor: str, by_path: dict[str, Clause]) -> bool:
     parent = clause.parent
     while parent is not None:
         if parent == ancestor:

@@ -61,8 +61,8 @@ def _clause_map(policy: ResolvedPolicy) -> list[str]:
     if not table.found:
         return []
     counts = {
-        "rules": sum(1 for e in table.entries if e.rules or e.consequences),
-        "reason only": sum(1 for e in table.entries if e.reasons and not e.rules),
+        "rules": table.with_rules,
+        "reason only": table.reason_only,
         "not accounted for": len(table.missing),
     }
     out = [
