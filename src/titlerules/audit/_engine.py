@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from titlerules import calendar as cal
+from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule
 from titlerules.engine.decision import RuleResult
 from titlerules.engine.policy import Policy, _run, rule_result
@@ -96,7 +97,7 @@ def evaluate_rule(
     """One rule on the environment's records, exactly as :meth:`Policy.evaluate` decides it;
     an error while it runs names the rule's place in the policy."""
     reset_env(env)
-    env.trace = [] if explain else None
+    env.trace = Trace() if explain else None
     try:
         verdict = _run(compiled, env)
     except TitleRulesError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from titlerules.audit._engine import compiled_rules, reset_env
 from titlerules.audit._template import Template
+from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule, Compiler
 from titlerules.engine.policy import Policy
 from titlerules.engine.runtime import Env, Fn, Unknown
@@ -60,7 +61,7 @@ class Constraint:
 
 
 def constraints(policy: Policy) -> list[Constraint]:
-    compiler = Compiler(policy.resolved)
+    compiler = Compiler(policy.core)
     compiler.compile()
     out: list[Constraint] = []
     for compiled in compiled_rules(policy, ("procedure",)):
@@ -69,7 +70,7 @@ def constraints(policy: Policy) -> list[Constraint]:
         if rule.unless or len(rule.require) < 2:
             out.append(Constraint(compiled, None, 0, monotone=monotone))
             continue
-        for index, expr in enumerate(rule.require):
+        for index, expr in enumerate(compiled.core.require):
             out.append(Constraint(compiled, compiler.expr(expr), index, monotone=monotone))
     return out
 
@@ -180,7 +181,7 @@ class Search:
         for probe in probes:
             template.set(dict.fromkeys(template.slots, probe))
             reset_env(env)
-            env.trace = []
+            env.trace = Trace()
             try:
                 values = self._values(constraint)
             except (TitleRulesError, AttributeError, TypeError, ValueError, ArithmeticError):

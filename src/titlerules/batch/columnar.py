@@ -1,4 +1,4 @@
-"""batch layer: compile a checked policy's IR into Polars expressions over a table of records.
+"""batch layer: compile a policy's core IR into Polars expressions over a table of records.
 
 Every expression of a rule becomes a column expression; Kleene logic maps onto nulls (a
 missing fact is a null, ``false and null`` is false, ``true or null`` is true, and so on).
@@ -34,8 +34,7 @@ from titlerules.batch.functions import Functions
 from titlerules.batch.lists import ListMethods
 from titlerules.batch.schema import TableSchema
 from titlerules.batch.values import CompiledRuleColumns, NotColumnar
-from titlerules.lang import ir
-from titlerules.lang.loader import ResolvedPolicy
+from titlerules.core import nodes as n
 
 
 class ColumnarCompiler(ListMethods, Functions):
@@ -43,9 +42,9 @@ class ColumnarCompiler(ListMethods, Functions):
 
 
 def compile_rules(
-    policy: ResolvedPolicy,
+    policy: n.CorePolicy,
     params: dict[str, Any],
-    rules: Sequence[ir.Rule],
+    rules: Sequence[n.Rule],
     schema: TableSchema,
     calendar: cal.Calendar,
     as_of: dt.date | None,

@@ -1,7 +1,9 @@
 """batch layer: the core of the columnar compiler (rules, names, records, operators).
 
-:class:`CompilerCore` turns a rule's IR into Polars expressions over the table of records:
-names and parameters, record paths, Kleene operators, comparisons and exact arithmetic.
+:class:`CompilerCore` turns a rule's core IR (:mod:`titlerules.core.nodes`: names already
+resolved) into Polars expressions over the table of records: constants, record paths,
+Kleene operators, comparisons and exact arithmetic; a built-in is lowered as its entry in
+:mod:`titlerules.core.builtins` says.
 Date built-ins live in :mod:`titlerules.batch.dates`, list methods in
 :mod:`titlerules.batch.lists`; :class:`~titlerules.batch.columnar.ColumnarCompiler` puts
 them together.
@@ -59,11 +61,8 @@ from titlerules.batch.values import (
     _unit,
     pl_when_known,
 )
+from titlerules.core import nodes as n
 from titlerules.engine.runtime import Duration, Env, Unknown, arithmetic, compare
-from titlerules.lang import ir
-from titlerules.lang.checker import enum_registry, enum_terms, lookup_term
-from titlerules.lang.loader import ResolvedPolicy
-from titlerules.lang.types import ROUNDINGS
 
 _DIVISION_BY_ZERO = "division by zero"
 
@@ -73,7 +72,7 @@ class CompilerCore:
 
     def __init__(
         self,
-        policy: ResolvedPolicy,
+        policy: n.CorePolicy,
         params: dict[str, Any],
         schema: TableSchema,
         calendar: cal.Calendar,
@@ -88,7 +87,6 @@ class CompilerCore:
         self.calendar = calendar
         self.as_of = as_of
         self.explain = explain
-        self.enums = enum_registry()
         self.root = Frame("__row")
         self.provenance = Provenance()
         self._frame = self.root
@@ -104,18 +102,18 @@ class CompilerCore:
         self.calls: dict[Any, Any] = {} if calls is None else calls
 
     # ------------------------------------------------ rules
-    def rule(self, rule: ir.Rule) -> CompiledRuleColumns:
+    def rule(self, rule: n.Rule) -> CompiledRuleColumns:
         """The rule's columns; raises NotColumnar (and leaves no trace) when it has none.
         An advisory rule never decides nor reports missing facts: it is compiled without
         masks even when explaining."""
         explain = self.explain
-        self.explain = explain and rule.severity == "blocking"
+        self.explain = explain and rule.source.severity == "blocking"
         try:
             return self._rule(rule)
         finally:
             self.explain = explain
 
-    def _rule(self, rule: ir.Rule) -> CompiledRuleColumns:
+    def _rule(self, rule: n.Rule) -> CompiledRuleColumns:
         saved = (
             list(self.root.stages),
             list(self.root.flags),
@@ -125,15 +123,11 @@ class CompilerCore:
         self._reads.append(set())
         try:
             applies = self._condition(rule.applies) if rule.applies is not None else None
-            if rule.kind == "exclusion":
-                assert rule.when is not None
+            if rule.when is not None:
                 violation = self._condition(rule.when)
             else:
-                required = (
-                    rule.require[0]
-                    if len(rule.require) == 1
-                    else ir.BoolOp("and", rule.require, span=rule.span)
-                )
+                required = rule.required
+                assert required is not None
                 held = self._condition(required)
                 violation = Scalar("bool", ~held.expr, mask=held.mask)
             exceptions = tuple(self._condition(e.condition) for e in rule.unless)
@@ -155,7 +149,7 @@ class CompilerCore:
             reads = self._reads.pop()
         return CompiledRuleColumns(
             rule.id,
-            rule.severity == "blocking",
+            rule.source.severity == "blocking",
             applies.expr if applies is not None else None,
             violation.expr,
             tuple(e.expr for e in exceptions),
@@ -163,12 +157,12 @@ class CompilerCore:
             tuple(sorted(reads)),
         )
 
-    def _condition(self, e: ir.Expr) -> Scalar:
+    def _condition(self, e: n.Expr) -> Scalar:
         value = self.expr(e)
         mask = self._mask(value) if self.explain else None
         return Scalar("bool", self._bool_expr(value), mask=mask)
 
-    def boolean(self, e: ir.Expr) -> Expr:
+    def boolean(self, e: n.Expr) -> Expr:
         return self._bool_expr(self.expr(e))
 
     # ------------------------------------------------ helpers
@@ -322,20 +316,20 @@ class CompilerCore:
         raise NotColumnar("a condition that is not a boolean")
 
     # ------------------------------------------------ expressions
-    def expr(self, e: ir.Expr) -> Value:
-        method = getattr(self, "_" + type(e).__name__.lower().rstrip("_"), None)
+    def expr(self, e: n.Expr) -> Value:
+        method = getattr(self, "_" + type(e).__name__.lower(), None)
         if method is None:
             raise NotColumnar(type(e).__name__)
         value: Value = method(e)
         return value
 
-    def _literal(self, e: ir.Literal_) -> Value:
+    def _const(self, e: n.Const) -> Value:
         return Const(e.value)
 
-    def _durationlit(self, e: ir.DurationLit) -> Value:
-        return Const(Duration(e.amount, e.unit))
+    def _param(self, e: n.Param) -> Value:
+        return Const(e.value)
 
-    def _setlit(self, e: ir.SetLit) -> Value:
+    def _setlit(self, e: n.SetLit) -> Value:
         items = [self.expr(i) for i in e.items]
         if all(isinstance(i, Const) for i in items):
             return Const(frozenset(i.value for i in items if isinstance(i, Const)))
@@ -347,33 +341,31 @@ class CompilerCore:
                 return frame[name]
         return None
 
-    def _name(self, e: ir.Name) -> Value:
-        name = e.id
-        bound = self._lookup(name)
-        if bound is not None:
-            value, frame = bound
-            if self._frame.element and frame is not self._frame:
-                raise _NeedsFrame
-            return value
-        if name in self.params:
-            return Const(self.params[name])
-        if name in self.policy.lets:
-            return self._let(name)
-        if name == "applicant":
-            if self._frame.element:
-                raise _NeedsFrame
-            return Rec(self.schema.model, prefix="")
-        if name == "procedure":
+    def _var(self, e: n.Var) -> Value:
+        bound = self._lookup(e.name)
+        if bound is None:
+            raise NotColumnar(f"a variable '{e.name}' bound outside the rule")
+        value, frame = bound
+        if self._frame.element and frame is not self._frame:
+            raise _NeedsFrame
+        return value
+
+    def _letref(self, e: n.LetRef) -> Value:
+        return self._let(e.name)
+
+    def _root(self, e: n.Root) -> Value:
+        if e.name == "procedure":
             raise NotColumnar("procedure records")
-        if name == "as_of":
-            if self.as_of is not None:
-                return Const(self.as_of)
-            if self._frame.element:
-                raise _NeedsFrame
-            return self._as_of_column()
-        if name in ROUNDINGS:
-            return Const(name)
-        return Const(self._enum(name, None))
+        if self._frame.element:
+            raise _NeedsFrame
+        return Rec(self.schema.model, prefix="")
+
+    def _asof(self, e: n.AsOf) -> Value:
+        if self.as_of is not None:
+            return Const(self.as_of)
+        if self._frame.element:
+            raise _NeedsFrame
+        return self._as_of_column()
 
     def _as_of_column(self) -> Value:
         """The as-of date read from the record: the submission date (missing: ``as_of``)."""
@@ -392,13 +384,11 @@ class CompilerCore:
             raise _NeedsFrame
         key = (name, self.explain)
         if key not in self._lets:
-            sourced = self.policy.lets[name].item
-            assert isinstance(sourced, ir.Let)
             frame, scope = self._frame, self._scope
             self._frame, self._scope = self.root, []
             self._reads.append(set())
             try:
-                value = self._bind_value(self.expr(sourced.value))
+                value = self._bind_value(self.expr(self.policy.lets[name]))
             finally:
                 reads = self._reads.pop()
                 self._frame, self._scope = frame, scope
@@ -407,16 +397,6 @@ class CompilerCore:
         for fact in facts:
             self._read(fact)
         return value
-
-    def _enum(self, term: str, enum_name: str | None) -> enum.Enum:
-        if enum_name is not None:
-            for member in self.enums[enum_name]:
-                if term in enum_terms(member):
-                    return member
-        members = lookup_term(term)
-        if len({type(m) for m in members}) == 1:
-            return members[0]
-        raise NotColumnar(f"cannot resolve '{term}'")
 
     def _column(self, path: str) -> Value:
         pl = polars()
@@ -441,47 +421,65 @@ class CompilerCore:
                 return Rec(model, prefix=prefix)
         raise NotColumnar(f"no column for '{path}'")
 
-    def _attr(self, e: ir.Attr) -> Value:
-        if isinstance(e.obj, ir.Name) and e.obj.id in self.enums and self._lookup(e.obj.id) is None:
-            return Const(self._enum(e.name, e.obj.id))
-        base = self.expr(e.obj)
+    def _path(self, e: n.Path) -> Value:
+        value = self.expr(e.base)
+        for name in e.names:
+            value = self._field(value, name)
+        return value
+
+    def _field(self, base: Value, name: str) -> Value:
+        """Field ``name`` of a record value."""
         if not isinstance(base, Rec):
             raise NotColumnar("a field of something that is not a record")
         if base.prefix is not None:
-            return self._column(base.prefix + e.name)
+            return self._column(base.prefix + name)
         assert base.struct is not None
-        element = _element_field(base.model, e.name)
+        element = _element_field(base.model, name)
         if element is None:
-            raise NotColumnar(f"field '{e.name}' of a list element")
+            raise NotColumnar(f"field '{name}' of a list element")
         kind, enum_cls = element
-        field = base.struct.struct.field(e.name)
+        field = base.struct.struct.field(name)
         value = _leaf_value(field, kind, enum_cls)
         if base.list_path is not None:
-            self._read(f"{base.list_path}[].{e.name}")
+            self._read(f"{base.list_path}[].{name}")
         if self.explain:
             if base.list_path is None or not base.tag:
                 raise NotColumnar("an element of a list of unknown origin")
-            mask = self.provenance.element(base.list_path, e.name, field.is_null(), base.tag)
+            mask = self.provenance.element(base.list_path, name, field.is_null(), base.tag)
             value = self._masked(value, mask)
         return value
 
     # ------------------------------------------------ calls
-    def _call(self, e: ir.Call) -> Value:
-        if e.func in self.policy.defs:
-            return self._def_call(e)
+    def _call(self, e: n.Call) -> Value:
+        """A built-in, lowered as its table entry says: natively (``_fn_<name>``, attached
+        by name), once per distinct argument tuple, or not at all."""
         args = [self.expr(a) for a in e.args]
-        handler = getattr(self, "_fn_" + e.func, None)
-        if handler is not None:
-            result: Value = handler(*args)
+        columnar = e.builtin.columnar
+        if columnar == "native":
+            result: Value = getattr(self, "_fn_" + e.builtin.name)(*args)
             return result
-        return self._python_call(e.func, args)
+        if columnar == "per_distinct":
+            return self._python_call(e.builtin.name, args)
+        raise NotColumnar(f"{e.builtin.name}()")
+
+    def _known(self, e: n.Known) -> Value:
+        return self._fn_known(self.expr(e.arg))
+
+    def _coalesce(self, e: n.Coalesce) -> Value:
+        return self._fn_coalesce(self.expr(e.first), self.expr(e.second))
+
+    def _fn_known(self, v: Value) -> Value:
+        raise NotColumnar("known()")
+
+    def _fn_coalesce(self, a: Value, b: Value) -> Value:
+        raise NotColumnar("coalesce()")
 
     def _python_call(self, func: str, args: list[Value]) -> Value:
         raise NotColumnar(f"{func}()")
 
-    def _def_call(self, e: ir.Call) -> Value:
-        definition = self.policy.defs[e.func].item
-        assert isinstance(definition, ir.Def)
+    def _defcall(self, e: n.DefCall) -> Value:
+        definition = e.definition
+        assert definition.body is not None
         args = [self.expr(a) for a in e.args]
         self._scope.append(
             {p: (v, self._frame) for p, v in zip(definition.params, args, strict=True)}
@@ -492,7 +490,7 @@ class CompilerCore:
             self._scope.pop()
 
     # ------------------------------------------------ operators
-    def _boolop(self, e: ir.BoolOp) -> Value:
+    def _boolop(self, e: n.BoolOp) -> Value:
         values = [self.expr(o) for o in e.operands]
         if all(isinstance(v, Const) for v in values):
             consts = [v.value for v in values if isinstance(v, Const)]
@@ -509,13 +507,13 @@ class CompilerCore:
         mask = union(self._mask(v) for v in values).where(result.is_null())
         return Scalar("bool", result, mask=mask)
 
-    def _not(self, e: ir.Not) -> Value:
+    def _not(self, e: n.Not) -> Value:
         value = self.expr(e.operand)
         if isinstance(value, Const):
             return Const(value.value if type(value.value) is Unknown else not value.value)
         return self._strict(Scalar("bool", ~self._bool_expr(value)), value)
 
-    def _neg(self, e: ir.Neg) -> Value:
+    def _neg(self, e: n.Neg) -> Value:
         value = self.expr(e.operand)
         if isinstance(value, Const):
             v = value.value
@@ -528,7 +526,7 @@ class CompilerCore:
             return self._strict(Dur(Number(-value.amount.num, value.amount.den), value.unit), value)
         raise NotColumnar("negation of this value")
 
-    def _ifthenelse(self, e: ir.IfThenElse) -> Value:
+    def _if(self, e: n.If) -> Value:
         pl = polars()
         cond, then, other = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
         if isinstance(cond, Const):
@@ -576,7 +574,7 @@ class CompilerCore:
         )
         return self._masked(out, mask)
 
-    def _compare(self, e: ir.Compare) -> Value:
+    def _compare(self, e: n.Compare) -> Value:
         return self._compare_values(e.op, self.expr(e.left), self.expr(e.right))
 
     def _compare_values(self, op: str, a: Value, b: Value) -> Value:
@@ -661,11 +659,11 @@ class CompilerCore:
             pl.when(unranked).then(False).otherwise(_apply(op, rank_a, rank_b))
         )
 
-    def _binop(self, e: ir.BinOp) -> Value:
+    def _arith(self, e: n.Arith) -> Value:
         a, b = self.expr(e.left), self.expr(e.right)
-        return self._arith(e.op, a, b)
+        return self._arith_values(e.op, a, b)
 
-    def _arith(self, op: str, a: Value, b: Value) -> Value:
+    def _arith_values(self, op: str, a: Value, b: Value) -> Value:
         polars()
         if isinstance(a, Const) and isinstance(b, Const):
             return Const(arithmetic(op, a.value, b.value, self._const_env))

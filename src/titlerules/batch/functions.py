@@ -47,9 +47,8 @@ from titlerules.batch.values import (
     _tables,
     pl_when_known,
 )
+from titlerules.core.builtins import BUILTINS
 from titlerules.engine.runtime import (
-    BUILTIN_IMPLS,
-    LENIENT_BUILTINS,
     Duration,
     Unknown,
     between,
@@ -60,6 +59,13 @@ _FIRST = dt.date.min.toordinal() - _EPOCH  # day numbers of the dates Python has
 _LAST = dt.date.max.toordinal() - _EPOCH
 
 DateLike = Expr | dt.date
+
+
+def _impl(name: str) -> Callable[..., Any]:
+    """A built-in's per-record implementation (for arguments that are all constants)."""
+    impl = BUILTINS[name].impl
+    assert impl is not None
+    return impl
 
 
 # ---------------------------------------------------------------- day numbers
@@ -190,7 +196,8 @@ class Functions(CompilerCore):
     def _pick_order(self, a: Value, b: Value, op: str) -> Value:
         pl = polars()
         if isinstance(a, Const) and isinstance(b, Const):
-            impl = BUILTIN_IMPLS["min" if op == "<=" else "max"]
+            impl = BUILTINS["min" if op == "<=" else "max"].impl
+            assert impl is not None
             return Const(impl(self._const_env, a.value, b.value))
         a, b = self._bind_value(a), self._bind_value(b)
         keep_a = self._bind(self._bool_expr(self._compare_values(op, a, b)))
@@ -279,7 +286,7 @@ class Functions(CompilerCore):
 
     def _fn_end_of_month(self, d: Value) -> Value:
         if isinstance(d, Const):
-            return Const(BUILTIN_IMPLS["end_of_month"](self._const_env, d.value))
+            return Const(_impl("end_of_month")(self._const_env, d.value))
         return self._strict(Scalar("date", self._date_expr(d).dt.month_end()), d)
 
     def _fn_end_of_year(self, d: Value) -> Value:
@@ -292,7 +299,7 @@ class Functions(CompilerCore):
     def _fn_date(self, y: Value, m: Value, d: Value) -> Value:
         pl = polars()
         if all(isinstance(v, Const) for v in (y, m, d)):
-            return Const(BUILTIN_IMPLS["date"](self._const_env, y.value, m.value, d.value))  # type: ignore[union-attr]
+            return Const(_impl("date")(self._const_env, y.value, m.value, d.value))  # type: ignore[union-attr]
         ey, em, ed = (self._bind(self._int_expr(v)) for v in (y, m, d))
         ok = ey.is_between(1, 9999) & em.is_between(1, 12)
         first = pl.date(pl.when(ok).then(ey).otherwise(2000), pl.when(ok).then(em).otherwise(1), 1)
@@ -321,7 +328,7 @@ class Functions(CompilerCore):
         if not isinstance(rounding, Const):
             raise NotColumnar("a rounding read from the record")
         if isinstance(a, Const) and isinstance(b, Const):
-            impl = BUILTIN_IMPLS[f"{unit}_between"]
+            impl = _impl(f"{unit}_between")
             return Const(impl(self._const_env, a.value, b.value, rounding.value))
         start, end = self._date_operand(a), self._date_operand(b)
         step: DateStep | None = None
@@ -380,7 +387,7 @@ class Functions(CompilerCore):
     def _fn_working_days_between(self, a: Value, b: Value) -> Value:
         pl = polars()
         if isinstance(a, Const) and isinstance(b, Const):
-            impl = BUILTIN_IMPLS["working_days_between"]
+            impl = _impl("working_days_between")
             return Const(impl(self._const_env, a.value, b.value))
         start, end = self._bind(self._date_expr(a)), self._bind(self._date_expr(b))
         index_start, working_start = self._index(start)
@@ -420,7 +427,7 @@ class Functions(CompilerCore):
         """The Python built-in once per distinct argument tuple (each argument read from the
         record a small integer code, 0 for unknown; the codes packed into one Int64 key)."""
         pl = polars()
-        if func not in ("retirement_date", "sanction_end"):
+        if BUILTINS[func].columnar != "per_distinct":
             raise NotColumnar(f"{func}()")
         if self._frame.element:
             raise _NeedsFrame
@@ -489,8 +496,10 @@ class PythonCall:
         radices: list[int],
         env: Any,
     ) -> None:
-        self.impl = BUILTIN_IMPLS[func]
-        self.lenient = func in LENIENT_BUILTINS
+        builtin = BUILTINS[func]
+        assert builtin.impl is not None
+        self.impl = builtin.impl
+        self.lenient = builtin.lenient
         self.count = count
         self.constants = constants
         self.decoders = decoders

@@ -36,7 +36,7 @@ from titlerules.batch.values import (
     _when_known,
     run_stages,
 )
-from titlerules.lang import ir
+from titlerules.core import nodes as n
 
 
 def _aligned(grouped: Any, row_id: str, height: int) -> list[Any]:
@@ -65,18 +65,18 @@ def _list_known(obj: Lst) -> Expr:
 class ListMethods(CompilerCore):
     """List methods (see the module docstring)."""
 
-    def _methodcall(self, e: ir.MethodCall) -> Value:
+    def _setmethod(self, e: n.SetMethod) -> Value:
+        raise NotColumnar("set methods")
+
+    def _listmethod(self, e: n.ListMethod) -> Value:
         pl = polars()
         obj = self.expr(e.obj)
-        if e.method in ("contains_all", "contains_any"):
-            raise NotColumnar("set methods")
         if not isinstance(obj, Lst):
             raise NotColumnar("a list method on something that is not a list of records")
-        if not e.args:  # .count()
+        if e.body is None:  # .count()
             count = obj.expr.list.len().cast(pl.Int64)
             return self._masked(Number(_when_known(obj, count)), self._mask(obj))
-        lam = e.args[0]
-        assert isinstance(lam, ir.Lambda)
+        lam = e
         try:
             return self._list_in_element(e.method, obj, lam)
         except _NeedsFrame:
@@ -90,15 +90,15 @@ class ListMethods(CompilerCore):
         return Rec(obj.field.model, struct=struct, list_path=obj.field.path, tag=tag)
 
     # ------------------------------------------------ inside list.eval
-    def _list_in_element(self, method: str, obj: Lst, lam: ir.Lambda) -> Value:
+    def _list_in_element(self, method: str, obj: Lst, lam: n.ListMethod) -> Value:
         pl = polars()
         frame = self._frame
         child = Frame(row_id="", parent=frame, element=True)
         tag = self._new_name("t")
         self._frame = child
-        self._scope.append({lam.param: (self._element(obj, pl.element(), tag), child)})
+        self._scope.append({lam.var: (self._element(obj, pl.element(), tag), child)})
         try:
-            body = self.expr(lam.body)
+            body = self.expr(lam.body)  # type: ignore[arg-type]
         finally:
             self._scope.pop()
             self._frame = frame
@@ -213,19 +213,19 @@ class ListMethods(CompilerCore):
         return _when_known(obj, result)
 
     # ------------------------------------------------ over an exploded table
-    def _list_exploded(self, method: str, obj: Lst, lam: ir.Lambda) -> Value:
+    def _list_exploded(self, method: str, obj: Lst, lam: n.ListMethod) -> Value:
         pl = polars()
         parent = self._frame
         x = self._new_name("x")
         child = Frame(row_id=self._new_name("r"), parent=parent)
         bit = child.row_id + "_b"  # explaining: each element's own bit, beside it
         self._frame = child
-        self._scope.append({lam.param: (self._element(obj, pl.col(x), child.row_id), child)})
+        self._scope.append({lam.var: (self._element(obj, pl.col(x), child.row_id), child)})
         try:
             # The body is computed into columns of the exploded table first: aggregations
             # then only read columns (a Python built-in inside an aggregation would run
             # once per group).
-            body = self._bind_value(self.expr(lam.body))
+            body = self._bind_value(self.expr(lam.body))  # type: ignore[arg-type]
         finally:
             self._scope.pop()
             self._frame = parent

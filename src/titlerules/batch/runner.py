@@ -122,9 +122,9 @@ class ColumnarPolicy:
 
     def _compile(self, *, explain: bool) -> _Variant:
         compiler, compiled, fallback = compile_rules(
-            self.policy.resolved,
+            self.policy.core,
             self.policy.params,
-            [c.rule for c in self._rules],
+            [c.core for c in self._rules],
             self.schema,
             self.policy.calendar,
             self.as_of,

@@ -1,6 +1,7 @@
 """Engine layer: compile an expression to one Python function, straight-line.
 
-The closure compiler (:mod:`titlerules.engine.compiler`) turns every IR node into a closure;
+The closure compiler (:mod:`titlerules.engine.compiler`) turns every core IR node
+(:mod:`titlerules.core.nodes`) into a closure;
 evaluating a rule then costs a Python call per node.  This module turns the body of a
 function boundary (a rule's condition, a ``let``, a ``def`` or a lambda body) into the source
 of a single Python function, compiled once with :func:`compile`: record paths become
@@ -29,11 +30,11 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from titlerules.core import nodes as n
+from titlerules.core.builtins import NOT_CONSTANT
 from titlerules.engine.runtime import (
-    _SIMPLE_ORDERED,
     ABSENT,
-    BUILTIN_IMPLS,
-    LENIENT_BUILTINS,
+    SIMPLE_ORDERED,
     WRAPPED,
     Duration,
     ElementPath,
@@ -46,10 +47,7 @@ from titlerules.engine.runtime import (
     unbind,
     unknown,
     var_path,
-    whole_years,
 )
-from titlerules.lang import ir
-from titlerules.lang.types import ROOTS, ROUNDINGS
 
 if TYPE_CHECKING:
     from titlerules.engine.compiler import Compiler
@@ -59,12 +57,12 @@ def enabled() -> bool:
     return os.environ.get("TITLERULES_CODEGEN", "").lower() not in ("0", "off", "no", "false")
 
 
-def generate(compiler: Compiler, e: ir.Expr, name: str = "fn") -> Fn:
+def generate(compiler: Compiler, e: n.Expr, name: str = "fn") -> Fn:
     """``e`` as one generated function ``fn(env) -> value``."""
     return _Generator(compiler).function(e, name)
 
 
-def generate_violation(compiler: Compiler, required: ir.Expr, name: str = "violation") -> Fn:
+def generate_violation(compiler: Compiler, required: n.Expr, name: str = "violation") -> Fn:
     """A requirement's violation: ``not required``, unknown staying unknown."""
     gen = _Generator(compiler)
     value = gen.value(required)
@@ -153,7 +151,7 @@ class _Generator:
             "WRAPPED": WRAPPED,
             "negate": _negate,
             "arithmetic": arithmetic,
-            "SIMPLE": _SIMPLE_ORDERED,
+            "SIMPLE": SIMPLE_ORDERED,
             "Seq": Seq,
             "ElementPath": ElementPath,
             "ABSENT": ABSENT,
@@ -187,7 +185,7 @@ class _Generator:
             self.names[name] = value
         return name
 
-    def function(self, e: ir.Expr, name: str) -> Fn:
+    def function(self, e: n.Expr, name: str) -> Fn:
         value = self.value(e)
         self.line(f"return {value}")
         return self.finish(name, lambda: self.compiler.expr(e))
@@ -222,7 +220,7 @@ class _Generator:
                 return frame[name]
         return None
 
-    def fallback(self, e: ir.Expr) -> str:
+    def fallback(self, e: n.Expr) -> str:
         """A node with no generated form: its closure, called."""
         fn = self.compiler.expr(e)
         self._fallbacks += 1
@@ -231,77 +229,52 @@ class _Generator:
         return out
 
     # ------------------------------------------------ nodes
-    def value(self, e: ir.Expr) -> str:
+    def value(self, e: n.Expr) -> str:
         """Emit code computing ``e``; the name holding its value."""
         method: Callable[[Any], str] | None = getattr(self, "_" + type(e).__name__.lower(), None)
         if method is None:
             return self.fallback(e)
         return method(e)
 
-    def _literal_(self, e: ir.Literal_) -> str:
+    def _const(self, e: n.Const) -> str:
         return self.const(e.value)
 
-    def _durationlit(self, e: ir.DurationLit) -> str:
-        return self.const(Duration(e.amount, e.unit))
+    def _var(self, e: n.Var) -> str:
+        bound = self.loop_var(e.name)
+        if bound is not None:
+            return bound[0]
+        out = self.temp()
+        self.line(f"{out} = env.vars[{self.const(e.name)}]")
+        return out
 
-    def _name(self, e: ir.Name) -> str:
-        # The closure compiler's order of resolution, exactly (Compiler._name).
-        c = self.compiler
-        name = e.id
-        if c._in_scope(name):
-            bound = self.loop_var(name)
-            if bound is not None:
-                return bound[0]
-            out = self.temp()
-            self.line(f"{out} = env.vars[{self.const(name)}]")
-            return out
-        if name in c.params:
-            if name in c.param_years:  # replays its provisional calendar years: the closure
-                return self.fallback(e)
-            return self.const(c.params[name])
-        if name in c.policy.params or name in c.policy.lets:
-            return self.fallback(e)
-        if name in ROOTS:
-            return self.prefix(name, ())
-        if name == "as_of":
-            out = self.temp()
-            self.line(f"{out} = env.as_of")
-            self.line(f"if {out} is None: {out} = {self.const(unknown('as_of'))}")
-            return out
-        if name in ROUNDINGS:
-            return self.const(name)
-        return self.const(c._enum(name, None))
+    def _root(self, e: n.Root) -> str:
+        return self.prefix(e.name, ())
 
-    def _attr(self, e: ir.Attr) -> str:
-        c = self.compiler
-        base, names = c._path(e)
-        if (
-            isinstance(base, ir.Name)
-            and base.id in c.enums
-            and not c._in_scope(base.id)
-            and len(names) == 1
-        ):
-            return self.const(c._enum(names[0], base.id))
+    def _asof(self, e: n.AsOf) -> str:
+        out = self.temp()
+        self.line(f"{out} = env.as_of")
+        self.line(f"if {out} is None: {out} = {self.const(unknown('as_of'))}")
+        return out
+
+    def _path(self, e: n.Path) -> str:
+        names = list(e.names)
         if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
             return self.fallback(e)
-        if isinstance(base, ir.Name) and base.id not in ROOTS and c._in_scope(base.id):
-            bound = self.loop_var(base.id)
+        if isinstance(e.base, n.Var):
+            bound = self.loop_var(e.base.name)
             if bound is not None:
                 return self._element_read(bound, names)
-        if not (isinstance(base, ir.Name) and base.id in ROOTS):
+        if not isinstance(e.base, n.Root):
             return self.fallback(e)
-        return self._read(base.id, names)
+        return self._read(e.base.name, names)
 
-    def _record_path(self, e: ir.Expr) -> tuple[str, list[str]] | None:
+    def _record_path(self, e: n.Expr) -> tuple[str, list[str]] | None:
         """(root, attribute names) if ``e`` reads a record path this module reads inline."""
-        if not isinstance(e, ir.Attr):
+        if not (isinstance(e, n.Path) and isinstance(e.base, n.Root)):
             return None
-        base, names = self.compiler._path(e)
-        if not (isinstance(base, ir.Name) and base.id in ROOTS):
+        if not all(n.isidentifier() and not keyword.iskeyword(n) for n in e.names):
             return None
-        if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
-            return None
-        return base.id, names
+        return e.base.name, list(e.names)
 
     def _read(self, root: str, names: list[str], raw_list: bool = False) -> str:
         """A record path's value (the closures' _root_reader): the unknown of the first part
@@ -369,17 +342,16 @@ class _Generator:
         self.depth -= opened
         return out
 
-    def _methodcall(self, e: ir.MethodCall) -> str:
-        lam = e.args[0] if e.args else None
-        if e.method not in ("any", "all") or not isinstance(lam, ir.Lambda):
+    def _listmethod(self, e: n.ListMethod) -> str:
+        if e.method not in ("any", "all") or e.body is None:
             return self.fallback(e)
-        return self._quantifier(e.method == "any", e.obj, lam)
+        return self._quantifier(e.method == "any", e.obj, e.var, e.body)
 
-    def _quantifier(self, decisive: bool, obj: ir.Expr, lam: ir.Lambda) -> str:
+    def _quantifier(self, decisive: bool, obj: n.Expr, param: str, lam_body: n.Expr) -> str:
         """``xs.any(x -> C)`` / ``xs.all(x -> C)`` as a loop (the closures' _quantifier):
         every element is evaluated.  When the body calls a closure, the variable is bound in
         the environment too, as the closures bind it, and put back afterwards."""
-        out, items, var = self.temp(), self.temp(), self.const(lam.param)
+        out, items, var = self.temp(), self.temp(), self.const(param)
         item, index, element = self.temp(), self.temp(), self.temp()
         found, missing, saved, saved_path = self.temp(), self.temp(), self.temp(), self.temp()
         path = self._record_path(obj)
@@ -405,7 +377,7 @@ class _Generator:
         self.depth += 1
         # The body first, into a buffer of its own: whether it calls a closure decides
         # whether the variable must be bound in the environment.
-        body, body_lines, binds = self._bound_body(lam.body, {lam.param: (item, cursor)}, 2)
+        body, body_lines, binds = self._bound_body(lam_body, {param: (item, cursor)}, 2)
         self.line(f"{found} = False")
         self.line(f"{missing} = None")
         if binds:
@@ -441,7 +413,7 @@ class _Generator:
         return out
 
     def _bound_body(
-        self, e: ir.Expr, bound: dict[str, tuple[str, str]], indent: int
+        self, e: n.Expr, bound: dict[str, tuple[str, str]], indent: int
     ) -> tuple[str, list[str], bool]:
         """``e``'s code with variables bound to locals (name -> (value, path expression)),
         generated ``indent`` levels deeper into a buffer of its own: its value, its lines,
@@ -450,29 +422,28 @@ class _Generator:
         outer, self.lines = self.lines, []
         fallbacks = self._fallbacks
         self.depth += indent
-        self.compiler._scope.append(set(bound))
         self._loops.append(bound)
         try:
             value = self.value(e)
         finally:
             self._loops.pop()
-            self.compiler._scope.pop()
             self.depth -= indent
             lines, self.lines = self.lines, outer
         return value, lines, self._fallbacks > fallbacks
 
-    def _def_call(self, e: ir.Call) -> str:
+    def _defcall(self, e: n.DefCall) -> str:
         """A call of a ``def``, inlined (the closures' _def_call): the arguments are
         evaluated in order, then the body with each parameter bound to its argument and
         the argument's record path (for missing facts and the trace); bound in the
         environment too when the body calls a closure."""
-        definition = self.compiler.policy.defs[e.func].item
-        assert isinstance(definition, ir.Def)
+        definition = e.definition
+        if definition.name in self._inlining or definition.body is None:
+            return self.fallback(e)
         params = definition.params
         values = [self.value(a) for a in e.args]
         paths = [self._path_expr(a) for a in e.args]
         bound = {p: (v, path) for p, v, path in zip(params, values, paths, strict=True)}
-        self._inlining.append(e.func)
+        self._inlining.append(definition.name)
         try:
             body, body_lines, binds = self._bound_body(definition.body, bound, 1)
         finally:
@@ -493,34 +464,34 @@ class _Generator:
             self.line(f"    unbind(env.vars, env.var_paths, {name}, {value}, {path})")
         return body
 
-    def _path_expr(self, e: ir.Expr) -> str:
+    def _path_expr(self, e: n.Expr) -> str:
         """An expression spelling the record path an argument was read from (the closures'
-        _path_of); spelled now into a local when it depends on the environment."""
-        c = self.compiler
-        if isinstance(e, ir.Name) and c._in_scope(e.id):
-            bound = self.loop_var(e.id)
+        path_of); spelled now into a local when it depends on the environment."""
+        if isinstance(e, n.Var):
+            bound = self.loop_var(e.name)
             if bound is not None:
                 return bound[1]
             out = self.temp()
-            self.line(f"{out} = var_path(env, {self.const(e.id)})")
+            self.line(f"{out} = var_path(env, {self.const(e.name)})")
             return out
-        if isinstance(e, ir.Name) and e.id in ROOTS:
-            return self.const(e.id)
-        if isinstance(e, ir.Attr):
-            base, names = c._path(e)
-            suffix = "." + ".".join(names)
-            if isinstance(base, ir.Name) and base.id in ROOTS:
-                return self.const(base.id + suffix)
-            if isinstance(base, ir.Name) and c._in_scope(base.id):
-                bound = self.loop_var(base.id)
+        if isinstance(e, n.Root):
+            return self.const(e.name)
+        if isinstance(e, n.Path):
+            suffix = "." + ".".join(e.names)
+            if isinstance(e.base, n.Root):
+                return self.const(e.text)
+            if isinstance(e.base, n.Var):
+                bound = self.loop_var(e.base.name)
                 if bound is not None:
                     return f"(str({bound[1]}) + {self.const(suffix)})"
                 out = self.temp()
-                self.line(f"{out} = var_path(env, {self.const(base.id)}) + {self.const(suffix)}")
+                self.line(
+                    f"{out} = var_path(env, {self.const(e.base.name)}) + {self.const(suffix)}"
+                )
                 return out
         return self.const("(value)")
 
-    def _compare(self, e: ir.Compare) -> str:
+    def _compare(self, e: n.Compare) -> str:
         a = self.value(e.left)
         b = self.value(e.right)
         out = self.temp()
@@ -532,7 +503,7 @@ class _Generator:
             self.line(f"else: {out} = {a} {op} {b}")
         elif op in ("<", "<=", ">", ">="):
             # Dates and integers compare directly; the rest by rank (runtime.comparator).
-            if self.known(b) and type(right) in _SIMPLE_ORDERED:
+            if self.known(b) and type(right) in SIMPLE_ORDERED:
                 self.line(f"elif type({a}) is {self.const(type(right))}: {out} = {a} {op} {b}")
             else:
                 self.line(
@@ -541,9 +512,10 @@ class _Generator:
             self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
         else:
             self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
+        self.line(f"if trace is not None: trace.compared({self.const(e)}, {a}, {b}, {out})")
         return out
 
-    def _boolop(self, e: ir.BoolOp) -> str:
+    def _boolop(self, e: n.BoolOp) -> str:
         # 'and' stops at a false operand, 'or' at a true one; otherwise unknown if one is.
         stop = e.op == "or"
         out, missing = self.temp(), self.temp()
@@ -564,19 +536,19 @@ class _Generator:
         self.line(f"    {out} = {not stop} if {missing} is None else U({missing})")
         return out
 
-    def _not(self, e: ir.Not) -> str:
+    def _not(self, e: n.Not) -> str:
         value = self.value(e.operand)
         out = self.temp()
         self.line(f"{out} = {value} if type({value}) is U else not {value}")
         return out
 
-    def _neg(self, e: ir.Neg) -> str:
+    def _neg(self, e: n.Neg) -> str:
         value = self.value(e.operand)
         out = self.temp()
         self.line(f"{out} = {value} if type({value}) is U else negate({value})")
         return out
 
-    def _ifthenelse(self, e: ir.IfThenElse) -> str:
+    def _if(self, e: n.If) -> str:
         cond = self.value(e.cond)
         out = self.temp()
         self.line(f"if type({cond}) is U: {out} = {cond}")
@@ -590,38 +562,42 @@ class _Generator:
         self.depth -= 1
         return out
 
-    def _binop(self, e: ir.BinOp) -> str:
+    def _arith(self, e: n.Arith) -> str:
         a = self.value(e.left)
         b = self.value(e.right)
         out = self.temp()
         self.line(f"{out} = arithmetic({self.const(e.op)}, {a}, {b}, env)")
         return out
 
-    def _call(self, e: ir.Call) -> str:
-        c = self.compiler
-        if e.func in c.policy.defs and e.func not in self._inlining:
-            return self._def_call(e)
-        if e.func in c.policy.defs or e.func not in (*BUILTIN_IMPLS, "known", "coalesce"):
-            return self.fallback(e)
+    def _known(self, e: n.Known) -> str:
         out = self.temp()
-        if e.func == "known":
-            value = self.value(e.args[0])
-            self.line(f"{out} = type({value}) is not U")
-            return out
-        if e.func == "coalesce":
-            first = self.value(e.args[0])
-            self.line(f"if type({first}) is U:")
-            self.depth += 1
-            self.line(f"{out} = {self.value(e.args[1])}")
-            self.depth -= 1
-            self.line(f"else: {out} = {first}")
-            return out
+        value = self.value(e.arg)
+        self.line(f"{out} = type({value}) is not U")
+        return out
+
+    def _coalesce(self, e: n.Coalesce) -> str:
+        out = self.temp()
+        first = self.value(e.first)
+        self.line(f"if type({first}) is U:")
+        self.depth += 1
+        self.line(f"{out} = {self.value(e.second)}")
+        self.depth -= 1
+        self.line(f"else: {out} = {first}")
+        return out
+
+    def _call(self, e: n.Call) -> str:
+        builtin = e.builtin
+        assert builtin.impl is not None
+        out = self.temp()
         args = [self.value(a) for a in e.args]
-        impl = self.const(BUILTIN_IMPLS[e.func])
-        call = f"{impl}(env, {', '.join(args)})"
-        if e.func == "years_between" and self.names.get(args[2]) == "floor":
-            call = f"{self.const(whole_years)}({args[0]}, {args[1]})"
-        if e.func in LENIENT_BUILTINS:
+        call = f"{self.const(builtin.impl)}(env, {', '.join(args)})"
+        if builtin.specialise is not None:
+            constants = tuple(self.names[a] if self.known(a) else NOT_CONSTANT for a in args)
+            special = builtin.specialise(constants)
+            if special is not None:
+                fn, positions = special
+                call = f"{self.const(fn)}({', '.join(args[i] for i in positions)})"
+        if builtin.lenient:
             self.line(f"{out} = {call}")
             return out
         self.line(f"if {self.unknown_test(args)}: {out} = union({', '.join(args)})")

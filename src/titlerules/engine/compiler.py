@@ -1,26 +1,26 @@
-"""Engine layer: compile a checked policy into functions of the environment, once.
+"""Engine layer: compile a policy's core IR into functions of the environment, once.
 
-Every IR expression can become a Python closure ``fn(env) -> value``; names, parameters, enum
-terms and record paths are resolved here, at compile time, so evaluating a record does no
-parsing and no name lookup beyond reading the record's own attributes.  The body of each
-function boundary (a rule's conditions, a ``let``, a ``def``, a lambda) is by default
-generated as one Python function instead (:mod:`titlerules.engine.codegen`), which calls
-these closures for the nodes it has no form of its own for.  No text a user wrote is ever
-passed to ``eval`` or placed in generated source.
+Every core IR node (:mod:`titlerules.core.nodes`) can become a Python closure
+``fn(env) -> value``; names, parameters, enum terms and record paths were resolved when the
+policy was lowered (:mod:`titlerules.core.lower`), so evaluating a record does no parsing
+and no name lookup beyond reading the record's own attributes.  The body of each function
+boundary (a rule's conditions, a ``let``, a ``def``, a lambda) is by default generated as
+one Python function instead (:mod:`titlerules.engine.codegen`), which calls these closures
+for the nodes it has no form of its own for.  Built-ins are called through their entries in
+:mod:`titlerules.core.builtins`.  No text a user wrote is ever passed to ``eval`` or placed
+in generated source.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
 from dataclasses import dataclass
 from typing import Any
 
+from titlerules.core import nodes as n
+from titlerules.core.lower import lower_policy
 from titlerules.engine import codegen
 from titlerules.engine.runtime import (
     ABSENT,
-    BUILTIN_IMPLS,
-    LENIENT_BUILTINS,
     WRAPPED,
     Duration,
     ElementPath,
@@ -36,11 +36,8 @@ from titlerules.engine.runtime import (
     unknown,
     var_path,
 )
-from titlerules.errors import Location, PolicyError, TitleRulesError
 from titlerules.lang import ir
-from titlerules.lang.checker import enum_registry, enum_terms, lookup_term
-from titlerules.lang.loader import ResolvedPolicy, Sourced
-from titlerules.lang.types import ROOTS, ROUNDINGS
+from titlerules.lang.loader import ResolvedPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,64 +49,42 @@ class CompiledException:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """A rule ready to run: its IR (for citations and titles) and its closures."""
+    """A rule ready to run: its checked IR (for citations and titles), its core form and
+    its functions."""
 
     rule: ir.Rule
     document: str | None
     applies: Fn | None
     violation: Fn
     exceptions: tuple[CompiledException, ...]
+    core: n.Rule
 
 
 class Compiler:
-    def __init__(self, policy: ResolvedPolicy, *, generate: bool | None = None) -> None:
-        self.policy = policy
+    """The closures (and generated functions) of a policy in core form."""
+
+    def __init__(self, core: n.CorePolicy, *, generate: bool | None = None) -> None:
+        self.core = core
         self.generate = codegen.enabled() if generate is None else generate
-        self.enums = enum_registry()
-        self.params: dict[str, Any] = {}
-        self.param_years: dict[str, frozenset[int]] = {}
+        self.params: dict[str, Any] = core.params
         self.let_fns: dict[str, Fn] = {}
-        self._scope: list[set[str]] = []
+        self._def_fns: dict[str, Fn] = {}
 
     def compile(self) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
-        for name, sourced in self.policy.params.items():
-            assert isinstance(sourced.item, ir.Param)
-            # A fresh environment per parameter: the provisional calendar years its value
-            # depends on are replayed into every decision that reads it.
-            const_env = _ConstEnv()
-            try:
-                value = self.expr(sourced.item.value)(const_env)
-            except (ArithmeticError, ValueError, TypeError, TitleRulesError) as exc:
-                raise _param_error(name, sourced, exc) from None
-            if const_env.provisional_years:
-                self.param_years[name] = frozenset(const_env.provisional_years)
-            if sourced.item.type.name == "set" and isinstance(value, (set, frozenset)):
-                value = frozenset(value)
-            self.params[name] = value
-        for name, sourced in self.policy.lets.items():
-            assert isinstance(sourced.item, ir.Let)
-            self.let_fns[name] = self.function(sourced.item.value, f"let {name}")
-        rules = []
-        for sourced in self.policy.rules.values():
-            assert isinstance(sourced.item, ir.Rule)
-            rules.append(self.rule(sourced.item))
-        return self.params, tuple(rules)
+        for name, value in self.core.lets.items():
+            self.let_fns[name] = self.function(value, f"let {name}")
+        return self.params, tuple(self.rule(rule) for rule in self.core.rules)
 
-    def rule(self, rule: ir.Rule) -> CompiledRule:
-        from titlerules.lang.printer import format_expr
-
+    def rule(self, rule: n.Rule) -> CompiledRule:
+        source: ir.Rule = rule.source
         name = f"rule {rule.id}"
         applies = self.function(rule.applies, name) if rule.applies is not None else None
         violation: Fn
-        if rule.kind == "exclusion":
-            assert rule.when is not None
+        if rule.when is not None:
             violation = self.function(rule.when, name)
         else:
-            condition = (
-                rule.require[0]
-                if len(rule.require) == 1
-                else ir.BoolOp("and", rule.require, span=rule.span)
-            )
+            condition = rule.required
+            assert condition is not None
             if self.generate:
                 violation = codegen.generate_violation(self, condition, name)
             else:
@@ -122,101 +97,56 @@ class Compiler:
                     return not held
 
         exceptions = tuple(
-            CompiledException(
-                exc.label, self.function(exc.condition, name), format_expr(exc.condition)
-            )
+            CompiledException(exc.label, self.function(exc.condition, name), exc.text)
             for exc in rule.unless
         )
-        return CompiledRule(rule, self.policy.header.document, applies, violation, exceptions)
+        document = self.core.resolved.header.document
+        return CompiledRule(source, document, applies, violation, exceptions, rule)
 
     # ------------------------------------------------ expressions
-    def function(self, e: ir.Expr, name: str) -> Fn:
+    def function(self, e: n.Expr, name: str) -> Fn:
         """The body of a function boundary (a rule's condition, a let, a def, a lambda):
         one generated function (:mod:`titlerules.engine.codegen`), or its closure tree."""
         return codegen.generate(self, e, name) if self.generate else self.expr(e)
 
-    def expr(self, e: ir.Expr) -> Fn:
-        method = getattr(self, "_" + type(e).__name__.lower().rstrip("_"))
+    def expr(self, e: n.Expr) -> Fn:
+        method = getattr(self, "_" + type(e).__name__.lower())
         fn: Fn = method(e)
         return fn
 
-    def _literal(self, e: ir.Literal_) -> Fn:
+    def _const(self, e: n.Const) -> Fn:
         value = e.value
         return lambda env: value
 
-    def _durationlit(self, e: ir.DurationLit) -> Fn:
-        value = Duration(e.amount, e.unit)
-        return lambda env: value
+    def _param(self, e: n.Param) -> Fn:
+        value, years = e.value, e.years
 
-    def _setlit(self, e: ir.SetLit) -> Fn:
-        items = [self.expr(i) for i in e.items]
-        if all(self._is_constant(i) for i in e.items):
-            constant = frozenset(fn(_CONST_ENV) for fn in items)
-            return lambda env: constant
+        def provisional_param(env: Env) -> Any:
+            env.note_years(years)
+            return value
 
-        def build(env: Env) -> Any:
-            values = [fn(env) for fn in items]
-            missing = [v for v in values if type(v) is Unknown]
-            if missing:
-                return Unknown(frozenset().union(*(m.paths for m in missing)))
-            return frozenset(values)
+        return provisional_param
 
-        return build
+    def _root(self, e: n.Root) -> Fn:
+        name = e.name
 
-    def _is_constant(self, e: ir.Expr) -> bool:
-        """A literal, a parameter or an enum term: foldable before any record is seen."""
-        if isinstance(e, ir.Literal_):
-            return True
-        if isinstance(e, ir.Name):
-            return (
-                not self._in_scope(e.id)
-                and e.id not in self.policy.lets
-                and e.id not in self.param_years  # keeps its provisional years
-                and (e.id in self.params or e.id not in (*ROOTS, "as_of"))
-            )
-        if isinstance(e, ir.Attr):
-            return isinstance(e.obj, ir.Name) and e.obj.id in self.enums
-        return False
+        def root(env: Env) -> Any:
+            value = env.roots.get(name)
+            return unknown(name) if value is None else value
 
-    def _in_scope(self, name: str) -> bool:
-        return any(name in frame for frame in self._scope)
+        return root
 
-    def _name(self, e: ir.Name) -> Fn:
-        name = e.id
-        if self._in_scope(name):
-            return lambda env: env.vars[name]
-        if name in self.params:
-            value = self.params[name]
-            years = self.param_years.get(name)
-            if years:
+    def _asof(self, e: n.AsOf) -> Fn:
+        return lambda env: env.as_of if env.as_of is not None else unknown("as_of")
 
-                def provisional_param(env: Env) -> Any:
-                    env.note_years(years)
-                    return value
+    def _var(self, e: n.Var) -> Fn:
+        name = e.name
+        return lambda env: env.vars[name]
 
-                return provisional_param
-            return lambda env: value
-        if name in self.policy.params:  # a parameter read while compiling parameters
-            sourced = self.policy.params[name].item
-            assert isinstance(sourced, ir.Param)
-            return self.expr(sourced.value)
-        if name in self.policy.lets:
-            return self._let_ref(name)
-        if name in ROOTS:
+    def _letref(self, e: n.LetRef) -> Fn:
+        name = e.name
+        let_fns = self.let_fns
 
-            def root(env: Env) -> Any:
-                value = env.roots.get(name)
-                return unknown(name) if value is None else value
-
-            return root
-        if name == "as_of":
-            return lambda env: env.as_of if env.as_of is not None else unknown("as_of")
-        if name in ROUNDINGS:
-            return lambda env: name
-        member = self._enum(name, None)
-        return lambda env: member
-
-    def _let_ref(self, name: str) -> Fn:
         def let(env: Env) -> Any:
             # Evaluated once per record; the facts it read are replayed into the trace of
             # every later rule that uses it, so each rule's explanation is complete.
@@ -227,101 +157,69 @@ class Compiler:
                     trace.extend(env.let_reads.get(name, ()))
                 return cache[name]
             start = len(trace) if trace is not None else 0
-            value = self.let_fns[name](env)
+            value = let_fns[name](env)
             cache[name] = value
             if trace is not None:
                 env.let_reads[name] = tuple(trace[start:])
+                trace.derived(name, value)
             return value
 
         return let
 
-    def _enum(self, term: str, enum_name: str | None) -> enum.Enum:
-        if enum_name is not None:
-            for member in self.enums[enum_name]:
-                if term in enum_terms(member):
-                    return member
-        members = _members_named(term)
-        if len({type(m) for m in members}) == 1:
-            return members[0]
-        raise PolicyError(f"cannot resolve '{term}' (run 'titlerules lint')", code="TR310")
+    def _setlit(self, e: n.SetLit) -> Fn:
+        items = [self.expr(i) for i in e.items]
 
-    def _path(self, e: ir.Attr) -> tuple[ir.Expr, list[str]]:
-        names: list[str] = []
-        node: ir.Expr = e
-        while isinstance(node, ir.Attr):
-            names.append(node.name)
-            node = node.obj
-        names.reverse()
-        return node, names
+        def build(env: Env) -> Any:
+            values = [fn(env) for fn in items]
+            missing = [v for v in values if type(v) is Unknown]
+            if missing:
+                return Unknown(frozenset().union(*(m.paths for m in missing)))
+            return frozenset(values)
 
-    def _attr(self, e: ir.Attr) -> Fn:
-        base, names = self._path(e)
-        if (
-            isinstance(base, ir.Name)
-            and base.id in self.enums
-            and not self._in_scope(base.id)
-            and len(names) == 1
-        ):
-            member = self._enum(names[0], base.id)
-            return lambda env: member
-        if isinstance(base, ir.Name) and base.id in ROOTS:
-            root = base.id
+        return build
 
-            def base_value(env: Env) -> tuple[Any, str]:
-                value = env.roots.get(root)
-                return (value, root)
-
-        elif isinstance(base, ir.Name) and self._in_scope(base.id):
-            var = base.id
-
-            def base_value(env: Env) -> tuple[Any, str]:
-                return (env.vars[var], var_path(env, var))
-
-        else:
-            base_fn = self.expr(base)
-
-            def base_value(env: Env) -> tuple[Any, str]:
-                return (base_fn(env), "(value)")
-
+    def _path(self, e: n.Path) -> Fn:
+        names = list(e.names)
+        if isinstance(e.base, n.Root):
+            return _root_reader(e.base.name, names)
         suffixes = ["." + ".".join(names[: i + 1]) for i in range(len(names))]
-        steps = list(zip(names, suffixes, strict=True))
-        if isinstance(base, ir.Name) and base.id in ROOTS:
-            return _root_reader(base.id, names)
-        if isinstance(base, ir.Name) and self._in_scope(base.id):
-            return _var_reader(base.id, tuple(steps), suffixes[-1])
+        steps = tuple(zip(names, suffixes, strict=True))
+        if isinstance(e.base, n.Var):
+            return _var_reader(e.base.name, steps, suffixes[-1])
+        base_fn = self.expr(e.base)
 
         def read(env: Env) -> Any:
-            value, path = base_value(env)
+            value = base_fn(env)
             if value is None:
-                return unknown(path)
+                return unknown("(value)")
             if type(value) is Unknown:
                 return value
             for name, suffix in steps:
                 value = getattr(value, name)
                 if value is None:
-                    return unknown(path + suffix)
-            full = path + suffixes[-1]
-            return finish_read(value, full, env)
+                    return unknown("(value)" + suffix)
+            return finish_read(value, "(value)" + suffixes[-1], env)
 
         return read
 
-    def _call(self, e: ir.Call) -> Fn:
+    def _known(self, e: n.Known) -> Fn:
+        inner = self.expr(e.arg)
+        return lambda env: type(inner(env)) is not Unknown
+
+    def _coalesce(self, e: n.Coalesce) -> Fn:
+        first, second = self.expr(e.first), self.expr(e.second)
+
+        def coalesce(env: Env) -> Any:
+            value = first(env)
+            return second(env) if type(value) is Unknown else value
+
+        return coalesce
+
+    def _call(self, e: n.Call) -> Fn:
         args = [self.expr(a) for a in e.args]
-        if e.func in self.policy.defs:
-            return self._def_call(e.func, args, [self._path_of(a) for a in e.args])
-        if e.func == "known":
-            inner = args[0]
-            return lambda env: type(inner(env)) is not Unknown
-        if e.func == "coalesce":
-            first, second = args
-
-            def coalesce(env: Env) -> Any:
-                value = first(env)
-                return second(env) if type(value) is Unknown else value
-
-            return coalesce
-        impl = BUILTIN_IMPLS[e.func]
-        if e.func in LENIENT_BUILTINS:
+        impl = e.builtin.impl
+        assert impl is not None
+        if e.builtin.lenient:
             return lambda env: impl(env, *(fn(env) for fn in args))
         if len(args) == 1:
             (only,) = args
@@ -353,30 +251,32 @@ class Compiler:
 
         return call
 
-    def _path_of(self, e: ir.Expr) -> Any:
+    def path_of(self, e: n.Expr) -> Any:
         """A function giving the record path an argument was read from (for missing facts)."""
-        if isinstance(e, ir.Name) and self._in_scope(e.id):
-            var = e.id
+        if isinstance(e, n.Var):
+            var = e.name
             return lambda env: env.var_paths.get(var, var)
-        if isinstance(e, ir.Name) and e.id in ROOTS:
-            root = e.id
+        if isinstance(e, n.Root):
+            root = e.name
             return lambda env: root
-        if isinstance(e, ir.Attr):
-            base, names = self._path(e)
-            if isinstance(base, ir.Name) and base.id in ROOTS:
-                text = ".".join([base.id, *names])
+        if isinstance(e, n.Path):
+            if isinstance(e.base, n.Root):
+                text = e.text
                 return lambda env: text
-            if isinstance(base, ir.Name) and self._in_scope(base.id):
-                var, suffix = base.id, "." + ".".join(names)
+            if isinstance(e.base, n.Var):
+                var, suffix = e.base.name, "." + ".".join(e.names)
                 return lambda env: var_path(env, var) + suffix
         return lambda env: "(value)"
 
-    def _def_call(self, name: str, args: list[Fn], arg_paths: list[Any]) -> Fn:
-        definition = self.policy.defs[name].item
-        assert isinstance(definition, ir.Def)
-        self._scope.append(set(definition.params))
-        body = self.function(definition.body, f"def {name}")
-        self._scope.pop()
+    def _defcall(self, e: n.DefCall) -> Fn:
+        definition = e.definition
+        name = definition.name
+        body = self._def_fns.get(name)
+        if body is None:
+            assert definition.body is not None
+            body = self._def_fns[name] = self.function(definition.body, f"def {name}")
+        args = [self.expr(a) for a in e.args]
+        arg_paths = [self.path_of(a) for a in e.args]
         params = definition.params
 
         def call(env: Env) -> Any:
@@ -402,50 +302,49 @@ class Compiler:
 
         return call
 
-    def _methodcall(self, e: ir.MethodCall) -> Fn:
+    def _setmethod(self, e: n.SetMethod) -> Fn:
+        obj, other = self.expr(e.obj), self.expr(e.arg)
+        every = e.method == "contains_all"
+
+        def contains(env: Env) -> Any:
+            container, wanted = obj(env), other(env)
+            for value in (container, wanted):
+                if type(value) is Unknown:
+                    return value
+            have = set(container.items if isinstance(container, Seq) else container)
+            return set(wanted) <= have if every else bool(set(wanted) & have)
+
+        return contains
+
+    def _listmethod(self, e: n.ListMethod) -> Fn:
         obj = self.expr(e.obj)
-        if e.method in ("contains_all", "contains_any"):
-            other = self.expr(e.args[0])  # type: ignore[arg-type]
-            every = e.method == "contains_all"
+        body = self.function(e.body, "lambda") if e.body is not None else None
+        return _list_method(e.method, obj, e.var, body)
 
-            def contains(env: Env) -> Any:
-                container, wanted = obj(env), other(env)
-                for value in (container, wanted):
-                    if type(value) is Unknown:
-                        return value
-                have = set(container.items if isinstance(container, Seq) else container)
-                return set(wanted) <= have if every else bool(set(wanted) & have)
-
-            return contains
-        lam = e.args[0] if e.args else None
-        body: Fn | None = None
-        var = ""
-        if isinstance(lam, ir.Lambda):
-            var = lam.param
-            self._scope.append({var})
-            body = self.function(lam.body, "lambda")
-            self._scope.pop()
-        return _list_method(e.method, obj, var, body)
-
-    def _binop(self, e: ir.BinOp) -> Fn:
+    def _arith(self, e: n.Arith) -> Fn:
         left, right, op = self.expr(e.left), self.expr(e.right), e.op
         return lambda env: arithmetic(op, left(env), right(env), env)
 
-    def _compare(self, e: ir.Compare) -> Fn:
+    def _compare(self, e: n.Compare) -> Fn:
         left, right = self.expr(e.left), self.expr(e.right)
         test = comparator(e.op)
 
         def compared(env: Env) -> Any:
             a, b = left(env), right(env)
+            result: Any
             if type(a) is Unknown:
-                return a | b if type(b) is Unknown else a
-            if type(b) is Unknown:
-                return b
-            return test(a, b)
+                result = a | b if type(b) is Unknown else a
+            elif type(b) is Unknown:
+                result = b
+            else:
+                result = test(a, b)
+            if env.trace is not None:
+                env.trace.compared(e, a, b, result)
+            return result
 
         return compared
 
-    def _boolop(self, e: ir.BoolOp) -> Fn:
+    def _boolop(self, e: n.BoolOp) -> Fn:
         fns = tuple(self.expr(o) for o in e.operands)
         stop = e.op == "or"  # or stops at True, and stops at False
 
@@ -461,7 +360,7 @@ class Compiler:
 
         return kleene
 
-    def _not(self, e: ir.Not) -> Fn:
+    def _not(self, e: n.Not) -> Fn:
         inner = self.expr(e.operand)
 
         def negate(env: Env) -> Any:
@@ -470,7 +369,7 @@ class Compiler:
 
         return negate
 
-    def _neg(self, e: ir.Neg) -> Fn:
+    def _neg(self, e: n.Neg) -> Fn:
         inner = self.expr(e.operand)
 
         def negate(env: Env) -> Any:
@@ -483,7 +382,7 @@ class Compiler:
 
         return negate
 
-    def _ifthenelse(self, e: ir.IfThenElse) -> Fn:
+    def _if(self, e: n.If) -> Fn:
         cond, then, other = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
 
         def choose(env: Env) -> Any:
@@ -552,24 +451,6 @@ def _root_reader(root: str, names: list[str]) -> Fn:
         return finish_read(value, full, env)
 
     return read
-
-
-@functools.cache
-def _members_named(term: str) -> tuple[enum.Enum, ...]:
-    """The enum members a bare term may name (vocabularies are fixed: looked up once)."""
-    return tuple(lookup_term(term))
-
-
-class _ConstEnv(Env):
-    """The environment constants are folded in: reading a record is not allowed."""
-
-    def __init__(self) -> None:
-        from titlerules.calendar import default_calendar
-
-        super().__init__(roots={}, as_of=None, calendar=default_calendar())
-
-
-_CONST_ENV = _ConstEnv()
 
 
 def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
@@ -688,21 +569,11 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
 
 def compile_policy(
     policy: ResolvedPolicy, *, generate: bool | None = None
-) -> tuple[dict[str, Any], tuple[CompiledRule, ...]]:
-    """Parameters (folded to constants) and compiled rules of a checked policy.  ``generate``
-    (default: on unless ``TITLERULES_CODEGEN=off``) compiles each function boundary to one
-    generated Python function instead of a closure tree; both give the same values."""
-    return Compiler(policy, generate=generate).compile()
-
-
-def _param_error(name: str, sourced: Sourced, exc: Exception) -> PolicyError:
-    """A parameter whose constant value cannot be computed (e.g. a date past 9999-12-31)."""
-    span = sourced.item.span
-    reason = exc.message if isinstance(exc, TitleRulesError) else str(exc)
-    return PolicyError(
-        f"parameter '{name}' cannot be computed: {reason}",
-        location=Location(file=sourced.file, line=span.line or None, column=span.column or None),
-        hint="give the parameter a value inside the supported range (dates 2000-2099 for "
-        "working days, years 1-9999)",
-        code="TR330",
-    )
+) -> tuple[n.CorePolicy, dict[str, Any], tuple[CompiledRule, ...]]:
+    """A checked policy lowered to the core IR, its parameters (folded to constants) and its
+    compiled rules.  ``generate`` (default: on unless ``TITLERULES_CODEGEN=off``) compiles
+    each function boundary to one generated Python function instead of a closure tree; both
+    give the same values."""
+    core = lower_policy(policy)
+    params, rules = Compiler(core, generate=generate).compile()
+    return core, params, rules

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from titlerules import calendar as cal
 from titlerules._version import __version__
+from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -72,7 +73,7 @@ class Policy:
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
-        self.params, self._compiled = compile_policy(resolved)
+        self.core, self.params, self._compiled = compile_policy(resolved)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
         self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
         self.sha256 = resolved.sha256
@@ -149,7 +150,7 @@ class Policy:
                 try:
                     for step in steps_of[subject]:
                         if explain:
-                            env.trace = []
+                            env.trace = Trace()
                         if step.simple:
                             # No 'applies', no exception: _run's answer, without the call.
                             violation = step.violation(env)
@@ -548,6 +549,25 @@ def _stamper(
 
 
 _KINDS: dict[type, _Kind] = {}
+
+
+def trace_rules(
+    policy: Policy, record: BaseModel | dict[str, Any], *, as_of: dt.date | None = None
+) -> dict[str, Trace]:
+    """What each rule of ``policy`` read and decided for ``record``: a recording
+    :class:`~titlerules.core.trace.Trace` per rule id (its reads, the comparisons it decided
+    with their values, the ``let`` values it computed), in evaluation order.  The rules run
+    as :meth:`Policy.evaluate` runs them, in one environment."""
+    model = _as_record(record)
+    kind = _kind(type(model))
+    date, _ = kind.stamp(model)
+    env = Env({kind.subject: model}, date if as_of is None else as_of, policy.calendar)
+    traces: dict[str, Trace] = {}
+    for step in policy._steps[kind.subject]:
+        env.trace = trace = Trace()
+        _run(step.compiled, env)
+        traces[step.compiled.rule.id] = trace
+    return traces
 
 
 # ---------------------------------------------------------------- loading

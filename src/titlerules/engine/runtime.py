@@ -21,6 +21,9 @@ from pydantic import BaseModel
 from titlerules import calendar as cal
 from titlerules.errors import TitleRulesError
 
+if TYPE_CHECKING:
+    from titlerules.core.trace import Trace
+
 
 class Unknown:
     """A value that depends on facts the record does not state (``paths``)."""
@@ -166,7 +169,7 @@ class Env:
         roots: dict[str, Any],
         as_of: dt.date | None,
         calendar: cal.Calendar,
-        trace: list[tuple[str, Any]] | None = None,
+        trace: Trace | None = None,
     ) -> None:
         self.roots = roots
         self.as_of = as_of
@@ -268,7 +271,7 @@ _ORDER_TESTS: dict[str, Callable[[Any, Any], bool]] = {
     ">": lambda a, b: bool(a > b),
     ">=": lambda a, b: bool(a >= b),
 }
-_SIMPLE_ORDERED = frozenset({int, dt.date})
+SIMPLE_ORDERED = frozenset({int, dt.date})
 
 
 def comparator(op: str) -> Callable[[Any, Any], bool]:
@@ -284,7 +287,7 @@ def comparator(op: str) -> Callable[[Any, Any], bool]:
     test = _ORDER_TESTS[op]
 
     def ordered(a: Any, b: Any) -> bool:
-        if type(a) is type(b) and type(a) in _SIMPLE_ORDERED:
+        if type(a) is type(b) and type(a) in SIMPLE_ORDERED:
             return test(a, b)
         ra, rb = rank(a), rank(b)
         if ra is None or rb is None:  # an unranked term is neither above nor below
@@ -521,31 +524,32 @@ def builtin_date(env: Env, y: int, m: int, d: int) -> Any:
         return unknown(f"date({y}, {m}, {d}) is not a real date")
 
 
-def _end_of_month(env: Env, d: dt.date) -> dt.date:
+def builtin_year(env: Env, d: dt.date) -> int:
+    return d.year
+
+
+def builtin_month(env: Env, d: dt.date) -> int:
+    return d.month
+
+
+def builtin_start_of_month(env: Env, d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def builtin_end_of_month(env: Env, d: dt.date) -> dt.date:
     return d.replace(day=_month_length(d.year, d.month))
 
 
-# Built-ins that decide for themselves what an unknown argument means.
-LENIENT_BUILTINS = frozenset({"retirement_date", "sanction_end"})
+def builtin_end_of_year(env: Env, d: dt.date) -> dt.date:
+    return dt.date(d.year, 12, 31)
 
-BUILTIN_IMPLS: dict[str, Callable[..., Any]] = {
-    "working_days_between": builtin_working_days_between,
-    "is_working_day": builtin_is_working_day,
-    "add_working_days": builtin_add_working_days,
-    "days_between": builtin_days_between,
-    "years_between": builtin_years_between,
-    "months_between": builtin_months_between,
-    "retirement_date": builtin_retirement_date,
-    "sanction_end": builtin_sanction_end,
-    "date": builtin_date,
-    "year": lambda env, d: d.year,
-    "month": lambda env, d: d.month,
-    "start_of_month": lambda env, d: d.replace(day=1),
-    "end_of_month": _end_of_month,
-    "end_of_year": lambda env, d: dt.date(d.year, 12, 31),
-    "min": lambda env, a, b: a if rank(a) <= rank(b) else b,
-    "max": lambda env, a, b: a if rank(a) >= rank(b) else b,
-}
+
+def builtin_min(env: Env, a: Any, b: Any) -> Any:
+    return a if rank(a) <= rank(b) else b
+
+
+def builtin_max(env: Env, a: Any, b: Any) -> Any:
+    return a if rank(a) >= rank(b) else b
 
 
 def jsonable(value: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from titlerules.core.builtins import BUILTINS
 from titlerules.lang import ir
 from titlerules.lang import types as T
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
@@ -416,18 +417,19 @@ class Checker:
     def _infer_call(self, e: ir.Call, scope: _Scope, expected: Type | None) -> Type:
         if e.func in self.policy.defs:
             return self._infer_def_call(e, scope)
-        signature = T.BUILTINS.get(e.func)
-        if signature is None:
+        builtin = BUILTINS.get(e.func)
+        if builtin is None:
             self.error(
                 "TR313",
                 f"unknown function '{e.func}'",
                 e,
-                did_you_mean(e.func, [*T.BUILTINS, *self.policy.defs])
+                did_you_mean(e.func, [*BUILTINS, *self.policy.defs])
                 or "see docs/language.md for the built-in functions",
             )
             for arg in e.args:
                 self.infer(arg, scope)
             return T.ANY
+        signature = builtin.signature
         if len(e.args) != len(signature.params):
             self.error(
                 "TR313",
@@ -457,13 +459,7 @@ class Checker:
                     arg,
                     f"{e.func}: {signature.doc}",
                 )
-        if e.func in ("years_between", "months_between") and len(e.args) == 3:
-            rounding = e.args[2]
-            exact = isinstance(rounding, ir.Name) and rounding.id == "exact"
-            return T.FRACTION if exact else T.INT
-        if e.func in ("coalesce", "min", "max") and args:
-            return args[0]
-        return signature.result
+        return builtin.result_type(args, e.args)
 
     def _infer_def_call(self, e: ir.Call, scope: _Scope) -> Type:
         definition = self.policy.defs[e.func].item

@@ -163,8 +163,9 @@ def parse_type_name(name: str, arg: str | None, enums: dict[str, type[enum.Enum]
     return None
 
 
-# Built-in functions: name -> (parameter types, result type).  ``ANY`` parameters are
-# checked by the function's own rule in the checker where it matters.
+# A built-in function's parameter types and result type (the built-ins themselves are
+# declared in :mod:`titlerules.core.builtins`).  ``ANY`` parameters are checked by the
+# function's own rule in the checker where it matters.
 @dataclass(frozen=True, slots=True)
 class Signature:
     params: tuple[Type, ...]
@@ -172,59 +173,6 @@ class Signature:
     doc: str
     variadic: bool = False
 
-
-BUILTINS: dict[str, Signature] = {
-    "working_days_between": Signature(
-        (DATE, DATE),
-        duration("working_days"),
-        "official PRC working days from the first date to the second, both counted",
-    ),
-    "is_working_day": Signature((DATE,), BOOL, "whether a date is an official working day"),
-    "add_working_days": Signature(
-        (DATE, INT),
-        DATE,
-        "the n-th working day after a date (n = 0: the date itself if a working day, "
-        "else the next one; negative n counts back)",
-    ),
-    "days_between": Signature((DATE, DATE), duration("days"), "calendar days from a to b"),
-    "years_between": Signature(
-        (DATE, DATE, ROUNDING),
-        ANY,
-        "years from a to b, rounded floor / ceil, or exact (a fraction)",
-    ),
-    "months_between": Signature(
-        (DATE, DATE, ROUNDING),
-        ANY,
-        "months from a to b, rounded floor / ceil, or exact (a fraction)",
-    ),
-    "retirement_date": Signature(
-        (DATE, Type("enum", "Gender"), Type("enum", "PersonnelIdentity"), BOOL),
-        DATE,
-        "statutory retirement date from birth date, gender, identity (干部 / 工人) and whether "
-        "she is a woman with a senior title in the public sector (组通字〔2015〕14号: 60)",
-    ),
-    "sanction_end": Signature(
-        (
-            DATE,
-            Type("enum", "SanctionSystem"),
-            Type("enum", "SanctionSeverity"),
-            Type("enum", "PartySeverity"),
-        ),
-        DATE,
-        "end of a sanction's 处分期 by the default period of its system's table, from its "
-        "start, system, severity and party severity (9999-12-31 when it has none: 开除)",
-    ),
-    "known": Signature((ANY,), BOOL, "whether a fact is known (never unknown itself)"),
-    "coalesce": Signature((ANY, ANY), ANY, "the first value if known, else the second"),
-    "date": Signature((INT, INT, INT), DATE, "the date of year, month, day"),
-    "year": Signature((DATE,), INT, "the year of a date"),
-    "month": Signature((DATE,), INT, "the month of a date"),
-    "start_of_month": Signature((DATE,), DATE, "the first day of the date's month"),
-    "end_of_month": Signature((DATE,), DATE, "the last day of the date's month"),
-    "end_of_year": Signature((DATE,), DATE, "31 December of the date's year"),
-    "min": Signature((ANY, ANY), ANY, "the smaller of two values"),
-    "max": Signature((ANY, ANY), ANY, "the larger of two values"),
-}
 
 # List methods: name -> whether it takes a lambda (required / optional / none).
 LIST_METHODS: dict[str, str] = {
