@@ -350,3 +350,20 @@ def test_a_comment_inside_an_expression_is_still_refused() -> None:
 
     with pytest.raises(PolicySyntaxError, match="comment is not allowed"):
         parse_expr("1 + 2 # two\n > 2")
+
+
+def test_the_audit_layer_registers_the_notebook_views_of_a_decision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine draws no decision itself: importing titlerules registers the views."""
+    from titlerules.audit import notebook
+    from titlerules.engine.decision import Decision
+    from titlerules.errors import TitleRulesError
+
+    assert Decision.views is not None and Decision.views() is notebook
+    decision = titlerules.load_policy("eryuan-2024").evaluate({})
+    assert "<table" in decision._repr_html_()
+    monkeypatch.setattr(Decision, "views", None)
+    with pytest.raises(TitleRulesError, match="no notebook views") as raised:
+        decision._repr_html_()
+    assert raised.value.code == "TR001"
