@@ -122,7 +122,7 @@ def prepare(rows: int, seed: int, missing: float) -> dict[str, Any]:
     the typed table.  Nothing here is timed."""
     import polars as pl
 
-    from titlerules.batch.synthetic import applicants, typed_table
+    from titlerules.synthetic import applicants, typed_table
     from titlerules.facts import Applicant
 
     cache = Path(tempfile.gettempdir()) / f"titlerules-bench-{rows}-{seed}-{missing}"

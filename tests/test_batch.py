@@ -19,11 +19,11 @@ pl = pytest.importorskip("polars")
 from titlerules.batch import schema as batch_schema  # noqa: E402
 from titlerules.batch.io import run_file  # noqa: E402
 from titlerules.batch.runner import ColumnarPolicy, decision_result, error_result  # noqa: E402
-from titlerules.batch.synthetic import applicants, flat_rows, spelled  # noqa: E402
 from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import Policy, load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError  # noqa: E402
 from titlerules.resources import policies_dir  # noqa: E402
+from titlerules.synthetic import applicants, flat_rows, spelled  # noqa: E402
 
 SIMPLE = """
 param service_cutoff: date = 2024-12-31

@@ -19,11 +19,11 @@ from titlerules.batch import ColumnarPolicy, ValidatedTable, validate_table  # n
 from titlerules.batch.io import run_file  # noqa: E402
 from titlerules.batch.runner import OUTCOMES  # noqa: E402
 from titlerules.batch.schema import applicant_schema, row_record  # noqa: E402
-from titlerules.batch.synthetic import applicants, flat_rows, spelled, typed_table  # noqa: E402
 from titlerules.engine.policy import Policy, load_policy  # noqa: E402
 from titlerules.engine.runtime import between  # noqa: E402
 from titlerules.errors import TitleRulesError  # noqa: E402
 from titlerules.resources import policies_dir  # noqa: E402
+from titlerules.synthetic import applicants, flat_rows, spelled, typed_table  # noqa: E402
 
 BUNDLED = [
     n

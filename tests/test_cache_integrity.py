@@ -51,22 +51,19 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "cache"
     monkeypatch.setenv("TITLERULES_CACHE_DIR", str(folder))
     monkeypatch.delenv("TITLERULES_CACHE", raising=False)
-    monkeypatch.setattr(policy_module, "_CACHE", {})
-    monkeypatch.setattr(policy_module, "_SOURCES_OF", {})
+    monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
     yield folder
 
 
 def _forget_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a new process knows: the disk cache only."""
-    monkeypatch.setattr(policy_module, "_CACHE", {})
-    monkeypatch.setattr(policy_module, "_SOURCES_OF", {})
+    monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
 
 
 def _uncached(path: Path | str, monkeypatch: pytest.MonkeyPatch) -> Policy:
     with monkeypatch.context() as patch:
         patch.setenv("TITLERULES_CACHE", "off")
-        patch.setattr(policy_module, "_CACHE", {})
-        patch.setattr(policy_module, "_SOURCES_OF", {})
+        patch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
         return load_policy(path)
 
 

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from titlerules.batch.synthetic import applicants
 from titlerules.engine.compiler import CompiledRule
 from titlerules.engine.decision import Decision
 from titlerules.engine.policy import Policy, lint_policy
 from titlerules.errors import TitleRulesError
 from titlerules.lang.loader import find_policy
+from titlerules.synthetic import applicants
 
 from .conftest import HEADER
 from .test_properties import (

@@ -16,8 +16,8 @@ import pytest
 pl = pytest.importorskip("polars")
 
 from titlerules.batch.runner import ColumnarPolicy  # noqa: E402
-from titlerules.batch.synthetic import flat_rows  # noqa: E402
 from titlerules.engine.policy import Policy  # noqa: E402
+from titlerules.synthetic import flat_rows  # noqa: E402
 
 RETIREMENT = """
 import "common/retirement"

@@ -35,7 +35,7 @@ from .test_properties import POOL
 pl = pytest.importorskip("polars")
 
 from titlerules.batch.runner import ColumnarPolicy, decision_result, error_result  # noqa: E402
-from titlerules.batch.synthetic import applicants, flat_rows, spelled  # noqa: E402
+from titlerules.synthetic import applicants, flat_rows, spelled  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -268,11 +268,9 @@ def test_a_parameter_on_a_provisional_year_keeps_its_years(write_policy: Any) ->
 
 def _comparisons(policy: Policy, record: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Each rule's comparisons, as a recording tracer saw them."""
-    from titlerules.engine.policy import trace_rules
-
     return [
         (rule_id, c.op, repr(c.left), repr(c.right), repr(c.result), c.node.span.line)
-        for rule_id, trace in trace_rules(policy, record).items()
+        for rule_id, trace in policy.trace_rules(record).items()
         for c in trace.comparisons
     ]
 
@@ -299,11 +297,9 @@ def test_tracer_reports_the_decisive_comparison_with_its_values(write_policy: An
         'requirement votes "票数" {\n  cite 一 "条文"\n'
         "  require applicant.unit_debrief.yes_votes >= votes_needed\n}\n"
     )
-    from titlerules.engine.policy import trace_rules
-
     policy = Policy(*lint_policy(path))
     record = {"unit_debrief": {"attendees": 44, "yes_votes": 29}}
-    traces = trace_rules(policy, record)
+    traces = policy.trace_rules(record)
     trace = traces["votes"]
     assert isinstance(trace, Trace)
     (comparison,) = trace.comparisons

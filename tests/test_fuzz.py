@@ -742,7 +742,7 @@ def test_audit_fuzz() -> None:
 @functools.cache
 def _batch_pool() -> list[dict[str, Any]]:
     """Synthetic applicants, every value spelled as text (as a CSV or JSON export holds)."""
-    synthetic = pytest.importorskip("titlerules.batch.synthetic")
+    synthetic = pytest.importorskip("titlerules.synthetic")
     records: list[dict[str, Any]] = synthetic.spelled(synthetic.applicants(120, seed=5))
     return records
 
@@ -779,7 +779,7 @@ CELL_JUNK = [
 def batch_table(rnd: random.Random) -> tuple[str, bytes, int]:
     """A CSV or JSON Lines table of BATCH_ROWS applicants with junk in random cells, now and
     then a row of the wrong width, an unknown column, a line that is not a record."""
-    from titlerules.batch.synthetic import flat_rows
+    from titlerules.synthetic import flat_rows
 
     pool = _batch_pool()
     records = [copy.deepcopy(rnd.choice(pool)) for _ in range(BATCH_ROWS)]

@@ -118,12 +118,10 @@ def test_the_disk_cache_skips_parsing_and_checking(
 ) -> None:
     monkeypatch.setenv("TITLERULES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("TITLERULES_CACHE", raising=False)
-    monkeypatch.setattr(policy_module, "_CACHE", {})
-    monkeypatch.setattr(policy_module, "_SOURCES_OF", {})
+    monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
     first = load_policy("kunming-2020")
     assert list((tmp_path / "cache").glob("*.pickle"))
-    monkeypatch.setattr(policy_module, "_CACHE", {})
-    monkeypatch.setattr(policy_module, "_SOURCES_OF", {})
+    monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
 
     def no_parsing(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("parsed again")
@@ -140,7 +138,6 @@ def test_the_disk_cache_skips_parsing_and_checking(
 def test_the_disk_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TITLERULES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TITLERULES_CACHE", "off")
-    monkeypatch.setattr(policy_module, "_CACHE", {})
-    monkeypatch.setattr(policy_module, "_SOURCES_OF", {})
+    monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
     load_policy("kunming-2020")
     assert not (tmp_path / "cache").exists()

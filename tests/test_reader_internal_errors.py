@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from titlerules.batch.synthetic import applicants, flat_rows, spelled
 from titlerules.cli import main
 from titlerules.errors import InputFileError, PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang.convert import load_policy_file
 from titlerules.lang.yaml_io import dump_json, dump_yaml, from_data, load_json, load_yaml, to_data
 from titlerules.resources import policies_dir
+from titlerules.synthetic import applicants, flat_rows, spelled
 
 pl = pytest.importorskip("polars")
 

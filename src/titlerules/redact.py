@@ -321,7 +321,7 @@ _TABLE_TEXT_COLUMNS = ("id", "error", "explanation")
 def redact_table(table: Any) -> Any:
     """A result table (polars) of the columnar path with its ``id``, ``error`` and
     ``explanation`` columns masked, for every channel it is written to."""
-    from titlerules.batch._polars import polars
+    from titlerules.batch import polars
 
     pl = polars()
     columns = [

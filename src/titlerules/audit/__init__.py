@@ -37,6 +37,7 @@ from titlerules.audit.procedure import (
     audit,
     consequences_of,
 )
+from titlerules.engine.decision import Decision, DecisionViews
 
 __all__ = [
     "AuditReport",
@@ -56,6 +57,16 @@ __all__ = [
     "plan",
     "validate_records",
 ]
+
+
+def _notebook_views() -> DecisionViews:
+    """The notebook module, imported on first use (it draws decisions in Jupyter)."""
+    from titlerules.audit import notebook
+
+    return notebook
+
+
+Decision.views = _notebook_views  # the engine draws no decision itself: this layer does
 
 
 class _CallableAuditPackage(types.ModuleType):

@@ -18,8 +18,9 @@ from titlerules import calendar as cal
 from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule
 from titlerules.engine.decision import RuleResult
-from titlerules.engine.policy import Policy, _run, rule_result
+from titlerules.engine.policy import Policy
 from titlerules.engine.runtime import Env
+from titlerules.engine.verdict import run_rule
 from titlerules.errors import EvaluationError, Location, TitleRulesError
 from titlerules.lang import ir
 
@@ -70,7 +71,7 @@ class RecordingCalendar(cal.Calendar):
 
 def compiled_rules(policy: Policy, kinds: tuple[str, ...]) -> list[CompiledRule]:
     """The policy's compiled rules of the given kinds, in policy order."""
-    return [c for c in policy._compiled if c.rule.kind in kinds]
+    return list(policy.compiled_rules(kinds))
 
 
 def reset_env(env: Env) -> None:
@@ -83,12 +84,7 @@ def reset_env(env: Env) -> None:
 
 def rule_location(policy: Policy, rule: ir.Rule) -> Location:
     """Where a rule is written: its policy file, line and column."""
-    sourced = policy.resolved.rules.get(rule.id)
-    return Location(
-        file=sourced.file if sourced is not None else policy.resolved.path,
-        line=rule.span.line or None,
-        column=rule.span.column or None,
-    )
+    return policy.location(rule)
 
 
 def evaluate_rule(
@@ -99,7 +95,7 @@ def evaluate_rule(
     reset_env(env)
     env.trace = Trace() if explain else None
     try:
-        verdict = _run(compiled, env)
+        verdict = run_rule(compiled, env)
     except TitleRulesError as exc:
         if exc.location is None:
             exc.location = rule_location(policy, compiled.rule)
@@ -110,7 +106,7 @@ def evaluate_rule(
             location=rule_location(policy, compiled.rule),
             hint="check the record against docs/records.md; run 'titlerules lint'",
         ) from exc
-    return rule_result(compiled, verdict, env.trace)
+    return policy.rule_result(compiled, verdict, env.trace)
 
 
 def trace_values(env: Env) -> list[tuple[str, Any]]:

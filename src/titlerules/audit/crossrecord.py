@@ -35,6 +35,7 @@ from titlerules.audit.common import as_policy, make_receipt
 from titlerules.engine.decision import Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
 from titlerules.engine.runtime import jsonable
+from titlerules.engine.verdict import worst
 from titlerules.facts import (
     Applicant,
     OtherApplication,
@@ -350,14 +351,8 @@ def _duplicate_group(
                 outcome=rule.outcome,
                 record=where,
             )
-    outcomes = {r.outcome for r in rules.values()}
-    outcome = (
-        RuleOutcome.FAILED
-        if RuleOutcome.FAILED in outcomes
-        else RuleOutcome.UNKNOWN
-        if outcomes
-        else RuleOutcome.PASSED
-    )
+    # Only failed and unknown rules are kept: the worst of them, or passed when none is.
+    outcome = worst(r.outcome for r in rules.values() if r.outcome is not None)
     committees = sorted({r.committee or "?" for r in refs})
     series = sorted({f"{r.series or '?'}/{r.specialty or '?'}" for r in refs})
     undeclared = sum(1 for r in refs if r.declared is False)

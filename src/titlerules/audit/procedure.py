@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +54,7 @@ from titlerules.audit.common import (
 from titlerules.engine.decision import Citation, FactRead, Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
 from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.engine.verdict import Outcome, aggregate
 from titlerules.lang import ir
 
 __all__ = [
@@ -221,6 +223,11 @@ class AuditReport(BaseModel):
 
 # ---------------------------------------------------------------- the audit
 
+# A verdict's ``compliant``, from the decision the blocking findings make.
+_COMPLIANT: Mapping[Outcome, bool | None] = MappingProxyType(
+    {Outcome.ELIGIBLE: True, Outcome.INELIGIBLE: False, Outcome.UNDETERMINED: None}
+)
+
 
 def audit(
     policy: Policy | str | Path,
@@ -274,10 +281,10 @@ def audit(
             )
         )
     blocking = [f for f in findings if f.severity == "blocking"]
-    failed = sum(1 for f in blocking if f.outcome is RuleOutcome.FAILED)
-    unknown = sum(1 for f in blocking if f.outcome is RuleOutcome.UNKNOWN)
+    decided = aggregate(blocking)  # the decision Policy.evaluate makes of the same record
+    failed, unknown = decided.failed, decided.unknown
     any_failed = any(f.outcome is RuleOutcome.FAILED for f in findings)
-    compliant = False if failed else (None if unknown else True)
+    compliant = _COMPLIANT[decided.outcome]
     committee = record.committee
     return AuditReport(
         policy_id=loaded.id,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from titlerules.audit.common import WorkingDays
 from titlerules.engine.decision import RuleOutcome
+from titlerules.engine.verdict import RULE_WORDS
 
 if TYPE_CHECKING:
     from titlerules.audit.crossrecord import CrossRecordReport
@@ -32,20 +34,14 @@ __all__ = [
     "working_days_text",
 ]
 
-OUTCOME_WORDS = {
-    "zh": {
-        RuleOutcome.PASSED: "符合",
-        RuleOutcome.FAILED: "不符合",
-        RuleOutcome.UNKNOWN: "待查明",
-        RuleOutcome.NOT_APPLICABLE: "不适用",
-    },
-    "en": {
-        RuleOutcome.PASSED: "passed",
-        RuleOutcome.FAILED: "FAILED",
-        RuleOutcome.UNKNOWN: "unknown",
-        RuleOutcome.NOT_APPLICABLE: "not applicable",
-    },
-}
+OUTCOME_WORDS: Mapping[str, Mapping[RuleOutcome, str]] = MappingProxyType(
+    {
+        "zh": RULE_WORDS["zh"],
+        # An audit's English report sets a failed check apart in capitals.
+        "en": MappingProxyType({**RULE_WORDS["en"], RuleOutcome.FAILED: "FAILED"}),
+    }
+)
+"""A finding's outcome in words: the engine's (:data:`titlerules.engine.verdict.RULE_WORDS`)."""
 
 
 def _lang(lang: str) -> str:

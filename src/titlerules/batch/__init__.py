@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from titlerules.batch._polars import polars
+
 __all__ = [
     "ColumnarPolicy",
     "Progress",
@@ -35,6 +37,7 @@ __all__ = [
     "ValidatedTable",
     "applicant_schema",
     "evaluate_table",
+    "polars",
     "read_chunks",
     "run_file",
     "validate_table",

@@ -41,17 +41,18 @@ from titlerules.batch.schema import DECIMAL_SCALE, Leaf, TableSchema
 from titlerules.batch.values import CompiledRuleColumns, Expr
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
 from titlerules.engine.runtime import jsonable
+from titlerules.engine.verdict import CODES, DECISION_WORDS, RULE_WORDS
 from titlerules.lang import ir
 
-UNKNOWN, FAILED = 2, 3  # rule outcome codes (runner.OUTCOMES)
+UNKNOWN, FAILED = CODES[RuleOutcome.UNKNOWN], CODES[RuleOutcome.FAILED]  # rule outcome codes
 KEYED_LINES = 4096  # the largest table of a rule's whole lines (Explainer._keyed_lines)
 SPARSE_LINES = 10  # a rule with lines on at most 1 row in this many: whole lines (prepare)
 
 _WORDS = {
     "zh": {
-        "failed": "不符合",
-        "unknown": "待查明",
-        "eligible": "符合申报条件",
+        "failed": RULE_WORDS["zh"][RuleOutcome.FAILED],
+        "unknown": RULE_WORDS["zh"][RuleOutcome.UNKNOWN],
+        "eligible": DECISION_WORDS["zh"][("applicant", Outcome.ELIGIBLE)],
         "missing": "缺少",
         "blank": "未填",
         "none": "无",
@@ -62,9 +63,9 @@ _WORDS = {
         "sep": "；",
     },
     "en": {
-        "failed": "failed",
-        "unknown": "unknown",
-        "eligible": "eligible",
+        "failed": RULE_WORDS["en"][RuleOutcome.FAILED],
+        "unknown": RULE_WORDS["en"][RuleOutcome.UNKNOWN],
+        "eligible": DECISION_WORDS["en"][("applicant", Outcome.ELIGIBLE)],
         "missing": "missing",
         "blank": "(blank)",
         "none": "(none)",

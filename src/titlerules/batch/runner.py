@@ -16,7 +16,8 @@ A raw table is read and validated first (every column); a
 :class:`~titlerules.batch.table.ValidatedTable` is not validated again.  The codes, the
 outcome, the lists of failed and unknown rules and the rule columns are one Polars query
 (a rule's code is Int8, least to most severe, so a row's outcome is the largest blocking
-code; the lists are looked up by bit pattern).
+code; the lists are looked up by bit pattern).  Codes, outcomes and decisions are those of
+:mod:`titlerules.engine.verdict`, as the per-record path's.
 
 The result has one row per input row, in order: ``row`` (the input row number), ``id``,
 ``outcome`` (``eligible`` / ``ineligible`` / ``undetermined`` / ``error``), ``failed`` and
@@ -48,16 +49,27 @@ from titlerules.batch.explain import Explainer, decision_explanation, rule_table
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
 from titlerules.batch.table import ValidatedTable, validate_table
 from titlerules.batch.values import CompiledRuleColumns, prune_stages, run_stages
-from titlerules.engine.decision import Decision, RuleOutcome
-from titlerules.engine.policy import APPLICANT_KINDS, Policy, _as_record, _default_as_of, _run
+from titlerules.engine.decision import Decision
+from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
 from titlerules.engine.runtime import Env
+from titlerules.engine.verdict import (
+    CODES,
+    DECISION_BY_CODE,
+    RULE_OUTCOMES_BY_CODE,
+    RuleOutcome,
+    run_rule,
+)
 from titlerules.errors import TitleRulesError
 
-OUTCOMES = ("passed", "not_applicable", "unknown", "failed")
+OUTCOMES = tuple(outcome.value for outcome in RULE_OUTCOMES_BY_CODE)
 """The outcomes of a rule, by code (Int8), least to most severe: a row's outcome is decided
 by the largest code among its blocking rules."""
-_CODE = {name: code for code, name in enumerate(OUTCOMES)}
-_ROW_OUTCOMES = ("eligible", "eligible", "undetermined", "ineligible")  # by largest code
+_PASSED = CODES[RuleOutcome.PASSED]
+_NOT_APPLICABLE = CODES[RuleOutcome.NOT_APPLICABLE]
+_UNKNOWN = CODES[RuleOutcome.UNKNOWN]
+_FAILED = CODES[RuleOutcome.FAILED]
+assert _PASSED == 0, "_rule_code multiplies by the failed code: passed must be 0"
+_ROW_OUTCOMES = tuple(outcome.value for outcome in DECISION_BY_CODE)  # by largest code
 DEFER = "__defer"
 
 
@@ -99,7 +111,7 @@ class ColumnarPolicy:
         self.policy = policy
         self.as_of = as_of
         self.schema = schema or applicant_schema()
-        self._rules = [c for c in policy._compiled if c.rule.kind in APPLICANT_KINDS]
+        self._rules = policy.compiled_rules(APPLICANT_KINDS)
         # Shared by the plain and explaining variants, with what they remember: the Python
         # built-ins' call sites, and the spellers of the failed and unknown rule id lists.
         self._calls: dict[Any, Any] = {}
@@ -290,7 +302,7 @@ class ColumnarPolicy:
         if not explain:
             return frame, has_defer
         unexplained = [
-            pl.col(f"rule.{r}").is_in([_CODE["failed"], _CODE["unknown"]])
+            pl.col(f"rule.{r}").is_in([_FAILED, _UNKNOWN])
             for r in variant.fallback
             if self._blocking[r]
         ]
@@ -327,7 +339,7 @@ class ColumnarPolicy:
         code = {rule_id: pl.col(f"rule.{rule_id}") for rule_id in self.rule_ids}
         blocking = [code[rule_id] for rule_id in self.rule_ids if self._blocking[rule_id]]
         if not blocking:
-            outcome = pl.lit("eligible")
+            outcome = pl.lit(_ROW_OUTCOMES[_PASSED])
         else:
             worst = blocking[0] if len(blocking) == 1 else pl.max_horizontal(*blocking)
             outcome = pl.lit(pl.Series(_ROW_OUTCOMES, dtype=pl.String)).gather(worst)
@@ -335,8 +347,8 @@ class ColumnarPolicy:
         exprs = [
             self._id().alias("id"),
             outcome.alias("outcome"),
-            _id_lists(self.rule_ids, code, _CODE["failed"], self._id_decoders).alias("failed"),
-            _id_lists(self.rule_ids, code, _CODE["unknown"], self._id_decoders).alias("unknown"),
+            _id_lists(self.rule_ids, code, _FAILED, self._id_decoders).alias("failed"),
+            _id_lists(self.rule_ids, code, _UNKNOWN, self._id_decoders).alias("unknown"),
             pl.lit(None, dtype=pl.String).alias("error"),
             *[outcomes.gather(code[r]).alias(f"rule.{r}") for r in self.rule_ids],
         ]
@@ -357,7 +369,7 @@ class ColumnarPolicy:
     ) -> RowResult:
         """One record decided by ``Policy.evaluate`` (an error row if it cannot be)."""
         try:
-            model = _as_record(record)
+            model = as_record(record)
             decision = self.policy.evaluate(model, as_of=self.as_of, explain=explain)
         except TitleRulesError as exc:
             return error_result(str(exc))
@@ -380,12 +392,12 @@ class ColumnarPolicy:
         """The outcome codes of the rules without a columnar form, for one record."""
         fallback = self.fallback_rules if fallback is None else fallback
         try:
-            model = _as_record(record)
+            model = as_record(record)
         except TitleRulesError as exc:
             return error_result(str(exc))
         env = Env(
             roots={"applicant": model},
-            as_of=self.as_of if self.as_of is not None else _default_as_of(model),
+            as_of=self.as_of if self.as_of is not None else self.policy.default_as_of(model),
             calendar=self.policy.calendar,
         )
         codes: dict[str, int] = {}
@@ -393,12 +405,12 @@ class ColumnarPolicy:
             if compiled.rule.id not in fallback:
                 continue
             try:
-                verdict = _run(compiled, env)
+                verdict = run_rule(compiled, env)
             except TitleRulesError:
                 return self.decide_record(record, explain=explain, lang=lang)
             except (AttributeError, TypeError, ValueError, ArithmeticError, RecursionError):
                 return self.decide_record(record, explain=explain, lang=lang)
-            codes[compiled.rule.id] = _CODE[verdict.outcome.value]
+            codes[compiled.rule.id] = verdict.code
         return codes
 
 
@@ -488,13 +500,13 @@ def _row_numbers(rows: Sequence[int] | None) -> Any:
 
 
 def _rule_code(columns: CompiledRuleColumns) -> Any:
-    """passed 0 / failed 1 / not applicable 2 / unknown 3, as the engine's ``_run`` decides."""
+    """The rule's outcome code (Int8: passed 0, not applicable 1, unknown 2, failed 3), as
+    :func:`~titlerules.engine.verdict.run_rule` decides it."""
     pl = polars()
     violation = columns.violation
     if columns.applies is None and not columns.exceptions:
-        # violation false: passed, true: failed, unknown: unknown
-        failed = _CODE["failed"]
-        return (violation.cast(pl.Int8) * failed).fill_null(_CODE["unknown"])
+        # violation false: passed (code 0), true: failed, unknown: unknown
+        return (violation.cast(pl.Int8) * _FAILED).fill_null(_UNKNOWN)
     applies = columns.applies
     passed = (~violation).fill_null(False)
     if columns.exceptions:
@@ -504,18 +516,18 @@ def _rule_code(columns: CompiledRuleColumns) -> Any:
         failed = failed & applies.fill_null(False)
     for exception in columns.exceptions:
         failed = failed & exception.is_not_null()
-    code = pl.when(passed).then(pl.lit(_CODE["passed"], dtype=pl.Int8))
+    code = pl.when(passed).then(pl.lit(_PASSED, dtype=pl.Int8))
     if applies is not None:
         code = (
             pl.when((~applies).fill_null(False))
-            .then(pl.lit(_CODE["not_applicable"], dtype=pl.Int8))
+            .then(pl.lit(_NOT_APPLICABLE, dtype=pl.Int8))
             .when(passed)
-            .then(pl.lit(_CODE["passed"], dtype=pl.Int8))
+            .then(pl.lit(_PASSED, dtype=pl.Int8))
         )
     return (
         code.when(failed)
-        .then(pl.lit(_CODE["failed"], dtype=pl.Int8))
-        .otherwise(pl.lit(_CODE["unknown"], dtype=pl.Int8))
+        .then(pl.lit(_FAILED, dtype=pl.Int8))
+        .otherwise(pl.lit(_UNKNOWN, dtype=pl.Int8))
     )
 
 

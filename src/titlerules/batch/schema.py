@@ -271,10 +271,10 @@ def _enum_table(cls: type[enum.Enum]) -> dict[str, str]:
     Exactly the keys ``ZhEnum.parse`` looks up first (the Chinese terms as written, the
     English value and name lowercased); other spellings go to the per-record path.
     """
-    from titlerules.facts.enums import ZhEnum, _spellings
+    from titlerules.facts.enums import ZhEnum
 
     if issubclass(cls, ZhEnum):
-        return {text: str(member.value) for text, member in _spellings(cls).items()}
+        return {text: str(member.value) for text, member in cls.spellings().items()}
     return {str(m.value): str(m.value) for m in cls}
 
 

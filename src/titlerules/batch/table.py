@@ -100,7 +100,7 @@ def validate_table(
     ``rows`` numbers the rows (default 1..n); ``records`` gives the nested record each row
     was read from, where the input had one (JSONL).
     """
-    from titlerules.engine.policy import _as_record
+    from titlerules.engine.policy import as_record
 
     polars()
     schema = schema or applicant_schema()
@@ -115,7 +115,7 @@ def validate_table(
         for k, index in enumerate(positions):
             record = records[index] if records is not None else row_record(raw_rows[k], schema)  # type: ignore[index]
             try:
-                checked[index] = _as_record(record)
+                checked[index] = as_record(record)
             except TitleRulesError as exc:
                 checked[index] = str(exc)
     return ValidatedTable(typed, frame, schema, checked, rows, records)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from titlerules.calendar._dates import parse_iso_date
 from titlerules.calendar.overrides import (
     Holiday,
     OverrideYear,
@@ -76,6 +77,7 @@ __all__ = [
     "is_working_day",
     "latest_start_n_working_days_before",
     "load_overrides",
+    "parse_iso_date",
     "parse_overrides",
     "retirement",
     "retirement_age",

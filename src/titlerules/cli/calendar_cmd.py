@@ -21,8 +21,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from titlerules.calendar import Calendar, retirement
-from titlerules.calendar._dates import parse_iso_date
+from titlerules.calendar import Calendar, parse_iso_date, retirement
 from titlerules.errors import UsageError
 
 

@@ -4,31 +4,31 @@ A :class:`Decision` is a pydantic model and JSON-serialisable: the outcome, one
 :class:`RuleResult` per rule (outcome, citation, the facts read with their values, the
 exceptions that applied, the facts that were missing), every missing fact, and a
 :class:`Receipt` that lets anyone reproduce it.  Rendering it as text is
-:mod:`titlerules.engine.explain`'s job.
+:mod:`titlerules.engine.explain`'s job; its notebook views (HTML, pandas) are registered by
+the layer that draws them (:attr:`Decision.views`), which the engine does not import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.engine.verdict import Outcome, RuleOutcome
+from titlerules.errors import TitleRulesError
 
-class Outcome(StrEnum):
-    """The decision about a record."""
-
-    ELIGIBLE = "eligible"
-    INELIGIBLE = "ineligible"
-    UNDETERMINED = "undetermined"
-
-
-class RuleOutcome(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_APPLICABLE = "not_applicable"
-    UNKNOWN = "unknown"
+__all__ = [
+    "Citation",
+    "Decision",
+    "DecisionViews",
+    "FactRead",
+    "Outcome",
+    "Receipt",
+    "RuleOutcome",
+    "RuleResult",
+]
 
 
 class Citation(BaseModel):
@@ -74,8 +74,19 @@ class Receipt(BaseModel):
     provisional_calendar_years: list[int] = []
 
 
+class DecisionViews(Protocol):
+    """What draws a decision in a notebook (:mod:`titlerules.audit.notebook`)."""
+
+    def decision_html(self, decision: Decision) -> str: ...
+
+    def decision_frame(self, decision: Decision) -> Any: ...
+
+
 class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    views: ClassVar[Callable[[], DecisionViews] | None] = None
+    """The notebook views, loaded on first use: registered by :mod:`titlerules.audit`."""
 
     outcome: Outcome
     subject: str
@@ -99,12 +110,19 @@ class Decision(BaseModel):
 
     def _repr_html_(self) -> str:
         """Jupyter: the decision as an HTML table, one row per rule."""
-        from titlerules.audit.notebook import decision_html
-
-        return decision_html(self)
+        return _views().decision_html(self)
 
     def to_pandas(self) -> Any:
         """One row per rule, as a pandas DataFrame (needs ``titlerules[notebook]``)."""
-        from titlerules.audit.notebook import decision_frame
+        return _views().decision_frame(self)
 
-        return decision_frame(self)
+
+def _views() -> DecisionViews:
+    load = Decision.views
+    if load is None:  # titlerules.audit registers them; importing titlerules imports it
+        raise TitleRulesError(
+            "no notebook views are registered for decisions",
+            hint="import titlerules (or titlerules.audit) before drawing a decision",
+            code="TR001",
+        )
+    return load()

@@ -3,40 +3,7 @@
 from __future__ import annotations
 
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
-
-_OUTCOME = {
-    "zh": {
-        ("applicant", Outcome.ELIGIBLE): "符合申报条件",
-        ("applicant", Outcome.INELIGIBLE): "不符合申报条件",
-        ("applicant", Outcome.UNDETERMINED): "无法判定（缺少事实）",
-        ("procedure", Outcome.ELIGIBLE): "程序合规",
-        ("procedure", Outcome.INELIGIBLE): "程序不合规",
-        ("procedure", Outcome.UNDETERMINED): "无法判定（缺少事实）",
-    },
-    "en": {
-        ("applicant", Outcome.ELIGIBLE): "eligible",
-        ("applicant", Outcome.INELIGIBLE): "ineligible",
-        ("applicant", Outcome.UNDETERMINED): "undetermined (facts missing)",
-        ("procedure", Outcome.ELIGIBLE): "procedure compliant",
-        ("procedure", Outcome.INELIGIBLE): "procedure not compliant",
-        ("procedure", Outcome.UNDETERMINED): "undetermined (facts missing)",
-    },
-}
-
-_RULE_WORD = {
-    "zh": {
-        RuleOutcome.FAILED: "不符合",
-        RuleOutcome.UNKNOWN: "待查明",
-        RuleOutcome.PASSED: "符合",
-        RuleOutcome.NOT_APPLICABLE: "不适用",
-    },
-    "en": {
-        RuleOutcome.FAILED: "failed",
-        RuleOutcome.UNKNOWN: "unknown",
-        RuleOutcome.PASSED: "passed",
-        RuleOutcome.NOT_APPLICABLE: "not applicable",
-    },
-}
+from titlerules.engine.verdict import DECISION_WORDS, RULE_WORDS
 
 
 def _cite(result: RuleResult, lang: str) -> str:
@@ -61,7 +28,7 @@ def _facts(result: RuleResult, lang: str) -> str:
 def rule_line(result: RuleResult, lang: str = "zh") -> str:
     """One line for one rule, e.g. ``不符合：<title>（<document> <clause>）: <facts>``."""
     title = result.title if lang == "zh" or not result.title_en else result.title_en
-    word = _RULE_WORD[lang][result.outcome]
+    word = RULE_WORDS[lang][result.outcome]
     sep = "：" if lang == "zh" else ": "
     line = f"{word}{sep}{title}{_cite(result, lang)}"
     details = _facts(result, lang)
@@ -84,9 +51,9 @@ def rule_line(result: RuleResult, lang: str = "zh") -> str:
 
 def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
     """The decision as text: the outcome, then the rules that decided it."""
-    if lang not in _OUTCOME:
+    if lang not in DECISION_WORDS:
         lang = "zh"
-    header = _OUTCOME[lang][(decision.subject, decision.outcome)]
+    header = DECISION_WORDS[lang][(decision.subject, decision.outcome)]
     who = f"{decision.record}: " if decision.record else ""
     lines = [f"{who}{header}  [{decision.receipt.policy_id}]"]
     # An ineligible decision is explained by its failed rules; the rules that could not be

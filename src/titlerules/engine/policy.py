@@ -1,20 +1,20 @@
 """Engine layer: :class:`Policy`, a loaded, checked and compiled policy that evaluates records.
 
-Evaluating a rule (Catala-style default logic, Kleene three-valued):
+A rule's verdict and a record's decision are those of :mod:`titlerules.engine.verdict`
+(Catala-style default logic; ineligible when a blocking rule failed, else undetermined when
+one is unknown, else eligible).  The per-record loop (:meth:`Policy._decisions`) inlines
+them for speed; tests hold it to :func:`~titlerules.engine.verdict.run_rule` and
+:func:`~titlerules.engine.verdict.aggregate`.
 
-* ``applies`` false -> *not applicable*;
-* the violation (``when`` for an exclusion, ``not require`` otherwise) is false -> *passed*;
-* the violation holds but an ``unless`` exception holds -> *passed*, with the exception listed;
-* the violation holds, the rule applies and no exception holds -> *failed*;
-* otherwise (a fact is missing somewhere that matters) -> *unknown*, with the missing paths.
-
-The decision is *ineligible* when a blocking rule failed, else *undetermined* when a
-blocking rule is unknown, else *eligible*.  Advisory rules are reported but never decide.
+The parts of decisions that recur across records (facts read, rule results, receipts) are
+built once and kept by the policy that made them; loaded policies are kept by
+:data:`LOADED`, the one cache of the module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,16 +26,17 @@ from titlerules import calendar as cal
 from titlerules._version import __version__
 from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule, compile_policy
-from titlerules.engine.decision import (
-    Citation,
-    Decision,
-    FactRead,
-    Outcome,
-    Receipt,
-    RuleOutcome,
-    RuleResult,
-)
+from titlerules.engine.decision import Citation, Decision, FactRead, Receipt, RuleResult
 from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.engine.verdict import (
+    FAILED,
+    NOT_APPLICABLE,
+    OUTCOME_BY_FLAGS,
+    PASSED,
+    RuleOutcome,
+    Verdict,
+    run_rule,
+)
 from titlerules.errors import (
     EvaluationError,
     Location,
@@ -51,13 +52,7 @@ from titlerules.lang.diagnostics import Diagnostic
 from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve, sources_sha256
 
 APPLICANT_KINDS = ("exclusion", "requirement")
-
-
-@dataclass(frozen=True, slots=True)
-class _Check:
-    outcome: RuleOutcome
-    missing: frozenset[str]
-    exceptions: tuple[str, ...]
+PROCEDURE_KINDS = ("procedure",)
 
 
 class Policy:
@@ -76,10 +71,14 @@ class Policy:
         self.core, self.params, self._compiled = compile_policy(resolved)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
         self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
+        # The facts read, shared by the results of every rule (see _facts), and what this
+        # policy knows of each record model class it has evaluated.
+        self._facts: dict[tuple[str, type, Any], FactRead] = {}
+        self._kinds: dict[type, _Kind] = {}
         self.sha256 = resolved.sha256
         self._steps = {
-            subject: tuple(_Step(c) for c in self._compiled if c.rule.kind in kinds)
-            for subject, kinds in (("applicant", APPLICANT_KINDS), ("procedure", ("procedure",)))
+            subject: tuple(_Step(c, self._facts) for c in self._compiled if c.rule.kind in kinds)
+            for subject, kinds in (("applicant", APPLICANT_KINDS), ("procedure", PROCEDURE_KINDS))
         }
 
     # ------------------------------------------------ description
@@ -98,6 +97,40 @@ class Policy:
     @property
     def rules(self) -> tuple[ir.Rule, ...]:
         return tuple(c.rule for c in self._compiled)
+
+    def compiled_rules(self, kinds: Iterable[str] | None = None) -> tuple[CompiledRule, ...]:
+        """The compiled rules (of the given kinds), in policy order: what evaluating one rule
+        at a time (:func:`~titlerules.engine.verdict.run_rule`) takes."""
+        if kinds is None:
+            return self._compiled
+        wanted = frozenset(kinds)
+        return tuple(c for c in self._compiled if c.rule.kind in wanted)
+
+    def default_as_of(self, model: BaseModel) -> dt.date | None:
+        """The record's own date: an application's submission date, a procedure's meeting."""
+        return self._kind(type(model)).stamp(model)[0]
+
+    def rule_result(
+        self, compiled: CompiledRule, verdict: Verdict, trace: list[tuple[str, Any]] | None
+    ) -> RuleResult:
+        """A rule's result, with the facts it read (for callers running rules one by one)."""
+        facts = _facts(trace, self._facts)[0] if trace else []
+        return _result(compiled, verdict, facts, _citation(compiled))
+
+    def location(self, rule: ir.Rule) -> Location:
+        """Where a rule is written: its policy file, line and column."""
+        sourced = self.resolved.rules.get(rule.id)
+        return Location(
+            file=sourced.file if sourced is not None else self.resolved.path,
+            line=rule.span.line or None,
+            column=rule.span.column or None,
+        )
+
+    def _kind(self, cls: type[BaseModel]) -> _Kind:
+        kind = self._kinds.get(cls)
+        if kind is None:
+            kind = self._kinds[cls] = _kind(cls)
+        return kind
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({len(self._compiled)} rules)>"
@@ -128,13 +161,14 @@ class Policy:
         """The decision of each record in turn (the one loop behind evaluate and
         evaluate_many); with ``errors``, a record's error is yielded in its place."""
         steps_of, calendar, receipt_of = self._steps, self.calendar, self._receipt
+        kinds = self._kinds
         env: Env | None = None  # one environment for the run, made ready for each record
         for record in records:
             try:
-                kind = _KINDS.get(type(record))
+                kind = kinds.get(type(record))
                 if kind is None:
-                    model = _as_record(record)
-                    kind = _kind(type(model))
+                    model = as_record(record)
+                    kind = self._kind(type(model))
                 else:
                     model = record  # type: ignore[assignment]
                 subject = kind.subject
@@ -152,7 +186,7 @@ class Policy:
                         if explain:
                             env.trace = Trace()
                         if step.simple:
-                            # No 'applies', no exception: _run's answer, without the call.
+                            # No 'applies', no exception: run_rule's verdict, without the call.
                             violation = step.violation(env)
                             if violation is False and not explain:
                                 results.append(step.passed)
@@ -162,15 +196,15 @@ class Policy:
                                 failed = failed or step.blocking
                                 continue
                             if violation is False:
-                                verdict = _PASSED
+                                verdict = PASSED
                             elif violation is True:
-                                verdict = _FAILED
+                                verdict = FAILED
                             elif type(violation) is Unknown:
-                                verdict = _Check(RuleOutcome.UNKNOWN, violation.paths, ())
+                                verdict = Verdict(RuleOutcome.UNKNOWN, violation.paths, ())
                             else:
-                                verdict = _Check(RuleOutcome.UNKNOWN, frozenset(), ())
+                                verdict = Verdict(RuleOutcome.UNKNOWN, frozenset(), ())
                         else:
-                            verdict = _run(step.compiled, env)
+                            verdict = run_rule(step.compiled, env)
                         outcome = verdict.outcome
                         if step.blocking:
                             if outcome is RuleOutcome.FAILED:
@@ -181,7 +215,7 @@ class Policy:
                         results.append(step.result(verdict, env.trace))
                 except TitleRulesError as exc:
                     if exc.location is None and step is not None:
-                        exc.location = self._location(step.compiled.rule)
+                        exc.location = self.location(step.compiled.rule)
                     raise
                 except (
                     AttributeError,
@@ -193,7 +227,7 @@ class Policy:
                     assert step is not None
                     raise EvaluationError(
                         f"rule '{step.compiled.rule.id}' could not be evaluated: {exc}",
-                        location=self._location(step.compiled.rule),
+                        location=self.location(step.compiled.rule),
                         hint="check the record against docs/records.md; run 'titlerules lint'",
                     ) from exc
             except TitleRulesError as exc:
@@ -202,11 +236,7 @@ class Policy:
                 yield exc
                 continue
             values: dict[str, Any] = {
-                "outcome": Outcome.INELIGIBLE
-                if failed
-                else Outcome.UNDETERMINED
-                if unknown
-                else Outcome.ELIGIBLE,
+                "outcome": OUTCOME_BY_FLAGS[failed][unknown],  # verdict.decide, looked up
                 "subject": subject,
                 "record": label,
                 "rules": results,
@@ -249,14 +279,6 @@ class Policy:
                     self._plain_receipts[as_of] = receipt
         return receipt
 
-    def _location(self, rule: ir.Rule) -> Location:
-        sourced = self.resolved.rules.get(rule.id)
-        return Location(
-            file=sourced.file if sourced is not None else self.resolved.path,
-            line=rule.span.line or None,
-            column=rule.span.column or None,
-        )
-
     def evaluate_many(
         self,
         records: Iterable[BaseModel | dict[str, Any]],
@@ -267,14 +289,34 @@ class Policy:
         """One result per record, in order: a decision, or the error for that record."""
         return self._decisions(records, as_of, explain, errors=True)
 
+    def trace_rules(
+        self, record: BaseModel | dict[str, Any], *, as_of: dt.date | None = None
+    ) -> dict[str, Trace]:
+        """What each rule read and decided for ``record``: a recording
+        :class:`~titlerules.core.trace.Trace` per rule id (its reads, the comparisons it
+        decided with their values, the ``let`` values it computed), in evaluation order.
+        The rules run as :meth:`evaluate` runs them, in one environment."""
+        model = as_record(record)
+        kind = self._kind(type(model))
+        date, _ = kind.stamp(model)
+        env = Env({kind.subject: model}, date if as_of is None else as_of, self.calendar)
+        traces: dict[str, Trace] = {}
+        for step in self._steps[kind.subject]:
+            env.trace = trace = Trace()
+            run_rule(step.compiled, env)
+            traces[step.compiled.rule.id] = trace
+        return traces
+
 
 class _Step:
     """A compiled rule as :meth:`Policy.evaluate` runs it, with the results that are the
     same for every record built once (a result with no facts, no missing facts and no
-    exception depends only on the rule and its outcome; results are immutable)."""
+    exception depends only on the rule and its outcome; results are immutable), and the
+    policy's shared facts (``facts``)."""
 
     __slots__ = (
         "_citation",
+        "_facts",
         "_results",
         "_shared",
         "blocking",
@@ -285,26 +327,29 @@ class _Step:
         "violation",
     )
 
-    def __init__(self, compiled: CompiledRule) -> None:
+    def __init__(
+        self, compiled: CompiledRule, facts: dict[tuple[str, type, Any], FactRead]
+    ) -> None:
         self.compiled = compiled
+        self._facts = facts
         self.violation = compiled.violation
         self.blocking = compiled.rule.severity == "blocking"
         self.simple = compiled.applies is None and not compiled.exceptions
         self._citation = _citation(compiled)
         self._shared = {
             check.outcome: _result(compiled, check, [], self._citation)
-            for check in (_PASSED, _FAILED, _NOT_APPLICABLE)
+            for check in (PASSED, FAILED, NOT_APPLICABLE)
         }
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
 
-    def result(self, verdict: _Check, trace: list[tuple[str, Any]] | None) -> RuleResult:
+    def result(self, verdict: Verdict, trace: list[tuple[str, Any]] | None) -> RuleResult:
         if not (trace or verdict.missing or verdict.exceptions):
             shared = self._shared.get(verdict.outcome)
             if shared is not None:
                 return shared
-        facts, facts_key = _facts(trace) if trace else ([], ())
+        facts, facts_key = _facts(trace, self._facts) if trace else ([], ())
         if facts_key is None:
             return _result(self.compiled, verdict, facts, self._citation)
         key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
@@ -315,36 +360,6 @@ class _Step:
                 self._results.clear()
             self._results[key] = result
         return result
-
-
-def _run(compiled: CompiledRule, env: Env) -> _Check:
-    applies: Any = True
-    if compiled.applies is not None:
-        applies = compiled.applies(env)
-        if applies is False:
-            return _NOT_APPLICABLE
-    violation = compiled.violation(env)
-    if violation is False:
-        return _PASSED
-    missing: frozenset[str] = violation.paths if type(violation) is Unknown else frozenset()
-    exception_missing: frozenset[str] = frozenset()
-    for exception in compiled.exceptions:
-        held = exception.condition(env)
-        if held is True:
-            return _Check(RuleOutcome.PASSED, frozenset(), (exception.label or exception.text,))
-        if type(held) is Unknown:
-            exception_missing |= held.paths
-    missing |= exception_missing
-    if type(applies) is Unknown:
-        missing |= applies.paths
-    if violation is True and applies is True and not exception_missing:
-        return _FAILED
-    return _Check(RuleOutcome.UNKNOWN, missing, ())
-
-
-_NOT_APPLICABLE = _Check(RuleOutcome.NOT_APPLICABLE, frozenset(), ())
-_PASSED = _Check(RuleOutcome.PASSED, frozenset(), ())
-_FAILED = _Check(RuleOutcome.FAILED, frozenset(), ())
 
 
 def _citation(compiled: CompiledRule) -> Citation | None:
@@ -363,7 +378,7 @@ def _citation(compiled: CompiledRule) -> Citation | None:
 
 def _result(
     compiled: CompiledRule,
-    verdict: _Check,
+    verdict: Verdict,
     facts: list[FactRead],
     citation: Citation | None,
 ) -> RuleResult:
@@ -385,24 +400,17 @@ def _result(
     )
 
 
-def rule_result(
-    compiled: CompiledRule, verdict: _Check, trace: list[tuple[str, Any]] | None
-) -> RuleResult:
-    """A rule's result, with the facts it read (for callers running rules one by one)."""
-    facts = _facts(trace)[0] if trace else []
-    return _result(compiled, verdict, facts, _citation(compiled))
-
-
 # Decision parts are immutable, and the same fact read with the same value, or the same rule
-# result, recurs across records: they are built once and shared (bounded caches, keyed with
-# the value's type so that True and 1 stay apart).
+# result, recurs across records: they are built once and shared (bounded caches a policy
+# owns, keyed with the value's type so that True and 1 stay apart).
 _SHARED_LIMIT = 65536
-_FACTS: dict[tuple[str, type, Any], FactRead] = {}
 
 
-def _facts(trace: list[tuple[str, Any]]) -> tuple[list[FactRead], tuple[Any, ...] | None]:
-    """The facts a rule read (first read of each path), and a key for the list (None when
-    a value cannot be a key)."""
+def _facts(
+    trace: list[tuple[str, Any]], shared: dict[tuple[str, type, Any], FactRead]
+) -> tuple[list[FactRead], tuple[Any, ...] | None]:
+    """The facts a rule read (first read of each path), taken from ``shared`` where read
+    before, and a key for the list (None when a value cannot be a key)."""
     facts: list[FactRead] = []
     key: list[Any] | None = []
     seen: set[str] = set()
@@ -413,16 +421,16 @@ def _facts(trace: list[tuple[str, Any]]) -> tuple[list[FactRead], tuple[Any, ...
         shown = jsonable(value)
         try:
             lookup = (path, type(shown), shown)
-            fact = _FACTS.get(lookup)
+            fact = shared.get(lookup)
         except TypeError:  # a list: not a key
             key = None
             facts.append(_construct(FactRead, {"path": path, "value": shown}))
             continue
         if fact is None:
             fact = _construct(FactRead, {"path": path, "value": shown})
-            if len(_FACTS) >= _SHARED_LIMIT:
-                _FACTS.clear()
-            _FACTS[lookup] = fact
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[lookup] = fact
         facts.append(fact)
         if key is not None:
             key.append(lookup)
@@ -435,7 +443,8 @@ _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
 # The loop sets every field of a decision: its decisions share this one set of their names.
-# (A decision is frozen; pydantic copies the set before changing it, in model_copy.)
+# A set, as pydantic keeps it; never changed (a decision is frozen, and pydantic copies the
+# set before changing it, in model_copy).
 _DECISION_FIELDS = set(Decision.model_fields)
 
 
@@ -476,7 +485,9 @@ _FAST_CONSTRUCT = False
 _fast_construct_works()
 
 
-def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
+def as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
+    """The record model of a record: a model as it is, a dict validated (an applicant, or
+    ``{"procedure": {...}}`` / ``{"applicant": {...}}``)."""
     if isinstance(record, BaseModel):
         return record
     if isinstance(record, dict):
@@ -494,11 +505,6 @@ def _as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
     )
 
 
-def _default_as_of(model: BaseModel) -> dt.date | None:
-    """The record's own date: an application's submission date, a procedure's meeting."""
-    return _kind(type(model)).stamp(model)[0]
-
-
 @dataclass(frozen=True, slots=True)
 class _Kind:
     """What evaluating a record model class needs to know of it, worked out once."""
@@ -508,16 +514,14 @@ class _Kind:
 
 
 def _kind(cls: type[BaseModel]) -> _Kind:
-    kind = _KINDS.get(cls)
-    if kind is None:
-        kind = _KINDS[cls] = _Kind(
-            "procedure" if cls.__name__ == "Procedure" else "applicant",
-            _stamper(
-                _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
-                _field(cls, (("person", "name"), ("committee", "name"))),
-            ),
-        )
-    return kind
+    """What evaluating records of ``cls`` needs to know of it (kept by each policy)."""
+    return _Kind(
+        "procedure" if cls.__name__ == "Procedure" else "applicant",
+        _stamper(
+            _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
+            _field(cls, (("person", "name"), ("committee", "name"))),
+        ),
+    )
 
 
 def _field(cls: type[BaseModel], paths: tuple[tuple[str, str], ...]) -> tuple[str, str]:
@@ -548,31 +552,46 @@ def _stamper(
     return stamp
 
 
-_KINDS: dict[type, _Kind] = {}
-
-
-def trace_rules(
-    policy: Policy, record: BaseModel | dict[str, Any], *, as_of: dt.date | None = None
-) -> dict[str, Trace]:
-    """What each rule of ``policy`` read and decided for ``record``: a recording
-    :class:`~titlerules.core.trace.Trace` per rule id (its reads, the comparisons it decided
-    with their values, the ``let`` values it computed), in evaluation order.  The rules run
-    as :meth:`Policy.evaluate` runs them, in one environment."""
-    model = _as_record(record)
-    kind = _kind(type(model))
-    date, _ = kind.stamp(model)
-    env = Env({kind.subject: model}, date if as_of is None else as_of, policy.calendar)
-    traces: dict[str, Trace] = {}
-    for step in policy._steps[kind.subject]:
-        env.trace = trace = Trace()
-        _run(step.compiled, env)
-        traces[step.compiled.rule.id] = trace
-    return traces
-
-
 # ---------------------------------------------------------------- loading
 
-_CACHE: dict[tuple[str, str], Policy] = {}
+
+class LoadedPolicies:
+    """The policies this process has compiled, by (sha256 of their files, engine version),
+    and the index of each root file's last load (see "the compile cache" below).  Safe to
+    use from several threads: every read and write holds the one lock.  A policy loaded
+    twice at once is compiled twice; the first kept is the one every later load returns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._policies: dict[tuple[str, str], Policy] = {}
+        self._indexes: dict[str, _Index] = {}
+
+    def policy(self, key: tuple[str, str]) -> Policy | None:
+        with self._lock:
+            return self._policies.get(key)
+
+    def keep(self, key: tuple[str, str], policy: Policy) -> Policy:
+        """Keep ``policy`` under ``key`` unless one is kept already; the one kept."""
+        with self._lock:
+            return self._policies.setdefault(key, policy)
+
+    def index(self, root: str) -> _Index | None:
+        with self._lock:
+            return self._indexes.get(root)
+
+    def keep_index(self, root: str, index: _Index) -> None:
+        with self._lock:
+            self._indexes[root] = index
+
+    def clear(self) -> None:
+        """Forget every policy and index (the disk cache stays)."""
+        with self._lock:
+            self._policies.clear()
+            self._indexes.clear()
+
+
+LOADED = LoadedPolicies()
+"""The process's loaded policies: :func:`load_policy` takes from and adds to it."""
 
 
 def lint_policy(path: Path) -> tuple[ResolvedPolicy, list[Diagnostic]]:
@@ -648,9 +667,10 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
         resolved = resolve(path)
         _refuse_module(resolved)
         key = (resolved.sha256, __version__)
-        if calendar is None and key in _CACHE:
-            _remember(path, resolved, _CACHE[key], store=False)
-            return _CACHE[key]
+        known = LOADED.policy(key) if calendar is None else None
+        if known is not None:
+            _remember(path, resolved, known, store=False)
+            return known
         diagnostics = check(resolved)
     except RecursionError:
         raise _too_deep(path) from None
@@ -660,7 +680,7 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
     except RecursionError:
         raise _too_deep(path) from None
     if calendar is None:
-        _CACHE[key] = policy
+        policy = LOADED.keep(key, policy)
         _remember(path, resolved, policy, store=True)
     return policy
 
@@ -709,9 +729,6 @@ class _Index:
     sha256: str
     files: tuple[str, ...]
     links: tuple[tuple[str, str, str], ...]
-
-
-_SOURCES_OF: dict[str, _Index] = {}
 
 
 def _cache_dir() -> Path | None:
@@ -897,7 +914,7 @@ def _cached_policy(path: Path) -> Policy | None:
     """The policy at ``path`` from the cache, if its imports lead to the same files and no
     file has changed since."""
     root = str(path.resolve())
-    index = _SOURCES_OF.get(root)
+    index = LOADED.index(root)
     directory = _cache_dir()
     if directory is not None and not _private(directory):
         directory = None
@@ -909,13 +926,13 @@ def _cached_policy(path: Path) -> Policy | None:
     if files is None or _files_sha256(files) != index.sha256:
         return None
     key = (index.sha256, __version__)
-    policy = _CACHE.get(key)
+    policy = LOADED.policy(key)
     if policy is None and directory is not None:
         policy = _read_entry(_entry_file(index.sha256, directory), index.sha256)
         if policy is not None:
-            _CACHE[key] = policy
+            policy = LOADED.keep(key, policy)
     if policy is not None:
-        _SOURCES_OF[root] = index
+        LOADED.keep_index(root, index)
     return policy
 
 
@@ -928,7 +945,7 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
         tuple(_absolute(name) for name in resolved.sources),
         tuple((_absolute(a), w, _absolute(b)) for a, w, b in resolved.links),
     )
-    _SOURCES_OF[str(path.resolve())] = index
+    LOADED.keep_index(str(path.resolve()), index)
     directory = _cache_dir()
     if directory is None:
         return

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -221,12 +222,9 @@ class Env:
             self.trace.append((path, value))
 
 
-_LAZY_PARTS: dict[str, Callable[[], Any]] = {
-    "vars": dict,
-    "var_paths": dict,
-    "lets": dict,
-    "let_reads": dict,
-}
+_LAZY_PARTS: Mapping[str, Callable[[], Any]] = MappingProxyType(
+    {"vars": dict, "var_paths": dict, "lets": dict, "let_reads": dict}
+)
 
 Fn = Callable[[Env], Any]
 
@@ -265,12 +263,14 @@ def compare(op: str, left: Any, right: Any) -> Any:
     return bool(a >= b)
 
 
-_ORDER_TESTS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
-}
+_ORDER_TESTS: Mapping[str, Callable[[Any, Any], bool]] = MappingProxyType(
+    {
+        "<": lambda a, b: bool(a < b),
+        "<=": lambda a, b: bool(a <= b),
+        ">": lambda a, b: bool(a > b),
+        ">=": lambda a, b: bool(a >= b),
+    }
+)
 SIMPLE_ORDERED = frozenset({int, dt.date})
 
 

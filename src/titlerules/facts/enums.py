@@ -9,9 +9,10 @@ comparison such as "记过以上" can be made explicitly; see :class:`RankedZhEn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from functools import cache
+from types import MappingProxyType
 from typing import Any, Self
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -105,6 +106,12 @@ class ZhEnum(StrEnum):
             if isinstance(member, cls):
                 return member
         raise ValueError(f"{raw!r} is not a valid {cls.__name__}; expected one of: {cls.choices()}")
+
+    @classmethod
+    def spellings(cls) -> Mapping[str, ZhEnum]:
+        """Every spelling :meth:`parse` looks up first -> its member: the Chinese terms as
+        written, the English value and name lowercased."""
+        return MappingProxyType(_spellings(cls))
 
     @classmethod
     def choices(cls) -> str:

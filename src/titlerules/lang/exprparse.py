@@ -19,8 +19,6 @@ from titlerules.lang.diagnostics import Diagnostic
 
 MAX_EXPR_CHARS = 100_000
 
-_COMMENTS: list[Token] = []
-
 
 @cache
 def _lark() -> Lark:
@@ -31,7 +29,7 @@ def _lark() -> Lark:
         start="expr",
         propagate_positions=True,
         maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _COMMENTS.append},
+        lexer_callbacks={"COMMENT": _parser.collect_comment},
     )
 
 
@@ -62,11 +60,12 @@ def parse_expr(text: str) -> ir.Expr:
             ),
             text,
         )
-    _COMMENTS.clear()
+    comments: list[Token] = []
+    collecting = _parser.COMMENTS.set(comments)
     try:
         tree = _lark().parse(text)
-        if _COMMENTS:
-            token = _COMMENTS[0]
+        if comments:
+            token = comments[0]
             span = ir.Span(
                 token.line or 1,
                 token.column or 1,
@@ -91,7 +90,7 @@ def parse_expr(text: str) -> ir.Expr:
             raise _from(_parser._build_error(exc.orig_exc, text, None), text) from None
         raise
     finally:
-        _COMMENTS.clear()
+        _parser.COMMENTS.reset(collecting)
     return result  # type: ignore[no-any-return]
 
 

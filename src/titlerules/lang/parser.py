@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -37,7 +38,17 @@ MAX_NESTING_DEPTH = 100
 MAX_NUMBER_DIGITS = 18
 
 
-_COMMENT_SINK: list[Token] = []
+#: The comments of the parse under way, in this thread (or task): each parse sets a list
+#: of its own, so parses on several threads at once never share one.
+COMMENTS: ContextVar[list[Token] | None] = ContextVar("titlerules_comments", default=None)
+
+
+def collect_comment(token: Token) -> Token:
+    """The grammars' lexer callback: keep a comment in the parse's own list."""
+    comments = COMMENTS.get()
+    if comments is not None:
+        comments.append(token)
+    return token
 
 
 @cache
@@ -48,7 +59,7 @@ def _lark() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _COMMENT_SINK.append},
+        lexer_callbacks={"COMMENT": collect_comment},
     )
 
 
@@ -69,10 +80,10 @@ def parse(text: str, path: str | None = None) -> ir.PolicyFile:
             hint="split it into modules under policies/common/ and import them",
             code="TR303",
         )
-    _COMMENT_SINK.clear()
+    comments: list[Token] = []
+    collecting = COMMENTS.set(comments)
     try:
         tree = _lark().parse(text)
-        comments = list(_COMMENT_SINK)
         result = _Builder(comments).transform(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text, path) from None
@@ -81,7 +92,7 @@ def parse(text: str, path: str | None = None) -> ir.PolicyFile:
             raise _build_error(exc.orig_exc, text, path) from None
         raise
     finally:
-        _COMMENT_SINK.clear()
+        COMMENTS.reset(collecting)
     assert isinstance(result, ir.PolicyFile)
     return ir.PolicyFile(
         header=result.header,

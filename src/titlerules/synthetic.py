@@ -1,4 +1,5 @@
-"""batch layer: seeded synthetic applicant records, for trying the batch path and measuring it.
+"""Seeded synthetic applicant records, for trying the batch path and measuring it (the tests
+and benchmarks use them).  Outside the layers: no module of the package imports this one.
 
 :func:`applicants` writes records as a clerk's export would: nested like the YAML examples,
 dates as ``YYYY-MM-DD``, vocabulary terms in Chinese, flags ``true``/``false``.  The
@@ -428,7 +429,7 @@ def _text(value: Any) -> str | None:
 def typed_table(records: list[dict[str, Any]], schema: TableSchema | None = None) -> Any:
     """The records as a typed table (what a Parquet export holds): Boolean, Int64 and Date
     columns, terms as text, lists as lists of structs of typed fields."""
-    from titlerules.batch._polars import polars
+    from titlerules.batch import polars
     from titlerules.batch.schema import leaf_dtype
 
     pl = polars()
