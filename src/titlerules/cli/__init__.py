@@ -21,9 +21,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from titlerules._version import __version__
+from titlerules.cli.output import report_error, report_internal
 from titlerules.errors import TitleRulesError, UsageError
 
 # Sub-command modules, in the order `--help` lists them.
@@ -45,8 +46,15 @@ COMMAND_MODULES = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one of our errors (TR001), reported like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, hint=f"run '{self.prog} --help'")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="titlerules",
         description="Professional-title (职称) policy engine.",
     )
@@ -64,15 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def json_requested(args: argparse.Namespace | list[str]) -> bool:
+    """Whether the command was asked for JSON: then its errors are JSON on stdout too."""
+    if isinstance(args, list):
+        return any(a in ("--json", "--jsonl") for a in args)
+    return bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help/--version
+        args = parser.parse_args(words)
+    except SystemExit as exc:  # --help/--version
         return int(exc.code or 0)
+    except UsageError as exc:
+        if "--debug" in words:
+            raise
+        report_error(exc, json_output=json_requested(words))
+        return 2
     func: Callable[[Any], int] | None = getattr(args, "func", None)
     if func is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return 2
     try:
         _refuse_nul(args)
@@ -83,12 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     except TitleRulesError as exc:
         if args.debug:
             raise
-        text = _with_code(exc)
-        if getattr(args, "redact", False):  # an error may name the file or echo a value
-            from titlerules.redact import redact_error_text
-
-            text = redact_error_text(text)
-        print(f"titlerules: error: {text}", file=sys.stderr)
+        # An error may name the file or echo a value: masked with --redact.
+        report_error(
+            exc, json_output=json_requested(args), redact=bool(getattr(args, "redact", False))
+        )
         return 2
     except KeyboardInterrupt:
         print("titlerules: interrupted", file=sys.stderr)
@@ -96,12 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, never a traceback by default
         if args.debug:
             raise
-        detail = next(iter(str(exc).splitlines()), "")
-        print(
-            f"titlerules: internal error ({type(exc).__name__}: {detail}); "
-            "rerun with --debug for the traceback and report it",
-            file=sys.stderr,
-        )
+        report_internal(exc, json_output=json_requested(args))
         return 3
 
 
@@ -116,15 +130,6 @@ def _refuse_nul(args: argparse.Namespace) -> None:
                     f"argument {name} {item!r} contains a NUL character",
                     hint="no file name holds a NUL (\\0) character; check how the path was built",
                 )
-
-
-def _with_code(exc: TitleRulesError) -> str:
-    """The error's text with its code (catalogued in docs/errors.md) on the first line."""
-    text = str(exc)
-    if f"[{exc.code}]" in text:
-        return text
-    first, newline, rest = text.partition("\n")
-    return f"{first} [{exc.code}]{newline}{rest}"
 
 
 if __name__ == "__main__":

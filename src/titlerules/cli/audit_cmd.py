@@ -77,8 +77,11 @@ def run_audit(args: argparse.Namespace) -> int:
 
 def run_audit_set(args: argparse.Namespace) -> int:
     from titlerules.audit.crossrecord import audit_set
+    from titlerules.cli.records import load_reported
 
-    report = audit_set(args.policy, args.records)
+    # Each unreadable record, or folder without one, reported in the one error format.
+    results = load_reported(args.records, redact=bool(args.redact))
+    report = audit_set(args.policy, results)
     if args.redact:
         from titlerules.redact import redact_report
 

@@ -737,6 +737,15 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        wide = _full_width_colon(text)
+        if wide is not None:  # the likely cause, named at its own place
+            wide_line, wide_column, key = wide
+            raise InputFileError(
+                f"not valid YAML: a full-width colon '：' after the key '{key}'",
+                location=Location(file=path, line=wide_line, column=wide_column),
+                hint="YAML needs the ASCII colon ':' (and a space) after a key; '：' (U+FF1A) "
+                "is what a Chinese keyboard types",
+            ) from None
         raise InputFileError(
             f"not valid YAML: {problem}",
             location=Location(file=path, line=line, column=column),
@@ -746,6 +755,19 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
         if loader is not None:
             loader.dispose()
     return _from_data(_Reader(path, _places(root), text), data)
+
+
+# A key followed by a full-width colon (``title： 示例``), at the start of a line or a list item.
+_WIDE_COLON_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_-]*)\s*：")
+
+
+def _full_width_colon(text: str) -> tuple[int, int, str] | None:
+    """The first line, column and key of a key written with a full-width colon, if any."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _WIDE_COLON_KEY.match(line)
+        if match is not None:
+            return number, match.end() - 1 + 1, match.group(2)
+    return None
 
 
 def dump_json(pf: ir.PolicyFile) -> str:
