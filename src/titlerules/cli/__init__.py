@@ -75,7 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 def json_requested(args: argparse.Namespace | list[str]) -> bool:
     """Whether the command was asked for JSON: then its errors are JSON on stdout too."""
     if isinstance(args, list):
-        return any(a in ("--json", "--jsonl") for a in args)
+        pairs = zip(args, [*args[1:], ""], strict=True)
+        return any(
+            a in ("--json", "--jsonl", "--format=json") or (a, b) == ("--format", "json")
+            for a, b in pairs
+        )
+    if getattr(args, "format", None) == "json":
+        return True
     return bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from titlerules.facts import RecordResult
 
 
-def no_records(name: str) -> TitleRulesError:
+def no_records(name: str) -> InputFileError:
     """The error for a folder that holds no record file: never a silent success."""
     return InputFileError(
         "no record file in the folder",
