@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -47,10 +48,33 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """Bad usage is one of our errors (TR001), reported like every other error."""
+    """Bad usage is one of our errors (TR001), reported like every other error; help is
+    plain text (the commands' descriptions are their module docstrings, written for Sphinx)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for key in ("description", "epilog"):
+            if isinstance(kwargs.get(key), str):
+                kwargs[key] = plain_text(kwargs[key])
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message, hint=f"run '{self.prog} --help'")
+
+    def format_help(self) -> str:
+        return plain_text(super().format_help())
+
+    def format_usage(self) -> str:
+        return plain_text(super().format_usage())
+
+
+# ``code`` and :role:`~module.name` markup, shown as the plain words they mark.
+_LITERAL = re.compile(r"``([^`]+?)``")
+_ROLE = re.compile(r":\w+:`~?(?:[\w.]*\.)?([^`]+?)`")
+
+
+def plain_text(text: str) -> str:
+    """Help text without reStructuredText markup."""
+    return _ROLE.sub(r"\1", _LITERAL.sub(r"\1", text))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"titlerules {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="run 'titlerules COMMAND --help' for its options"
+    )
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

@@ -45,7 +45,12 @@ def register(subparsers: Any) -> None:
         metavar="OUTCOME",
         help="exit 1 when a decision is ineligible or undetermined (may be given twice)",
     )
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: the record's)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every rule")
     parser.add_argument(

@@ -20,7 +20,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--examples", metavar="FOLDER", help="examples folder (default: the bundled examples)"
     )
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.set_defaults(func=run)
 
 
