@@ -95,6 +95,15 @@ def test_every_json_command_prints_a_json_error(
     assert str(error["code"]) in lines[0]
 
 
+def test_jsonl_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--jsonl", "no-such-policy", str(LI_HUA)]) == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out)["error"]["code"] == "TR320"
+    assert main(["check", "--jsonl", str(LI_HUA), "--bogus"]) == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out)["error"]["code"] == "TR001"
+
+
 def test_check_json_names_the_failing_record(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--json", "eryuan-2024", "no-such-file.yaml"]) == 2
     (entry,) = json.loads(capsys.readouterr().out)

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         if "--debug" in words:
             raise
-        report_error(exc, json_output=json_requested(words))
+        report_error(exc, json_output=json_requested(words), lines="--jsonl" in words)
         return 2
     func: Callable[[Any], int] | None = getattr(args, "func", None)
     if func is None:
@@ -138,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # An error may name the file or echo a value: masked with --redact.
         report_error(
-            exc, json_output=json_requested(args), redact=bool(getattr(args, "redact", False))
+            exc,
+            json_output=json_requested(args),
+            redact=bool(getattr(args, "redact", False)),
+            lines=bool(getattr(args, "jsonl", False)),
         )
         return 2
     except KeyboardInterrupt:
@@ -147,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, never a traceback by default
         if args.debug:
             raise
-        report_internal(exc, json_output=json_requested(args))
+        report_internal(
+            exc, json_output=json_requested(args), lines=bool(getattr(args, "jsonl", False))
+        )
         return 3
 
 

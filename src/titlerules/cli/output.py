@@ -80,22 +80,26 @@ def diagnostic_json(d: Any) -> dict[str, Any]:
     }
 
 
-def report_error(exc: TitleRulesError, *, json_output: bool = False, redact: bool = False) -> None:
+def report_error(
+    exc: TitleRulesError, *, json_output: bool = False, redact: bool = False, lines: bool = False
+) -> None:
     """Report an error that stops a command: the text on standard error and, with
-    ``json_output``, the ``{"error": ...}`` object on standard output."""
+    ``json_output``, the ``{"error": ...}`` object on standard output (on one line when the
+    output is JSON Lines, ``lines``)."""
     print(error_text(exc, redact=redact), file=sys.stderr)
     if json_output:
-        print_json({"error": error_json(exc, redact=redact)})
+        print_json({"error": error_json(exc, redact=redact)}, lines=lines)
 
 
-def report_internal(exc: BaseException, *, json_output: bool = False) -> None:
+def report_internal(exc: BaseException, *, json_output: bool = False, lines: bool = False) -> None:
     """A bug in titlerules: one line, never a traceback (unless ``--debug``)."""
     detail = next(iter(str(exc).splitlines()), "")
     message = f"internal error ({type(exc).__name__}: {detail})"
     hint = "rerun with --debug for the traceback and report it"
     print(f"titlerules: {message}; {hint}", file=sys.stderr)
     if json_output:
-        print_json({"error": {"code": None, "message": message, "location": None, "hint": hint}})
+        error = {"code": None, "message": message, "location": None, "hint": hint}
+        print_json({"error": error}, lines=lines)
 
 
 def warn(message: str, *, hint: str | None = None) -> None:
@@ -106,8 +110,9 @@ def warn(message: str, *, hint: str | None = None) -> None:
     print(text, file=sys.stderr)
 
 
-def print_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+def print_json(payload: Any, *, lines: bool = False) -> None:
+    """JSON on standard output: indented, or on one line for JSON Lines."""
+    print(json.dumps(payload, ensure_ascii=False, indent=None if lines else 2))
 
 
 def _redact_strings(value: Any) -> Any:
