@@ -238,3 +238,35 @@ def test_fmt_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["fmt", "--diff", str(messy)]) == 0
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "caret_line"),
+    [
+        ("p.yaml", BROKEN_YAML, "p.yaml:4:8", "   4 |   title： t"),
+        (
+            "p.json",
+            '{"header": {"kind": "policy",}}',
+            "p.json:1:30",
+            '   1 | {"header": {"kind": "policy",}}',
+        ),
+    ],
+)
+def test_yaml_and_json_syntax_errors_show_the_line_and_a_caret(
+    name: str,
+    text: str,
+    where: str,
+    caret_line: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_text(text, encoding="utf-8")
+    assert main(["lint", name]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{where}: error: not valid ") and lines[0].endswith("[TR002]")
+    assert lines[1] == caret_line and lines[2].lstrip().startswith("|") and "^" in lines[2]
+    assert main(["convert", name, "--to", "dsl"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"titlerules: error: {where}: not valid ") and err[1] == caret_line

@@ -47,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
                 raise
             worst = max(worst, 1)
             found = list(getattr(exc, "diagnostics", ()))
-            if found and exc.rendered is not None:
-                print(exc.rendered, file=human)
+            # As the checker's findings: file:line:col: error: ..., the source line, a caret.
+            print(exc.rendered if exc.rendered is not None else error_text(exc), file=human)
+            if found:
                 out.extend(diagnostic_json(d) for d in found)
             else:
-                print(error_text(exc), file=human)
                 out.append(_error_entry(exc, str(path)))
             continue
         for d in diagnostics:
