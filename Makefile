@@ -25,7 +25,8 @@ lint: $(STAMP)
 	$(BIN)/mypy src/titlerules
 
 # Build the wheel, install it into a clean virtual environment (dependencies from the package
-# index) and load the bundled policies from outside the source tree.
+# index), load the bundled policies from outside the source tree, run the bundled policy tests
+# and the demo (which must show decisions).
 wheel-check: $(STAMP)
 	rm -rf build/wheel-check && mkdir -p build/wheel-check
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w build/wheel-check .
@@ -33,6 +34,8 @@ wheel-check: $(STAMP)
 	build/wheel-check/venv/bin/python -m pip install --quiet build/wheel-check/titlerules-*.whl
 	cd build/wheel-check && venv/bin/titlerules policies
 	cd build/wheel-check && venv/bin/titlerules check eryuan-2024 $(CURDIR)/examples/eryuan-2024/applicants/li-hua.yaml
+	cd build/wheel-check && venv/bin/titlerules test
+	cd build/wheel-check && venv/bin/titlerules demo > demo.txt && grep -q "符合申报条件" demo.txt
 
 # The speed benchmarks: every peer, the table, benchmarks/results/latest.json (minutes).
 bench: $(STAMP)

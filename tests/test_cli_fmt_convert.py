@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.test_lang_printer import COMMENT_SAMPLE, FULL_SAMPLE
-from titlerules.cli import convert_cmd, fmt_cmd
+from titlerules.cli import main
 from titlerules.errors import InputFileError, PolicySyntaxError, UsageError
 from titlerules.lang.convert import dump, load_policy_file
 from titlerules.lang.parser import parse
@@ -17,14 +16,8 @@ from titlerules.lang.printer import format_policy
 
 
 def run(argv: list[str]) -> int:
-    """Run one of the two commands the way ``titlerules.cli.main`` does."""
-    parser = argparse.ArgumentParser(prog="titlerules")
-    subparsers = parser.add_subparsers(dest="command")
-    fmt_cmd.register(subparsers)
-    convert_cmd.register(subparsers)
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+    """Run one of the two commands through the command line's entry point."""
+    return main(argv)
 
 
 @pytest.fixture
@@ -71,16 +64,16 @@ def test_fmt_errors_exit_2_and_check_the_rest(
     assert code == 2
     captured = capsys.readouterr()
     assert f"would reformat {unformatted}" in captured.out
-    assert f"{bad}:2:11: error: unexpected end of file" in captured.err
+    assert f"titlerules: error: {bad}:2:11: unexpected end of file" in captured.err
     assert "   2 | let a = (b" in captured.err
-    assert f"error: {missing}: no such file" in captured.err
+    assert f"titlerules: error: {missing}: no such file [TR002]" in captured.err
 
 
 def test_fmt_refuses_several_files_without_a_mode(
     unformatted: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["fmt", str(unformatted), str(unformatted)]) == 2
-    assert "--check or --write" in capsys.readouterr().err
+    assert "give --check, --diff or --write" in capsys.readouterr().err
 
 
 def test_fmt_keeps_the_spelling_of_yaml_and_json(
@@ -132,18 +125,18 @@ def test_convert_usage_errors(
     unformatted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["convert", str(unformatted)]) == 2
-    assert "give --to" in capsys.readouterr().err
+    assert "give --to dsl, yaml or json" in capsys.readouterr().err
     assert run(["convert", str(unformatted), "-o", str(tmp_path / "out.txt")]) == 2
     assert "cannot tell the policy format" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        run(["convert", str(unformatted), "--to", "xml"])
+    assert run(["convert", str(unformatted), "--to", "xml"]) == 2
+    assert "titlerules: error: argument --to: invalid choice" in capsys.readouterr().err
 
 
 def test_convert_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.policy"
     bad.write_text('policy x {\n  titel "a"\n}\n', encoding="utf-8")
     assert run(["convert", str(bad), "--to", "yaml"]) == 2
-    assert f"{bad}:2:3: error:" in capsys.readouterr().err
+    assert f"titlerules: error: {bad}:2:3: " in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- the loader

@@ -153,9 +153,15 @@ def test_spans_point_into_the_source() -> None:
 @pytest.mark.parametrize(
     ("body", "line", "column", "message", "hint_part"),
     [
-        ('exclusion a "x" {\n  cite 一 "q"\n', 3, 13, "unexpected end of file", "'}'"),
+        ('exclusion a "x" {\n  cite 一 "q"\n', 2, 17, "this '{' is never closed", "'}'"),
         ("param x: int = “3”\n", 2, 16, "unexpected character '“'", 'ASCII double quotes "..."'),
-        ('exclusion a "x" { cite 一 "q" when a > }\n', 2, 39, "unexpected token '}'", "expected"),
+        (
+            'exclusion a "x" { cite 一 "q" when a > }\n',
+            2,
+            39,
+            "an operator with nothing after it",
+            "complete the expression",
+        ),
         ("param d: date = 2024-02-30\n", 2, 17, "invalid date '2024-02-30'", "real calendar date"),
         ('cite 一 "q"\n', 2, 1, "unexpected keyword 'cite'", "belongs inside a rule block"),
     ],

@@ -93,12 +93,13 @@ def test_record_errors_mask_file_names_and_echoed_values(
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     for extra in ([], ["--json"]):
         assert main(["check", "yuncheng-2024", str(path), "--redact", *extra]) == 2
-        out = capsys.readouterr().out
-        assert ID not in out and NAME not in out, out
-        assert MASKED_ID in out and "'张*'" in out
+        captured = capsys.readouterr()
+        for shown in (captured.err, captured.out) if extra else (captured.err,):
+            assert ID not in shown and NAME not in shown, shown
+            assert MASKED_ID in shown and "'张*'" in shown
     assert main(["check", "yuncheng-2024", str(path)]) == 2
-    out = capsys.readouterr().out
-    assert ID in out and f"'{NAME}'" in out
+    err = capsys.readouterr().err
+    assert ID in err and f"'{NAME}'" in err
 
 
 def test_command_error_is_redacted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,7 @@ def test_compare_shows_the_numbers_side_by_side(
 ) -> None:
     a = write_policy(BASE.format(days=5), "a.policy")
     b = write_policy(BASE.format(days=7), "b.policy")
-    assert main(["compare", str(a), str(b)]) == 0
+    assert main(["compare", str(a), str(b), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert (
         "| 公示 publicity windows | 评审结果公示 [publicity_min = 5 working_days] "

@@ -1,7 +1,9 @@
-"""Where the bundled grammar and policies are (bottom layer).
+"""Where the bundled grammar, policies and examples are (bottom layer).
 
 In a wheel they are inside the package (``titlerules/_bundled/``); in a source checkout
-(editable install) they are the top-level ``grammar/`` and ``policies/`` folders.
+(editable install) they are the top-level ``grammar/``, ``policies/`` and ``examples/``
+folders.  Both keep the three side by side, so the bundled test cases' ``../../../examples/``
+paths resolve in either.
 """
 
 from __future__ import annotations
@@ -27,3 +29,7 @@ def grammar_dir() -> Path:
 
 def policies_dir() -> Path:
     return data_root() / "policies"
+
+
+def examples_dir() -> Path:
+    return data_root() / "examples"

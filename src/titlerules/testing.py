@@ -2,7 +2,7 @@
 
 A case file (``policies/tests/<policy-id>/*.yaml``)::
 
-    policy: eryuan-2024
+    policy: eryuan-2024             # a bundled id, or a policy file relative to this file
     cases:
       - name: 公务员不得申报
         base: ../../../examples/eryuan-2024/applicants/li-hua.yaml   # relative to this file
@@ -16,6 +16,10 @@ A case file (``policies/tests/<policy-id>/*.yaml``)::
           unknown: []               # exact set (default [])
           passed: [...]             # optional, must have passed
           exceptions: [...]         # optional, an `unless` applied
+          missing: [...]            # optional, facts the decision must report missing
+
+``policy:`` and ``base:`` resolve the same way: a path is relative to the case file's folder
+(``policy:`` without a file of that name there is a bundled policy id).
 
 A rule is *covered* when some case makes it fail and some case makes it pass.
 """
@@ -36,7 +40,7 @@ import yaml
 from titlerules.boundedread import read_at_most
 from titlerules.engine.decision import Decision, RuleOutcome
 from titlerules.engine.policy import Policy, load_policy
-from titlerules.errors import InputFileError, Location, TitleRulesError
+from titlerules.errors import InputFileError, Location, TitleRulesError, UsageError
 from titlerules.facts.loading import MAX_FILE_BYTES
 from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
 
@@ -49,6 +53,23 @@ class CaseResult:
     ok: bool
     problems: list[str] = field(default_factory=list)
     decision: Decision | None = None
+
+    @property
+    def outcome(self) -> str | None:
+        return self.decision.outcome.value if self.decision is not None else None
+
+    @property
+    def deciding_rules(self) -> dict[str, list[str]]:
+        """The rules that made the outcome: those that failed or could not be decided, and
+        those an exception let pass."""
+        if self.decision is None:
+            return {"failed": [], "unknown": [], "exceptions": []}
+        rules = self.decision.rules
+        return {
+            "failed": [r.id for r in rules if r.outcome is RuleOutcome.FAILED],
+            "unknown": [r.id for r in rules if r.outcome is RuleOutcome.UNKNOWN],
+            "exceptions": [r.id for r in rules if r.exceptions_applied],
+        }
 
 
 @dataclass
@@ -167,8 +188,18 @@ def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:
     return data
 
 
+def _case_policy(path: Path, name: str, policies: dict[str, Policy]) -> Policy:
+    """The policy a case file names: a file relative to the case file (as ``base:`` is),
+    else a bundled policy id."""
+    relative = path.parent / name
+    key = str(relative.resolve()) if relative.is_file() else name
+    if key not in policies:
+        policies[key] = load_policy(relative if relative.is_file() else name)
+    return policies[key]
+
+
 def run_case_file(
-    path: Path, policies: dict[str, Policy] | None = None
+    path: Path, policies: dict[str, Policy] | None = None, run: str | None = None
 ) -> tuple[list[CaseResult], dict[str, Coverage]]:
     policies = policies if policies is not None else {}
     document = _load_yaml(path)
@@ -178,10 +209,7 @@ def run_case_file(
             location=Location(file=str(path)),
             hint="see docs/authoring.md for the format",
         )
-    policy_id = str(document.get("policy") or path.parent.name)
-    if policy_id not in policies:
-        policies[policy_id] = load_policy(policy_id)
-    policy = policies[policy_id]
+    policy = _case_policy(path, str(document.get("policy") or path.parent.name), policies)
     coverage = Coverage(policy.id, [r.id for r in policy.rules])
     results = []
     for index, case in enumerate(document["cases"]):
@@ -190,6 +218,8 @@ def run_case_file(
                 f"cases[{index}] is not a mapping", location=Location(file=str(path))
             )
         name = str(case.get("name") or f"cases[{index}]")
+        if run is not None and re.search(run, name) is None:
+            continue
         results.append(_run_case(policy, case, path, name, coverage))
     return results, {policy.id: coverage}
 
@@ -240,11 +270,17 @@ def _run_case(
     for rule_id in expect["exceptions"]:
         if rule_id not in applied:
             result.problems.append(f"rule {rule_id}: expected an exception to apply")
+    missing = set(decision.missing_facts)
+    for fact in expect["missing"]:
+        if fact not in missing:
+            shown = ", ".join(sorted(missing)) or "none"
+            result.problems.append(f"fact {fact}: expected missing (missing: {shown})")
     result.ok = not result.problems
     return result
 
 
-_RULE_LISTS = ("failed", "unknown", "passed", "exceptions")
+_RULE_LISTS = ("failed", "unknown", "passed", "exceptions", "missing")
+_ITEMS = {key: "rule id" for key in _RULE_LISTS} | {"missing": "fact path"}
 
 
 def _expectation(case: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
@@ -268,9 +304,9 @@ def _expectation(case: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
             continue
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise InputFileError(
-                f"case '{name}': expect.{key} must be a list of rule ids, not {value!r}",
+                f"case '{name}': expect.{key} must be a list of {_ITEMS[key]}s, not {value!r}",
                 location=Location(file=str(path)),
-                hint=f"write {key}: [rule_id, ...] with each rule id a plain name",
+                hint=f"write {key}: [{_ITEMS[key]}, ...] with each a plain name",
             )
         checked[key] = value
     return checked
@@ -288,13 +324,22 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def run_tests(paths: Iterable[Path]) -> TestReport:
-    """Run every case file under the given paths; coverage per policy."""
+def run_tests(paths: Iterable[Path], run: str | None = None) -> TestReport:
+    """Run every case file under the given paths (only the cases whose name matches the
+    regular expression ``run``, when given); coverage per policy."""
+    if run is not None:
+        try:
+            re.compile(run)
+        except re.error as exc:
+            raise UsageError(
+                f"--run {run!r} is not a regular expression: {exc}",
+                hint="escape ( ) [ ] . * + ? with a backslash to match them as written",
+            ) from None
     policies: dict[str, Policy] = {}
     results: list[CaseResult] = []
     coverage: dict[str, Coverage] = {}
     for file in case_files(paths):
-        file_results, file_coverage = run_case_file(file, policies)
+        file_results, file_coverage = run_case_file(file, policies, run)
         results.extend(file_results)
         for policy_id, cov in file_coverage.items():
             if policy_id in coverage:

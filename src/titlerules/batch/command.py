@@ -63,7 +63,10 @@ def run_tabular(args: argparse.Namespace, as_of: dt.date | None) -> int:
         summary, table = run_file(columnar, source, None, chunk_rows=chunk_rows, **explained)
         sys.stdout.write(table.write_ndjson())
         _print_summary(args, summary.to_dict(), summary.render(), sys.stderr)
-    return 2 if summary.errors else 0
+    if summary.errors:
+        return 2
+    fail_on = set(getattr(args, "fail_on", None) or ())
+    return 1 if any(summary.outcomes.get(outcome) for outcome in fail_on) else 0
 
 
 def _print_summary(args: argparse.Namespace, data: dict[str, Any], text: str, stream: Any) -> None:

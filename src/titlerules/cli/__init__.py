@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from titlerules._version import __version__
+from titlerules.cli.output import report_error, report_internal
 from titlerules.errors import TitleRulesError, UsageError
 
 # Sub-command modules, in the order `--help` lists them.
@@ -45,14 +47,46 @@ COMMAND_MODULES = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one of our errors (TR001), reported like every other error; help is
+    plain text (the commands' descriptions are their module docstrings, written for Sphinx)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for key in ("description", "epilog"):
+            if isinstance(kwargs.get(key), str):
+                kwargs[key] = plain_text(kwargs[key])
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, hint=f"run '{self.prog} --help'")
+
+    def format_help(self) -> str:
+        return plain_text(super().format_help())
+
+    def format_usage(self) -> str:
+        return plain_text(super().format_usage())
+
+
+# ``code`` and :role:`~module.name` markup, shown as the plain words they mark.
+_LITERAL = re.compile(r"``([^`]+?)``")
+_ROLE = re.compile(r":\w+:`~?(?:[\w.]*\.)?([^`]+?)`")
+
+
+def plain_text(text: str) -> str:
+    """Help text without reStructuredText markup."""
+    return _ROLE.sub(r"\1", _LITERAL.sub(r"\1", text))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="titlerules",
         description="Professional-title (职称) policy engine.",
     )
     parser.add_argument("--version", action="version", version=f"titlerules {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="run 'titlerules COMMAND --help' for its options"
+    )
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -64,15 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def json_requested(args: argparse.Namespace | list[str]) -> bool:
+    """Whether the command was asked for JSON: then its errors are JSON on stdout too."""
+    if isinstance(args, list):
+        pairs = zip(args, [*args[1:], ""], strict=True)
+        return any(
+            a in ("--json", "--jsonl", "--format=json") or (a, b) == ("--format", "json")
+            for a, b in pairs
+        )
+    if getattr(args, "format", None) == "json":
+        return True
+    return bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help/--version
+        args = parser.parse_args(words)
+    except SystemExit as exc:  # --help/--version
         return int(exc.code or 0)
+    except UsageError as exc:
+        if "--debug" in words:
+            raise
+        report_error(exc, json_output=json_requested(words), lines="--jsonl" in words)
+        return 2
     func: Callable[[Any], int] | None = getattr(args, "func", None)
     if func is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return 2
     try:
         _refuse_nul(args)
@@ -83,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     except TitleRulesError as exc:
         if args.debug:
             raise
-        text = _with_code(exc)
-        if getattr(args, "redact", False):  # an error may name the file or echo a value
-            from titlerules.redact import redact_error_text
-
-            text = redact_error_text(text)
-        print(f"titlerules: error: {text}", file=sys.stderr)
+        # An error may name the file or echo a value: masked with --redact.
+        report_error(
+            exc,
+            json_output=json_requested(args),
+            redact=bool(getattr(args, "redact", False)),
+            lines=bool(getattr(args, "jsonl", False)),
+        )
         return 2
     except KeyboardInterrupt:
         print("titlerules: interrupted", file=sys.stderr)
@@ -96,11 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, never a traceback by default
         if args.debug:
             raise
-        detail = next(iter(str(exc).splitlines()), "")
-        print(
-            f"titlerules: internal error ({type(exc).__name__}: {detail}); "
-            "rerun with --debug for the traceback and report it",
-            file=sys.stderr,
+        report_internal(
+            exc, json_output=json_requested(args), lines=bool(getattr(args, "jsonl", False))
         )
         return 3
 
@@ -116,15 +167,6 @@ def _refuse_nul(args: argparse.Namespace) -> None:
                     f"argument {name} {item!r} contains a NUL character",
                     hint="no file name holds a NUL (\\0) character; check how the path was built",
                 )
-
-
-def _with_code(exc: TitleRulesError) -> str:
-    """The error's text with its code (catalogued in docs/errors.md) on the first line."""
-    text = str(exc)
-    if f"[{exc.code}]" in text:
-        return text
-    first, newline, rest = text.partition("\n")
-    return f"{first} [{exc.code}]{newline}{rest}"
 
 
 if __name__ == "__main__":

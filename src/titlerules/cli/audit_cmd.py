@@ -32,7 +32,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("policy", help="bundled policy id or policy file")
     parser.add_argument("procedure", help="procedure record file (YAML or JSON)")
     parser.add_argument("--json", action="store_true", help="the report as JSON")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: the meeting's)")
     parser.add_argument("--verbose", "-v", action="store_true", help="details of every rule")
     parser.add_argument("--chart", metavar="FILE", help="findings by clause as PNG or SVG")
@@ -47,7 +52,12 @@ def register(subparsers: Any) -> None:
     cross.add_argument("policy", help="bundled policy id or policy file")
     cross.add_argument("records", nargs="+", metavar="RECORDS", help="record files or folders")
     cross.add_argument("--json", action="store_true", help="the report as JSON")
-    cross.add_argument("--lang", choices=("zh", "en"), default="zh")
+    cross.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     cross.add_argument(
         "--redact", action="store_true", help="mask names and ID numbers in the output"
     )
@@ -77,8 +87,11 @@ def run_audit(args: argparse.Namespace) -> int:
 
 def run_audit_set(args: argparse.Namespace) -> int:
     from titlerules.audit.crossrecord import audit_set
+    from titlerules.cli.records import load_reported
 
-    report = audit_set(args.policy, args.records)
+    # Each unreadable record, or folder without one, reported in the one error format.
+    results = load_reported(args.records, redact=bool(args.redact))
+    report = audit_set(args.policy, results)
     if args.redact:
         from titlerules.redact import redact_report
 

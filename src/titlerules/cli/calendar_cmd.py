@@ -64,7 +64,9 @@ def register(subparsers: Any) -> None:
         help="refuse answers that depend on a year without a published schedule",
     )
     parser.set_defaults(func=lambda args: _print_help(parser))
-    commands = parser.add_subparsers(dest="calendar_command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="calendar_command", metavar="COMMAND", help="the calendar question to answer"
+    )
 
     working = commands.add_parser(
         "working-days",
@@ -96,7 +98,9 @@ def register(subparsers: Any) -> None:
         help="statutory retirement date and age (2025 phased reform included)",
     )
     retire.add_argument("birth", metavar="BIRTH", help="date of birth (YYYY-MM-DD)")
-    retire.add_argument("--gender", required=True, choices=("male", "female"))
+    retire.add_argument(
+        "--gender", required=True, choices=("male", "female"), help="the person's legal gender"
+    )
     retire.add_argument(
         "--category",
         choices=("cadre", "worker"),

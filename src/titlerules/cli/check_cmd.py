@@ -1,11 +1,15 @@
 """``titlerules check POLICY RECORD...``: evaluate records and explain each decision.
 
-A table of records (``.csv``, ``.jsonl``, ``.parquet``) is decided column-wise in chunks,
-one result row per input row (``--out RESULT.jsonl|.parquet``; see docs/performance.md).
+``--json`` prints a list with one entry per record, whatever their number (``--jsonl``: one
+JSON object a line); each entry names its ``file`` and ``record_path``.  A table of records
+(``.csv``, ``.jsonl``, ``.parquet``) is decided column-wise in chunks, one result row per
+input row (``--out RESULT.jsonl|.parquet``; see docs/performance.md).
 
-Exit 0 whatever the outcomes; 2 when a policy or a record cannot be read, or a record cannot
-be evaluated (every other record is still decided, and each error is printed in the record's
-place, naming its file and record path).
+Exit 0 whatever the outcomes, unless ``--fail-on OUTCOME`` is given: then 1 when a decision
+has that outcome.  Exit 2 when a policy or a record cannot be read, a record cannot be
+evaluated, or a folder holds no record (every other record is still decided, and each error
+is reported on standard error naming its file and record path).  A record whose year of
+application is not the policy's is decided with a warning.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +33,24 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("policy", help="bundled policy id or policy file")
     parser.add_argument("records", nargs="+", metavar="RECORD", help="record files or folders")
-    parser.add_argument("--json", action="store_true", help="decisions as JSON")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--json", action="store_true", help="a JSON list, one entry per record (text on stderr)"
+    )
+    shape.add_argument("--jsonl", action="store_true", help="one JSON object per record a line")
+    parser.add_argument(
+        "--fail-on",
+        action="append",
+        choices=("ineligible", "undetermined"),
+        metavar="OUTCOME",
+        help="exit 1 when a decision is ineligible or undetermined (may be given twice)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: the record's)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every rule")
     parser.add_argument(
@@ -63,10 +84,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from titlerules.atomic import refuse_inputs
+    from titlerules.cli.records import no_records
     from titlerules.decision_log import DecisionLog
     from titlerules.engine.explain import explain
     from titlerules.engine.policy import load_policy
-    from titlerules.facts import Applicant, Procedure, load_batch
+    from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
     from titlerules.redact import redact_decision
 
     as_of = _date(args.as_of) if args.as_of else None
@@ -79,74 +101,127 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     # Written and flushed one decision at a time: nothing logged is lost if a later record fails.
     log = DecisionLog(args.log, redact=not args.log_unredacted) if args.log else None
-    payloads: list[dict[str, Any]] = []
-    texts: list[str] = []
+    out = _Output(args)
     failed = False
     for name in args.records:
-        for result in load_batch(Path(name)):
+        results = load_batch(Path(name))
+        if not results:  # an empty folder, or one without a record file: never a silent 0
+            failed = True
+            out.error(RecordResult(name, ""), no_records(name))
+        for result in results:
             where = f"{result.file}: {result.record_path}" if result.file else result.record_path
             if result.error is not None:
                 failed = True
-                _add_error(args, result, result.error, payloads, texts)
+                out.error(result, result.error)
                 continue
             record = result.record
             if not isinstance(record, (Applicant, Procedure)):
                 kind = type(record).__name__
-                payloads.append(
-                    {
-                        "file": _shown(args, result.file),
-                        "record_path": result.record_path,
-                        "error": f"a {kind} is not evaluated by a policy",
-                    }
-                )
-                texts.append(
-                    f"{_shown(args, where)}: skipped: a {kind} is not evaluated by a policy"
-                )
+                out.skipped(result, f"a {kind} is not evaluated by a policy")
                 continue
             try:
                 decision = policy.evaluate(record, as_of=as_of)
             except TitleRulesError as error:  # this record's error; the others are decided
                 failed = True
-                _add_error(args, result, error, payloads, texts)
+                out.error(result, error)
                 continue
             if log is not None:
                 log.write(policy, record, decision, source=where)
             if args.redact:
                 decision = redact_decision(decision)
-            payloads.append(decision.model_dump(mode="json"))
-            texts.append(explain(decision, args.lang, verbose=args.verbose))
+            warnings = _year_warnings(policy.header.year, record)
+            for warning in warnings:
+                out.warn(result, warning)
+            out.decision(
+                result,
+                decision.model_dump(mode="json"),
+                explain(decision, args.lang, verbose=args.verbose),
+                warnings,
+            )
     if log is not None:
         log.close()
-    if args.json:
-        payload: Any = payloads[0] if len(payloads) == 1 else payloads
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        print("\n\n".join(texts))
-    return 2 if failed else 0
+    out.finish()
+    if failed:
+        return 2
+    if out.decided == 0:  # only records no policy evaluates
+        from titlerules.cli.output import warn
+
+        warn("no record was decided", hint="name applicant or procedure records")
+    fail_on = set(args.fail_on or ())
+    return 1 if fail_on & out.outcomes else 0
 
 
-def _add_error(
-    args: argparse.Namespace,
-    result: RecordResult,
-    error: TitleRulesError,
-    payloads: list[dict[str, Any]],
-    texts: list[str],
-) -> None:
-    """A record's error in its place among the decisions, naming the record (file and
-    record path) before the error's own location (a rule's, for an evaluation error)."""
-    from titlerules.cli import _with_code
+class _Output:
+    """The decisions and errors of one run, in record order: the explained text (errors on
+    stderr in the one error format), a JSON list or JSON Lines."""
 
-    shown = _shown(args, str(error))
-    where = f"{result.file}: {result.record_path}" if result.file else result.record_path
-    payloads.append(
-        {
-            "file": _shown(args, result.file),
-            "record_path": result.record_path,
-            "error": shown,
-            "code": error.code,
-        }
-    )
-    texts.append(f"{_shown(args, where)}: error: {_shown(args, _with_code(error))}")
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.entries: list[dict[str, Any]] = []
+        self.texts: list[str] = []
+        self.outcomes: set[str] = set()
+        self.decided = 0
+
+    def _place(self, result: RecordResult) -> dict[str, Any]:
+        return {"file": _shown(self.args, result.file), "record_path": result.record_path}
+
+    def _emit(self, entry: dict[str, Any]) -> None:
+        if self.args.jsonl:  # one line per record, as it is decided
+            print(json.dumps(entry, ensure_ascii=False), flush=True)
+        else:
+            self.entries.append(entry)
+
+    def decision(
+        self, result: RecordResult, payload: dict[str, Any], text: str, warnings: list[str]
+    ) -> None:
+        self.decided += 1
+        self.outcomes.add(str(payload.get("outcome")))
+        entry = {**self._place(result), **payload}
+        if warnings:
+            entry["warnings"] = warnings
+        self._emit(entry)
+        self.texts.append(text)
+
+    def skipped(self, result: RecordResult, reason: str) -> None:
+        self._emit({**self._place(result), "skipped": reason})
+        where = f"{result.file}: {result.record_path}" if result.file else result.record_path
+        self.texts.append(f"{_shown(self.args, where)}: skipped: {reason}")
+
+    def error(self, result: RecordResult, error: TitleRulesError) -> None:
+        """A record's error in its place among the decisions, naming the record (file and
+        record path) before the error's own location (a rule's, for an evaluation error)."""
+        from titlerules.cli.output import error_json
+        from titlerules.cli.records import record_error_text
+
+        redact = bool(self.args.redact)
+        self._emit({**self._place(result), "error": error_json(error, redact=redact)})
+        print(record_error_text(result, error, redact=redact), file=sys.stderr)
+
+    def warn(self, result: RecordResult, message: str) -> None:
+        from titlerules.cli.output import warn
+
+        where = f"{result.file}: {result.record_path}" if result.file else result.record_path
+        warn(f"{_shown(self.args, where)}: {message}")
+
+    def finish(self) -> None:
+        if self.args.json:
+            print(json.dumps(self.entries, ensure_ascii=False, indent=2))
+        elif not self.args.jsonl and self.texts:
+            print("\n\n".join(self.texts))
+
+
+def _year_warnings(policy_year: int | None, record: Any) -> list[str]:
+    """A record for another year than the policy's is still decided, with a warning."""
+    application = getattr(record, "application", None)
+    if policy_year is None or application is None:
+        return []
+    year = application.year
+    said = "application.year"
+    if year is None and application.submitted_on is not None:
+        year, said = application.submitted_on.year, "application.submitted_on"
+    if year is None or year == policy_year:
+        return []
+    return [f"{said} is {year}, but the policy is for {policy_year}: check the policy"]
 
 
 def _shown(args: argparse.Namespace, text: Any) -> Any:

@@ -34,7 +34,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("policy", help="bundled policy id or policy file")
     parser.add_argument("--json", action="store_true", help="a list of {clause, rules, reason}")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.set_defaults(func=run)
 
 

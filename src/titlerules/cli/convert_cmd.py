@@ -14,8 +14,7 @@ import sys
 from typing import Any
 
 from titlerules.atomic import write_atomic
-from titlerules.cli.fmt_cmd import render_error
-from titlerules.errors import TitleRulesError
+from titlerules.errors import UsageError
 from titlerules.lang.convert import SPELLINGS, dump, load_policy_file, spelling_of
 
 
@@ -33,23 +32,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        to: str | None = args.to
-        if to is None:
-            if args.output is None:
-                print("titlerules convert: give --to dsl, yaml or json", file=sys.stderr)
-                return 2
-            to = spelling_of(args.output)
-        text = dump(load_policy_file(args.file), to)
-    except TitleRulesError as exc:
-        print(render_error(exc), file=sys.stderr)
-        return 2
+    """Errors are raised: the command line reports them in its one format (exit 2)."""
+    to: str | None = args.to
+    if to is None:
+        if args.output is None:
+            raise UsageError(
+                "no output spelling", hint="give --to dsl, yaml or json, or -o OUT.yaml"
+            )
+        to = spelling_of(args.output)
+    text = dump(load_policy_file(args.file), to)
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    try:
-        write_atomic(args.output, text.encode("utf-8"), inputs=[args.file])
-    except TitleRulesError as exc:
-        print(render_error(exc), file=sys.stderr)
-        return 2
+    write_atomic(args.output, text.encode("utf-8"), inputs=[args.file])
     return 0

@@ -41,7 +41,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="the plan as JSON")
     parser.add_argument("--ics", metavar="FILE", help="write the plan as an iCalendar file")
     parser.add_argument("--chart", metavar="FILE", help="write a timeline chart (PNG or SVG)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.set_defaults(func=run)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("policies", help="list the bundled policies")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="a list of {id, title}")
     parser.set_defaults(func=run)
 
 

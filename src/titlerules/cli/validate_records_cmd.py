@@ -28,7 +28,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", help="a .csv or .xlsx file")
     parser.add_argument("--json", action="store_true", help="every row's result as JSON")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the text: zh (default) or en",
+    )
     parser.add_argument(
         "--limit", type=int, default=50, help="failing rows listed in the text output (0: all)"
     )

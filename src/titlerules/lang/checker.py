@@ -373,10 +373,18 @@ class Checker:
                 f"qualify it: {options}",
             )
             return T.ANY
+        # A misspelt term (灵活就业者 for 灵活就业) is suggested like a misspelt name: the
+        # terms of the vocabulary expected here, else of every vocabulary.
+        vocabularies = (
+            [expected.arg]
+            if expected is not None and expected.kind == "enum"
+            else self.enums.values()
+        )
         candidates = [
             *self.policy.params,
             *self.policy.lets,
             *self.roots,
+            *(str(getattr(m, "zh", "") or m.value) for cls in vocabularies for m in cls),
         ]
         self.error(
             "TR310",

@@ -27,7 +27,7 @@ from lark.tree import Meta
 
 from titlerules.errors import Location, PolicySyntaxError
 from titlerules.lang import ir
-from titlerules.lang.diagnostics import Diagnostic
+from titlerules.lang.diagnostics import Diagnostic, did_you_mean
 from titlerules.resources import grammar_dir
 
 MAX_SOURCE_CHARS = 2_000_000
@@ -116,6 +116,9 @@ _TOKEN_WORDS = {
     "MODULE_PATH": "a module path such as common/base",
     "UNIT": "a unit (working_days, days, months, years)",
     "COMP_OP": "a comparison (==, !=, <, <=, >, >=)",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*', '/' or '%'",
+    "CLAUSE_KIND": "not_checkable, exhortation, definition or heading",
     "RBRACE": "'}'",
     "LBRACE": "'{'",
     "RPAR": "')'",
@@ -136,12 +139,13 @@ def _describe_expected(expected: set[str]) -> str:
         if word is None:
             terminal = next((t for t in _lark().terminals if t.name == name), None)
             pattern = getattr(getattr(terminal, "pattern", None), "value", None)
+            # A literal is shown as written; a grammar-internal name never is.
             word = (
                 f"'{pattern}'"
                 if isinstance(pattern, str)
                 and terminal is not None
                 and (type(terminal.pattern).__name__ == "PatternStr")
-                else name.lower()
+                else "a token"
             )
         words.append(word)
     unique = list(dict.fromkeys(words))
@@ -193,8 +197,182 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
         message = "syntax error"
         end_column = column + 1
     span = ir.Span(line, column, line, end_column)
+    if message == "unexpected end of file":
+        unclosed = _unclosed_brace(text)
+        if unclosed is not None:  # reported where the block opens, not where the file ends
+            span = ir.Span(unclosed[0], unclosed[1], unclosed[0], unclosed[1] + 1)
+            message = "this '{' is never closed"
+            hint = f"add the '}}' that ends this block (the file ends at line {line})"
+    elif isinstance(exc, UnexpectedToken) and str(exc.token) in _ITEM_WORDS:
+        # A new item where a block's statements go: the block before it was left open.
+        unclosed = _unclosed_brace(text[: exc.token.start_pos or 0])
+        if unclosed is not None:
+            span = ir.Span(unclosed[0], unclosed[1], unclosed[0], unclosed[1] + 1)
+            message = "this '{' is never closed"
+            hint = (
+                f"add the '}}' that ends this block before line {line} "
+                f"('{exc.token}' starts a new item)"
+            )
+    if message.startswith("unexpected") and not _keyboard_slip(message):
+        known = _known_mistake(exc)
+        if known is not None:
+            message, hint = known
+        elif isinstance(exc, UnexpectedToken):
+            hint = _keyword_hint(str(exc.token)) or hint
     diagnostic = Diagnostic("TR301", "error", message, span, file=path, hint=hint)
     return _error_from(diagnostic, text)
+
+
+# Common mistakes, each with examples that fail the same way (lark's ``match_examples``: an
+# error is matched to an example when the parser stops in the same state on the same kind of
+# token).  The examples follow a policy header; each table entry is (message, hint, examples).
+_EXAMPLE_HEADER = 'policy x-2024 {\n  title "t"\n}\n'
+_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "'=' is not a comparison",
+        "write '==' to compare two values ('=' only gives a param, let or def its value)",
+        (
+            'requirement r "t" {\n  require a = 1\n}\n',
+            'requirement r "t" {\n  require a.b = 1\n}\n',
+            'exclusion r "t" {\n  when a.b.c = x\n}\n',
+            'requirement r "t" {\n  require f(a) = 1\n}\n',
+        ),
+    ),
+    (
+        "an operator with nothing after it",
+        "complete the expression after the operator, or remove the operator",
+        (
+            'requirement r "t" {\n  require a >\n}\n',
+            'requirement r "t" {\n  require a +\n}\n',
+            'requirement r "t" {\n  require a *\n}\n',
+            'requirement r "t" {\n  require a and\n}\n',
+            'requirement r "t" {\n  require a or\n}\n',
+            'requirement r "t" {\n  require not\n}\n',
+            'requirement r "t" {\n  require a in\n}\n',
+            'requirement r "t" {\n  require a + * 1\n}\n',
+            'requirement r "t" {\n  require a > > 1\n}\n',
+        ),
+    ),
+    (
+        "a param needs a type",
+        "write 'param NAME: TYPE = VALUE', e.g. param min_years: int = 5",
+        ("param x = 1\n",),
+    ),
+    (
+        "a rule needs a name and a quoted title",
+        'write e.g. requirement service_years "任现职满5年" { ... }',
+        (
+            "requirement {\n}\n",
+            'requirement "t" {\n}\n',
+            "requirement r {\n}\n",
+            "exclusion {\n}\n",
+            'exclusion "t" {\n}\n',
+            "exclusion r {\n}\n",
+        ),
+    ),
+    (
+        "a citation needs the clause path and the quoted text",
+        'write cite 二(一) "the sentence of the notice, word for word"',
+        (
+            'requirement r "t" {\n  cite "q"\n}\n',
+            'requirement r "t" {\n  cite 一\n  require a\n}\n',
+            'requirement r "t" {\n  cite 一\n}\n',
+        ),
+    ),
+)
+
+
+def _known_mistake(exc: UnexpectedInput) -> tuple[str, str] | None:
+    """The plain-word message and hint of a mistake in the table above, if it is one.
+
+    As lark's ``match_examples``, except that the parser's state is compared without the depth
+    of its stack: that depth counts the items and statements before the error, which differ
+    from file to file."""
+    where = _parser_position(exc)
+    if where is None:
+        return None
+    for index, position, accepts in _example_errors():
+        if position == where and (accepts is None or accepts == _accepts(exc)):
+            message, hint, _ = _MISTAKES[index]
+            return message, hint
+    return None
+
+
+def _parser_position(exc: UnexpectedInput) -> object:
+    state = getattr(exc, "state", None)
+    return getattr(state, "position", None)
+
+
+def _accepts(exc: UnexpectedInput) -> frozenset[str] | None:
+    accepts = getattr(exc, "accepts", None) or getattr(exc, "allowed", None)
+    return frozenset(accepts) if accepts else None
+
+
+@cache
+def _example_errors() -> tuple[tuple[int, object, frozenset[str] | None], ...]:
+    """Where each example of the mistake table stops the parser (computed once)."""
+    found: list[tuple[int, object, frozenset[str] | None]] = []
+    for index, (_message, _hint, examples) in enumerate(_MISTAKES):
+        for example in examples:
+            try:
+                _lark().parse(_EXAMPLE_HEADER + example)
+            except UnexpectedInput as error:
+                found.append((index, _parser_position(error), _accepts(error)))
+            else:  # pragma: no cover - the table's examples are all mistakes
+                raise AssertionError(f"example parses: {example!r}")
+    return tuple(found)
+
+
+@cache
+def _keywords() -> tuple[str, ...]:
+    """Every keyword of the language (the words the grammar spells out)."""
+    words: set[str] = set()
+    for terminal in _lark().terminals:
+        pattern = terminal.pattern
+        if type(pattern).__name__ == "PatternStr" and str(pattern.value).isalpha():
+            words.add(str(pattern.value))
+    for name in ("RULE_KIND", "SEVERITY", "CLAUSE_KIND"):
+        terminal = next(t for t in _lark().terminals if t.name == name)
+        words.update(re.findall(r"[a-z_]+", str(terminal.pattern.value)))
+    return tuple(sorted(words))
+
+
+def _keyword_hint(word: str) -> str | None:
+    """``did you mean 'requirement'?`` for a misspelt keyword (``requirment``)."""
+    if not word.isidentifier() or word in _keywords():
+        return None
+    return did_you_mean(word, _keywords())
+
+
+def _unclosed_brace(text: str) -> tuple[int, int] | None:
+    """Line and column of the last '{' left open (strings and comments skipped)."""
+    stack: list[tuple[int, int]] = []
+    line, column, index = 1, 1, 0
+    in_string = in_comment = False
+    while index < len(text):
+        char = text[index]
+        if in_comment:
+            in_comment = char != "\n"
+        elif in_string:
+            if char == "\\":
+                index += 1
+                column += 1
+            elif char in '"\n':
+                in_string = False
+        elif char == "#":
+            in_comment = True
+        elif char == '"':
+            in_string = True
+        elif char == "{":
+            stack.append((line, column))
+        elif char == "}" and stack:
+            stack.pop()
+        if char == "\n":
+            line, column = line + 1, 1
+        else:
+            column += 1
+        index += 1
+    return stack[-1] if stack else None
 
 
 # Terminals that match almost any text: when one of them is where it cannot be, what the
@@ -202,15 +380,45 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str | None) -> PolicySy
 _CATCH_ALL = frozenset({"CLAUSE", "MODULE_PATH", "POLICY_ID"})
 
 
+# What a Chinese keyboard types in place of the ASCII character the language needs.
+_FULL_WIDTH = {
+    "，": "a full-width comma '，': write ',' between arguments and set items",
+    "、": "an enumeration comma '、': write ',' between arguments and set items",
+    "：": "a full-width colon '：': write ':' (param x: int, unless \"...\": ...)",
+    "；": "a full-width semicolon '；': remove it; statements need no separator",
+    "＝": "a full-width equals sign '＝': write '==' to compare, '=' to give a value",
+    "（": "a full-width parenthesis '（': write ( ) in expressions (clause paths may keep （）)",
+    "）": "a full-width parenthesis '）': write ( ) in expressions (clause paths may keep （）)",
+    "“": "a Chinese quotation mark '“': write ASCII double quotes \"...\" around strings",
+    "”": "a Chinese quotation mark '”': write ASCII double quotes \"...\" around strings",
+    "‘": "a Chinese quotation mark '‘': write ASCII double quotes \"...\" around strings",
+    "’": "a Chinese quotation mark '’': write ASCII double quotes \"...\" around strings",
+    "\u3000": "a full-width space (U+3000): write an ASCII space",
+    "＞": "a full-width '＞': write '>'",
+    "＜": "a full-width '＜': write '<'",
+    "！": "a full-width '！': write '!=' to say 'is not'",
+    "＋": "a full-width '＋': write '+'",
+    "－": "a full-width '－': write '-'",
+}
+
+
+def _keyboard_slip(message: str) -> bool:
+    return any(message == f"unexpected character {char!r}" for char in (*_FULL_WIDTH, "'"))
+
+
 def _character_hint(char: str) -> str:
-    if char in "“”‘’":
-        return 'use ASCII double quotes "..." around strings'
-    if char in "（）":
-        return "use ASCII parentheses ( ) in expressions (clause paths may keep （）)"
+    if char in _FULL_WIDTH:
+        return _FULL_WIDTH[char]
     if char == "'":
         return 'strings use double quotes: "..."'
     return "remove it, or quote it inside a string"
 
+
+# Words that start an item of the file (never a statement inside a block).
+_ITEM_WORDS = frozenset(
+    {"exclusion", "requirement", "procedure", "param", "let", "def", "import", "extends", "clause"}
+    | {"override", "policy", "module"}
+)
 
 _RULE_STATEMENT_WORDS = {"cite", "when", "require", "unless", "applies", "severity"}
 

@@ -33,7 +33,7 @@ import yaml
 
 from titlerules.errors import InputFileError, Location, PolicySyntaxError
 from titlerules.lang import ir
-from titlerules.lang.diagnostics import did_you_mean
+from titlerules.lang.diagnostics import Diagnostic, did_you_mean
 from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.printer import format_expr
 from titlerules.uniquekeys import (
@@ -737,15 +737,57 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(
+        wide = _full_width_colon(text)
+        if wide is not None:  # the likely cause, named at its own place
+            wide_line, wide_column, key = wide
+            raise _not_parsed(
+                f"not valid YAML: a full-width colon '：' after the key '{key}'",
+                text,
+                path,
+                wide_line,
+                wide_column,
+                "YAML needs the ASCII colon ':' (and a space) after a key; '：' (U+FF1A) "
+                "is what a Chinese keyboard types",
+            ) from None
+        raise _not_parsed(
             f"not valid YAML: {problem}",
-            location=Location(file=path, line=line, column=column),
-            hint="check the indentation and quote expressions that contain ': ' or '#'",
+            text,
+            path,
+            line,
+            column,
+            "check the indentation and quote expressions that contain ': ' or '#'",
         ) from None
     finally:
         if loader is not None:
             loader.dispose()
     return _from_data(_Reader(path, _places(root), text), data)
+
+
+def _not_parsed(
+    message: str, text: str, path: str | None, line: int | None, column: int | None, hint: str
+) -> InputFileError:
+    """A YAML or JSON policy that does not parse: the place, its source line with a caret,
+    and the hint, as a syntax error in the DSL is shown."""
+    error = InputFileError(
+        message, location=Location(file=path, line=line, column=column), hint=hint
+    )
+    if line is not None and column is not None:
+        span = ir.Span(line, column, line, column + 1)
+        error.rendered = Diagnostic("TR002", "error", message, span, path, hint).render(text)
+    return error
+
+
+# A key followed by a full-width colon (``title： 示例``), at the start of a line or a list item.
+_WIDE_COLON_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_-]*)\s*：")
+
+
+def _full_width_colon(text: str) -> tuple[int, int, str] | None:
+    """The first line, column and key of a key written with a full-width colon, if any."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _WIDE_COLON_KEY.match(line)
+        if match is not None:
+            return number, match.end() - 1 + 1, match.group(2)
+    return None
 
 
 def dump_json(pf: ir.PolicyFile) -> str:
@@ -769,10 +811,13 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
             hint="no number in a policy is that long; check the value",
         ) from None
     except json.JSONDecodeError as exc:
-        raise InputFileError(
+        raise _not_parsed(
             f"not valid JSON: {exc.msg}",
-            location=Location(file=path, line=exc.lineno, column=exc.colno),
-            hint="a JSON policy is what 'titlerules convert --to json' writes",
+            text,
+            path,
+            exc.lineno,
+            exc.colno,
+            "a JSON policy is what 'titlerules convert --to json' writes",
         ) from None
     except JSONContentError as exc:
         raise InputFileError(

@@ -3,11 +3,14 @@
 Rules are grouped into families (cutoff dates, publicity windows, filings, votes and
 attendance, calendar deadlines, exclusions, other requirements) by the words in their ids
 and Chinese titles; each row shows each policy's rules of that family with the parameter
-values they use, so a reader sees at a glance "5 working days here, 7 there".
+values they use, so a reader sees at a glance "5 working days here, 7 there".  As text for a
+terminal (:func:`compare_text`, wrapped to its width) or as a Markdown table
+(:func:`compare_markdown`).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from titlerules.lang import ir
@@ -100,3 +103,63 @@ def compare_markdown(left: ResolvedPolicy, right: ResolvedPolicy) -> str:
         b = "<br>".join(row.right) or "—"
         lines.append(f"| {row.heading} | {a} | {b} |")
     return "\n".join(lines) + "\n"
+
+
+def compare_text(left: ResolvedPolicy, right: ResolvedPolicy, width: int = 100) -> str:
+    """The comparison for a terminal: one section per family, each policy's rules under it,
+    every line wrapped to ``width`` display columns (a Chinese character takes two)."""
+    width = max(width, 40)
+    ids = (left.header.id, right.header.id)
+    lines = [f"{ids[0]}  vs  {ids[1]}"]
+    for row in compare(left, right):
+        lines.append("")
+        lines.append(f"== {row.heading} ==")
+        for ident, rules in zip(ids, (row.left, row.right), strict=True):
+            lines.append(f"  {ident}:")
+            if not rules:
+                lines.append("    —")
+            for rule in rules:
+                lines.extend(wrap_display(rule, width, first="    - ", rest="      "))
+    return "\n".join(lines) + "\n"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for a wide (CJK) character, one otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap_display(text: str, width: int, *, first: str = "", rest: str = "") -> list[str]:
+    """``text`` wrapped to ``width`` display columns, breaking at spaces where there are some
+    and between Chinese characters otherwise; ``first`` and ``rest`` begin the lines."""
+    lines: list[str] = []
+    prefix = first
+    current = ""
+    for word in _pieces(text):
+        candidate = current + word
+        if current and display_width(prefix + candidate.rstrip()) > width:
+            lines.append((prefix + current).rstrip())
+            prefix, current = rest, word.lstrip()
+        else:
+            current = candidate
+    lines.append((prefix + current).rstrip())
+    return lines
+
+
+def _pieces(text: str) -> list[str]:
+    """Units a line may break between: a word with its following space, or one wide character."""
+    pieces: list[str] = []
+    word = ""
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            if word:
+                pieces.append(word)
+                word = ""
+            pieces.append(ch)
+        elif ch == " ":
+            pieces.append(word + ch)
+            word = ""
+        else:
+            word += ch
+    if word:
+        pieces.append(word)
+    return pieces
