@@ -229,6 +229,9 @@ def test_every_path_of_every_record_has_labels(key: str) -> None:
         ("applicant", "names no field", "name a field"),
         ("", "names no field", "name a field"),
         ("titles[x].level", "is not a record path", "applicant.titles[0].level"),
+        ("titles[0]level", "is not a record path", "applicant.titles[0].level"),
+        (".titles", "is not a record path", "applicant.titles[0].level"),
+        ("titles..level", "is not a record path", "applicant.titles[0].level"),
     ],
 )
 def test_an_unknown_path_is_our_own_key_error(path: str, message: str, hint: str) -> None:

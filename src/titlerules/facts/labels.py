@@ -115,9 +115,11 @@ def _segments(path: str) -> Iterator[str | int | None]:
     position = 0
     while position < len(path):
         match = _SEGMENT.match(path, position)
-        if match is None or match.end() == position or (position == 0 and path[0] == "."):
+        if match is None or match.end() == position:
             raise ValueError(path)
         index, name = match.groups()
+        if name is not None and (path[position] == ".") != (position > 0):
+            raise ValueError(path)  # a name after the first is written after a dot
         if name is not None:
             yield name
         else:
