@@ -140,7 +140,7 @@ def test_wrong_check_digit_is_rejected_naming_the_field() -> None:
     with pytest.raises(RecordValidationError) as caught:
         load_applicant(data)
     assert str(caught.value).startswith(
-        "applicant.person.id_number: check digit should be '6', got '3'"
+        "证件号码 (applicant.person.id_number): check digit should be '6', got '3'"
     )
 
 
@@ -321,7 +321,8 @@ def test_invalid_date_names_file_line_and_record_path(tmp_path: Path) -> None:
     assert problem.message == "invalid date '2024-13-01'"
     assert (problem.line, problem.column) == (4, 7)
     assert str(caught.value).startswith(
-        f"{path}:4:7: applicant.sanctions[0].start: invalid date '2024-13-01'"
+        f"{path}:4:7: 处分与刑事处罚（第1项）·处分（刑期）起始日 (applicant.sanctions[0].start): "
+        "invalid date '2024-13-01'"
     )
     assert "hint: write dates as YYYY-MM-DD" in str(caught.value)
     assert isinstance(caught.value, RecordError)
@@ -423,7 +424,7 @@ def test_historical_csv_reports_rows_in_place(tmp_path: Path) -> None:
     error = rows[1].error
     assert isinstance(error, RecordValidationError)
     assert str(error.problems[0]).startswith(
-        f"{path}:3: historical_title_records[1].id_number: required field is missing"
+        f"{path}:3: 证件号码 (historical_title_records[1].id_number): required field is missing"
     )
 
 

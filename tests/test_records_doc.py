@@ -1,9 +1,10 @@
 """docs/records.md keeps up with the record models.
 
 Every field of every record model (and of the models nested in it) appears in the page's field
-tree for its record, as a line ``<indent><name>: <type>  # <中文>`` under its parent, with the
-field's Chinese term (its pydantic ``description``); the trees name no field the models lack;
-and every vocabulary of ``ENUMS`` has a row, with all its members, in the vocabularies section.
+tree for its record, as a line ``<indent><name>: <type>  # <中文标签> | <English label>`` under
+its parent, with the field's two labels as the model writes them; the trees name no field the
+models lack; the trees are exactly what ``titlerules.facts.records_doc`` generates; and every
+vocabulary of ``ENUMS`` has a row, with all its members, in the vocabularies section.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from titlerules.facts import (
     PostTable,
     Procedure,
 )
+from titlerules.facts.labels import field_labels
+from titlerules.facts.records_doc import main as records_doc_main
+from titlerules.facts.records_doc import render_page
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "records.md"
 
@@ -35,7 +39,8 @@ RECORDS: dict[str, type[FactModel]] = {
 }
 
 _TREE_LINE = re.compile(
-    r"^(?P<indent>(?:  )*)(?P<name>[a-z_][a-z0-9_]*): (?P<type>[^#]*?)\s+# (?P<zh>.+)$"
+    r"^(?P<indent>(?:  )*)(?P<name>[a-z_][a-z0-9_]*): (?P<type>[^#]*?)\s+"
+    r"# (?P<zh>[^|]+?) \| (?P<en>.+)$"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -46,6 +51,7 @@ class Node:
 
     name: str
     zh: str
+    en: str
     line: int
     children: dict[str, Node] = field(default_factory=dict)
 
@@ -75,7 +81,7 @@ def _tree(key: str) -> Node:
     """The documented field tree whose first line is ``<key>:``."""
     for start, lines in _text_blocks(_page()):
         if lines and lines[0].startswith(f"{key}:"):
-            root = Node(key, "", start)
+            root = Node(key, "", "", start)
             stack: list[Node] = [root]
             for offset, line in enumerate(lines[1:], start=1):
                 match = _TREE_LINE.match(line)
@@ -87,7 +93,7 @@ def _tree(key: str) -> Node:
                     f"docs/records.md:{start + offset}: indented too deep: {line!r}"
                 )
                 del stack[depth:]
-                node = Node(match["name"], match["zh"].strip(), start + offset)
+                node = Node(match["name"], match["zh"].strip(), match["en"].strip(), start + offset)
                 parent = stack[-1]
                 assert node.name not in parent.children, (
                     f"docs/records.md:{node.line}: {node.name} listed twice under {parent.name}"
@@ -113,16 +119,17 @@ def _problems(model: type[FactModel], node: Node, path: str) -> list[str]:
     problems: list[str] = []
     for name, info in model.model_fields.items():
         where = f"{path}.{name}"
-        zh = info.description or ""
-        if not _CJK.search(zh):
-            problems.append(f"{where}: the model gives no Chinese term (description)")
+        label = field_labels(info)
+        if not _CJK.search(label.zh):
+            problems.append(f"{where}: the model gives no Chinese label")
         child = node.children.get(name)
         if child is None:
             problems.append(f"{where}: missing from docs/records.md (under '{node.name}:')")
             continue
-        if child.zh != zh:
+        if (child.zh, child.en) != (label.zh, label.en):
             problems.append(
-                f"{where}: docs/records.md:{child.line} says '# {child.zh}', the model '{zh}'"
+                f"{where}: docs/records.md:{child.line} says '# {child.zh} | {child.en}', "
+                f"the model '{label.zh} | {label.en}'"
             )
         nested = _nested_model(info.annotation)
         if nested is not None:
@@ -140,6 +147,29 @@ def _problems(model: type[FactModel], node: Node, path: str) -> list[str]:
 @pytest.mark.parametrize("key", list(RECORDS))
 def test_every_field_is_documented_under_its_record(key: str) -> None:
     assert _problems(RECORDS[key], _tree(key), key) == []
+
+
+def test_the_field_trees_are_generated_from_the_models() -> None:
+    page = _page()
+    assert render_page(page) == page, (
+        "docs/records.md is not current: run python -m titlerules.facts.records_doc docs/records.md"
+    )
+
+
+def test_the_generator_rewrites_a_stale_tree_and_check_reports_it(tmp_path: Path) -> None:
+    stale = _page().replace("# 是否已办理离退休手续 | retirement formalities completed", "# 退休")
+    assert stale != _page()
+    page = tmp_path / "records.md"
+    page.write_text(stale, encoding="utf-8")
+    assert records_doc_main(["--check", str(page)]) == 1
+    assert records_doc_main([str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == _page()
+    assert records_doc_main(["--check", str(page)]) == 0
+
+
+def test_a_page_without_a_records_tree_is_refused() -> None:
+    with pytest.raises(ValueError, match="post_table"):
+        render_page(_page().replace("```text\npost_table:", "```text\npost_tables:"))
 
 
 def test_every_vocabulary_is_documented() -> None:

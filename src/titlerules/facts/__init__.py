@@ -3,7 +3,8 @@
 The records titlerules checks: :class:`Applicant` (one application by one person),
 :class:`Procedure` (one committee's evaluation round), :class:`HistoricalTitleRecord`
 (Xianning attachment 4) and :class:`PostTable` (Xianning attachment 1); their vocabularies
-(:mod:`titlerules.facts.enums`), identity-number validation (:mod:`titlerules.facts.idcard`)
+(:mod:`titlerules.facts.enums`), their fields' Chinese and English labels
+(:mod:`titlerules.facts.labels`), identity-number validation (:mod:`titlerules.facts.idcard`)
 and loading from YAML, JSON and CSV (:mod:`titlerules.facts.loading`). The layout is
 documented in ``docs/records.md``.
 """
@@ -84,6 +85,12 @@ from titlerules.facts.historical import (
     PostTableApplicant,
 )
 from titlerules.facts.idcard import IdInfo, IdNumberError, check_id_number, id_check_character
+from titlerules.facts.labels import (
+    UnknownFieldError,
+    field_label,
+    labelled,
+    value_text,
+)
 from titlerules.facts.loading import (
     RECORD_KINDS,
     Record,
@@ -196,10 +203,13 @@ __all__ = [
     "TitleLevel",
     "TitleSeries",
     "UnitDebrief",
+    "UnknownFieldError",
     "ZhEnum",
     "check_id_number",
     "dump_record",
+    "field_label",
     "id_check_character",
+    "labelled",
     "load_applicant",
     "load_batch",
     "load_historical_csv",
@@ -209,4 +219,5 @@ __all__ = [
     "load_records",
     "lookup_enum_member",
     "parse_record",
+    "value_text",
 ]

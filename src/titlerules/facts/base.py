@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
@@ -135,18 +135,35 @@ Ratio = Annotated[
 """An exact fraction between 0 and 1, written ``3/10`` or ``30%``."""
 
 
-def fact(zh: str, default: Any = None, **kwargs: Any) -> Any:
-    """An optional field described by its Chinese term (unknown = ``None``)."""
-    return Field(default, description=zh, **kwargs)
+def _labels(zh: str, en: str) -> dict[str, Any]:
+    return {"description": zh, "json_schema_extra": {"zh": zh, "en": en}}
 
 
-def required(zh: str, **kwargs: Any) -> Any:
-    """A mandatory field described by its Chinese term."""
-    return Field(..., description=zh, **kwargs)
+def fact(zh: str, en: str, default: Any = None, **kwargs: Any) -> Any:
+    """An optional field (unknown = ``None``) with its Chinese and English labels.
+
+    The labels are written once here: ``zh`` (the notices' own term; a yes/no field is
+    phrased as its question, 是否…) and ``en`` (plain English; a yes/no field as the
+    statement it answers). They are the field's ``json_schema_extra`` ``{"zh": …, "en": …}``
+    and ``zh`` is also its ``description``; :mod:`titlerules.facts.labels` reads them.
+    """
+    return Field(default, **_labels(zh, en), **kwargs)
+
+
+def required(zh: str, en: str, **kwargs: Any) -> Any:
+    """A mandatory field with its Chinese and English labels (see :func:`fact`)."""
+    return Field(..., **_labels(zh, en), **kwargs)
 
 
 class FactModel(BaseModel):
-    """Base of every record model: immutable, unknown keys rejected, text stripped."""
+    """Base of every record model: immutable, unknown keys rejected, text stripped.
+
+    ``LABEL_PREFIX`` says how the fields of a nested model are labelled: with the label of
+    the field that holds the model in front (``评审会议·开始日期``, the default), or alone
+    (``False``: a section such as ``employment`` whose fields' labels stand on their own).
+    """
+
+    LABEL_PREFIX: ClassVar[bool] = True
 
     model_config = ConfigDict(
         frozen=True,

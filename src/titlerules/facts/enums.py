@@ -34,6 +34,7 @@ __all__ = [
     "CreditScope",
     "EducationLevel",
     "EmployerKind",
+    "En",
     "FileCustodian",
     "FilingContent",
     "FilingKind",
@@ -63,20 +64,38 @@ __all__ = [
 ]
 
 
-class ZhEnum(StrEnum):
-    """A closed vocabulary whose members carry their Chinese term.
+class En(str):
+    """The English words of a member whose value does not read well as English
+    (``hk_macau_permit``); given among the member's aliases, it is not an alias."""
 
-    Members are declared as ``NAME = ("english_value", "中文术语", "别名", ...)``.
+    __slots__ = ()
+
+
+def _english_and_aliases(value: str, aliases: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The member's English words (its ``En``, else its value with spaces for underscores)
+    and its Chinese aliases."""
+    english = next((str(alias) for alias in aliases if isinstance(alias, En)), None)
+    chinese = tuple(alias for alias in aliases if not isinstance(alias, En))
+    return english if english is not None else value.replace("_", " "), chinese
+
+
+class ZhEnum(StrEnum):
+    """A closed vocabulary whose members carry their Chinese term and English words.
+
+    Members are declared as ``NAME = ("english_value", "中文术语", "别名", ...)``; an
+    ``En("english words")`` among them gives the English words where the value with its
+    underscores as spaces does not read well (``member.en``).
     """
 
     zh: str
+    en: str
     aliases: tuple[str, ...]
 
     def __new__(cls, value: str, zh: str, *aliases: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.zh = zh
-        member.aliases = aliases
+        member.en, member.aliases = _english_and_aliases(value, aliases)
         return member
 
     @property
@@ -187,7 +206,7 @@ class RankedZhEnum(ZhEnum):
         member = str.__new__(cls, value)
         member._value_ = value
         member.zh = zh
-        member.aliases = aliases
+        member.en, member.aliases = _english_and_aliases(value, aliases)
         member.rank = rank
         return member
 
@@ -225,40 +244,57 @@ class Gender(ZhEnum):
 
 
 class IdType(ZhEnum):
-    RESIDENT_ID_CARD = ("resident_id_card", "居民身份证", "身份证")
+    RESIDENT_ID_CARD = ("resident_id_card", "居民身份证", "身份证", En("resident identity card"))
     PASSPORT = ("passport", "护照")
-    HK_MACAU_PERMIT = ("hk_macau_permit", "港澳居民来往内地通行证", "回乡证")
-    TAIWAN_PERMIT = ("taiwan_permit", "台湾居民来往大陆通行证", "台胞证")
-    HMT_RESIDENCE_PERMIT = ("hmt_residence_permit", "港澳台居民居住证")
+    HK_MACAU_PERMIT = (
+        "hk_macau_permit",
+        "港澳居民来往内地通行证",
+        "回乡证",
+        En("Mainland travel permit for Hong Kong and Macau residents"),
+    )
+    TAIWAN_PERMIT = (
+        "taiwan_permit",
+        "台湾居民来往大陆通行证",
+        "台胞证",
+        En("Mainland travel permit for Taiwan residents"),
+    )
+    HMT_RESIDENCE_PERMIT = (
+        "hmt_residence_permit",
+        "港澳台居民居住证",
+        En("residence permit for Hong Kong, Macau and Taiwan residents"),
+    )
     FOREIGN_PERMANENT_RESIDENCE_CARD = (
         "foreign_permanent_residence_card",
         "外国人永久居留身份证",
         "外国人永居证",
     )
-    OTHER = ("other", "其他证件")
+    OTHER = ("other", "其他证件", En("other document"))
 
 
 class ResidenceStatus(ZhEnum):
-    MAINLAND = ("mainland", "内地居民", "大陆居民")
-    HONG_KONG = ("hong_kong", "香港居民")
-    MACAU = ("macau", "澳门居民")
-    TAIWAN = ("taiwan", "台湾居民")
+    MAINLAND = ("mainland", "内地居民", "大陆居民", En("mainland resident"))
+    HONG_KONG = ("hong_kong", "香港居民", En("Hong Kong resident"))
+    MACAU = ("macau", "澳门居民", En("Macau resident"))
+    TAIWAN = ("taiwan", "台湾居民", En("Taiwan resident"))
     FOREIGN_WORK_PERMIT = (
         "foreign_work_permit",
         "持外国人来华工作许可证",
         "外国人来华工作许可证",
+        En("foreigner with a work permit in China"),
     )
     FOREIGN_PERMANENT_RESIDENCE = (
         "foreign_permanent_residence",
         "持外国人永居证",
         "外国人永久居留",
+        En("foreigner with permanent residence"),
     )
     HUBEI_OVERSEAS_TALENT_PERMIT = (
         "hubei_overseas_talent_permit",
         "持湖北省海外高层次人才居住证",
         "湖北省海外高层次人才居住证",
+        En("holder of a Hubei overseas high-level talent residence permit"),
     )
-    FOREIGN_OTHER = ("foreign_other", "其他外籍人员")
+    FOREIGN_OTHER = ("foreign_other", "其他外籍人员", En("other foreign national"))
 
 
 # --- employment -----------------------------------------------------------------------------
@@ -266,24 +302,46 @@ class ResidenceStatus(ZhEnum):
 
 class EmployerKind(ZhEnum):
     PUBLIC_INSTITUTION = ("public_institution", "事业单位")
-    STATE_OWNED_ENTERPRISE = ("state_owned_enterprise", "国有企业")
+    STATE_OWNED_ENTERPRISE = ("state_owned_enterprise", "国有企业", En("state-owned enterprise"))
     PRIVATE_ENTERPRISE = ("private_enterprise", "民营企业", "非公有制企业")
     SOCIAL_ORGANISATION = ("social_organisation", "社会组织", "社会团体")
     INDIVIDUAL_BUSINESS = ("individual_business", "个体工商户", "个体经济组织")
     FLEXIBLE_EMPLOYMENT = ("flexible_employment", "灵活就业")
     FREELANCER = ("freelancer", "自由职业者", "自由职业")
-    STATIONED_CENTRAL_UNIT = ("stationed_central_unit", "中央驻地单位", "中央直属驻地单位")
-    STATIONED_PROVINCIAL_UNIT = ("stationed_provincial_unit", "省属驻地单位", "省直属驻地单位")
-    STATIONED_MILITARY_UNIT = ("stationed_military_unit", "驻地部队")
-    OTHER_PREFECTURE_UNIT = ("other_prefecture_unit", "其他州市单位")
-    GOVERNMENT_AGENCY = ("government_agency", "机关", "党政机关")
-    PEOPLES_ORGANISATION = ("peoples_organisation", "人民团体")
+    STATIONED_CENTRAL_UNIT = (
+        "stationed_central_unit",
+        "中央驻地单位",
+        "中央直属驻地单位",
+        En("central unit stationed locally"),
+    )
+    STATIONED_PROVINCIAL_UNIT = (
+        "stationed_provincial_unit",
+        "省属驻地单位",
+        "省直属驻地单位",
+        En("provincial unit stationed locally"),
+    )
+    STATIONED_MILITARY_UNIT = (
+        "stationed_military_unit",
+        "驻地部队",
+        En("military unit stationed locally"),
+    )
+    OTHER_PREFECTURE_UNIT = (
+        "other_prefecture_unit",
+        "其他州市单位",
+        En("unit of another prefecture"),
+    )
+    GOVERNMENT_AGENCY = ("government_agency", "机关", "党政机关", En("government organ"))
+    PEOPLES_ORGANISATION = ("peoples_organisation", "人民团体", En("people's organisation"))
 
 
 class PostCategory(ZhEnum):
-    PROFESSIONAL_TECHNICAL = ("professional_technical", "专业技术岗位")
-    MANAGEMENT = ("management", "管理岗位")
-    SKILLED_WORKER = ("skilled_worker", "工勤技能岗位")
+    PROFESSIONAL_TECHNICAL = (
+        "professional_technical",
+        "专业技术岗位",
+        En("professional and technical post"),
+    )
+    MANAGEMENT = ("management", "管理岗位", En("management post"))
+    SKILLED_WORKER = ("skilled_worker", "工勤技能岗位", En("skilled worker post"))
 
 
 class PersonnelIdentity(ZhEnum):
@@ -296,12 +354,12 @@ class PersonnelIdentity(ZhEnum):
 class FileCustodian(ZhEnum):
     """Who keeps the personnel file (人事档案)."""
 
-    EMPLOYER = ("employer", "本单位")
+    EMPLOYER = ("employer", "本单位", En("the employer"))
     PROVINCIAL_TALENT_CENTRE = ("provincial_talent_centre", "省人才服务中心")
     MUNICIPAL_TALENT_CENTRE = ("municipal_talent_centre", "市人才服务中心", "州人才服务中心")
     COUNTY_TALENT_CENTRE = ("county_talent_centre", "县人才服务中心")
-    HR_AGENCY = ("hr_agency", "人事代理机构")
-    OTHER = ("other", "其他档案保管机构")
+    HR_AGENCY = ("hr_agency", "人事代理机构", En("personnel agency"))
+    OTHER = ("other", "其他档案保管机构", En("other file custodian"))
 
 
 class RecommenderRole(ZhEnum):
@@ -313,7 +371,7 @@ class RecommenderRole(ZhEnum):
     DISPATCH_COMPANY = ("dispatch_company", "劳务派遣公司")
     PERSONNEL_AGENCY = ("personnel_agency", "人事代理机构")
     PUBLIC_TALENT_CENTRE = ("public_talent_centre", "公共人才服务机构")
-    OTHER = ("other", "其他推荐单位")
+    OTHER = ("other", "其他推荐单位", En("other recommending unit"))
 
 
 class AuthorityRole(ZhEnum):
@@ -329,6 +387,7 @@ class AuthorityRole(ZhEnum):
         "县人力资源和社会保障局",
         "县人力资源社会保障局",
         "县职改办",
+        En("county human resources and social security department"),
     )
     PREFECTURE_HR = (
         "prefecture_hr",
@@ -341,6 +400,7 @@ class AuthorityRole(ZhEnum):
         "州人力资源和社会保障局",
         "市职改办",
         "市职称改革工作领导小组办公室",
+        En("prefecture (city) human resources and social security department"),
     )
     PROVINCIAL_HR = (
         "provincial_hr",
@@ -348,18 +408,29 @@ class AuthorityRole(ZhEnum):
         "省人社厅",
         "省职改办",
         "省职称改革工作领导小组办公室",
+        En("provincial human resources and social security department"),
     )
-    EMPLOYER_HR = ("employer_hr", "用人单位人事部门", "本单位人事部门")
+    EMPLOYER_HR = (
+        "employer_hr",
+        "用人单位人事部门",
+        "本单位人事部门",
+        En("employer's personnel department"),
+    )
     STATIONED_UNIT_HR = (
         "stationed_unit_hr",
         "驻地单位人事部门",
         "中央或省驻地单位人事部门",
+        En("personnel department of a stationed unit"),
     )
     CENTRAL_UNIT_HEADQUARTERS = ("central_unit_headquarters", "中央直属驻地单位总部")
-    MILITARY_DIVISION = ("military_division", "驻地部队师以上单位")
+    MILITARY_DIVISION = (
+        "military_division",
+        "驻地部队师以上单位",
+        En("stationed military unit at division level or above"),
+    )
     PROVINCIAL_SUPERVISING_UNIT = ("provincial_supervising_unit", "省属主管单位")
     INDUSTRY_DEPARTMENT = ("industry_department", "行业主管部门")
-    OTHER = ("other", "其他单位")
+    OTHER = ("other", "其他单位", En("other unit"))
 
 
 class ServiceEvidence(ZhEnum):
@@ -375,11 +446,11 @@ class ServiceEvidence(ZhEnum):
 
 
 class TitleLevel(RankedZhEnum):
-    CLERK = ("clerk", "员级", 1)
-    ASSISTANT = ("assistant", "助理级", 2)
-    INTERMEDIATE = ("intermediate", "中级", 3)
-    ASSOCIATE_SENIOR = ("associate_senior", "副高级", 4, "副高")
-    SENIOR = ("senior", "正高级", 5, "正高")
+    CLERK = ("clerk", "员级", 1, En("clerk level"))
+    ASSISTANT = ("assistant", "助理级", 2, En("assistant level"))
+    INTERMEDIATE = ("intermediate", "中级", 3, En("intermediate level"))
+    ASSOCIATE_SENIOR = ("associate_senior", "副高级", 4, "副高", En("associate senior level"))
+    SENIOR = ("senior", "正高级", 5, "正高", En("senior level"))
 
 
 class TitleSeries(ZhEnum):
@@ -391,7 +462,7 @@ class TitleSeries(ZhEnum):
     SCHOOL_TEACHER = ("school_teacher", "中小学教师")
     NATURAL_SCIENCE_RESEARCH = ("natural_science_research", "自然科学研究")
     SOCIAL_SCIENCE_RESEARCH = ("social_science_research", "社会科学研究")
-    HEALTH = ("health", "卫生技术", "卫生")
+    HEALTH = ("health", "卫生技术", "卫生", En("health technology"))
     ENGINEERING = ("engineering", "工程技术", "工程")
     AGRICULTURE = ("agriculture", "农业技术", "农业")
     ECONOMICS = ("economics", "经济")
@@ -414,7 +485,7 @@ class TitleSeries(ZhEnum):
     SHIPPING = ("shipping", "船舶")
     CIVIL_AVIATION = ("civil_aviation", "民用航空飞行技术")
     LABORATORY = ("laboratory", "实验技术")
-    OTHER = ("other", "其他系列")
+    OTHER = ("other", "其他系列", En("other series"))
 
 
 class TitleAcquisition(ZhEnum):
@@ -423,18 +494,22 @@ class TitleAcquisition(ZhEnum):
     EVALUATION = ("evaluation", "评审")
     RECOGNITION = ("recognition", "认定", "考核认定", "直接认定")
     EXAMINATION = ("examination", "考试", "以考代评")
-    QUALIFICATION = ("qualification", "职业资格对应")
+    QUALIFICATION = ("qualification", "职业资格对应", En("professional qualification"))
     TRANSFER = ("transfer", "转评", "转系列评审")
-    INITIAL_APPOINTMENT = ("initial_appointment", "初定")
+    INITIAL_APPOINTMENT = ("initial_appointment", "初定", En("initial appointment"))
 
 
 class ApplicationRoute(ZhEnum):
-    NORMAL = ("normal", "正常申报", "按岗申报")
-    TRANSFER = ("transfer", "转评申报")
-    VACANT_POST = ("vacant_post", "空岗申报")
-    OUTSIDE_POST_QUOTA = ("outside_post_quota", "不占岗位申报")
-    SPECIAL_TALENT = ("special_talent", "特殊人才评审")
-    DIRECT_RECOGNITION = ("direct_recognition", "直接认定申报")
+    NORMAL = ("normal", "正常申报", "按岗申报", En("normal application"))
+    TRANSFER = ("transfer", "转评申报", En("transfer application"))
+    VACANT_POST = ("vacant_post", "空岗申报", En("application for a vacant post"))
+    OUTSIDE_POST_QUOTA = (
+        "outside_post_quota",
+        "不占岗位申报",
+        En("application outside the post quota"),
+    )
+    SPECIAL_TALENT = ("special_talent", "特殊人才评审", En("special talent evaluation"))
+    DIRECT_RECOGNITION = ("direct_recognition", "直接认定申报", En("direct recognition"))
 
 
 class SubmissionChannel(ZhEnum):
@@ -444,24 +519,36 @@ class SubmissionChannel(ZhEnum):
     DISPATCH_AGENCY = ("dispatch_agency", "劳务派遣单位")
     SUPERVISING_DEPARTMENT = ("supervising_department", "主管部门")
     PUBLIC_TALENT_SERVICE = ("public_talent_service", "公共就业和人才服务机构", "人才服务机构")
-    HR_DEPARTMENT = ("hr_department", "人力资源和社会保障部门", "人社部门")
-    INDIVIDUAL = ("individual", "个人自行报送", "个人直接报送")
+    HR_DEPARTMENT = (
+        "hr_department",
+        "人力资源和社会保障部门",
+        "人社部门",
+        En("human resources and social security department"),
+    )
+    INDIVIDUAL = ("individual", "个人自行报送", "个人直接报送", En("submitted by the applicant"))
 
 
 class CommitteeLevel(RankedZhEnum):
     """Which title levels a committee evaluates (初/中/高评委)."""
 
-    JUNIOR = ("junior", "初评委", 1, "初级评审委员会", "初级评委会")
-    INTERMEDIATE = ("intermediate", "中评委", 2, "中级评审委员会", "中级评委会")
-    SENIOR = ("senior", "高评委", 3, "高级评审委员会", "高级评委会")
+    JUNIOR = ("junior", "初评委", 1, "初级评审委员会", "初级评委会", En("junior committee"))
+    INTERMEDIATE = (
+        "intermediate",
+        "中评委",
+        2,
+        "中级评审委员会",
+        "中级评委会",
+        En("intermediate committee"),
+    )
+    SENIOR = ("senior", "高评委", 3, "高级评审委员会", "高级评委会", En("senior committee"))
 
 
 class AdminLevel(RankedZhEnum):
-    UNIT = ("unit", "单位级", 1)
-    COUNTY = ("county", "县级", 2)
-    PREFECTURE = ("prefecture", "市级", 3, "州级", "市（州）级")
-    PROVINCE = ("province", "省级", 4)
-    NATIONAL = ("national", "国家级", 5)
+    UNIT = ("unit", "单位级", 1, En("unit level"))
+    COUNTY = ("county", "县级", 2, En("county level"))
+    PREFECTURE = ("prefecture", "市级", 3, "州级", "市（州）级", En("prefecture (city) level"))
+    PROVINCE = ("province", "省级", 4, En("provincial level"))
+    NATIONAL = ("national", "国家级", 5, En("national level"))
 
 
 # --- record of conduct ----------------------------------------------------------------------
@@ -492,11 +579,16 @@ class EducationLevel(ZhEnum):
 
 
 class SanctionSystem(ZhEnum):
-    CRIMINAL = ("criminal", "刑事处罚")
-    GOVERNMENT = ("government", "政务处分")
-    PARTY = ("party", "党纪处分")
-    ADMINISTRATIVE = ("administrative", "行政处分")
-    PUBLIC_INSTITUTION = ("public_institution", "事业单位处分", "事业单位工作人员处分")
+    CRIMINAL = ("criminal", "刑事处罚", En("criminal penalty"))
+    GOVERNMENT = ("government", "政务处分", En("government sanction"))
+    PARTY = ("party", "党纪处分", En("party sanction"))
+    ADMINISTRATIVE = ("administrative", "行政处分", En("administrative sanction"))
+    PUBLIC_INSTITUTION = (
+        "public_institution",
+        "事业单位处分",
+        "事业单位工作人员处分",
+        En("public institution sanction"),
+    )
 
 
 class SanctionSeverity(RankedZhEnum):
@@ -509,7 +601,12 @@ class SanctionSeverity(RankedZhEnum):
     WARNING = ("warning", "警告", 1)
     DEMERIT = ("demerit", "记过", 2)
     MAJOR_DEMERIT = ("major_demerit", "记大过", 3)
-    POST_GRADE_REDUCTION = ("post_grade_reduction", "降低岗位等级", 4)
+    POST_GRADE_REDUCTION = (
+        "post_grade_reduction",
+        "降低岗位等级",
+        4,
+        En("reduction of post grade"),
+    )
     DEMOTION = ("demotion", "降级", 4)
     REMOVAL_FROM_POST = ("removal_from_post", "撤职", 5)
     DISMISSAL = ("dismissal", "开除", 6)
@@ -518,38 +615,74 @@ class SanctionSeverity(RankedZhEnum):
 class PartySeverity(RankedZhEnum):
     """党纪处分 (its 警告 is spelled 党内警告 here so that a bare 警告 means the scale above)."""
 
-    PARTY_WARNING = ("party_warning", "党内警告", 1)
+    PARTY_WARNING = ("party_warning", "党内警告", 1, En("party warning"))
     SERIOUS_WARNING = ("serious_warning", "严重警告", 2, "党内严重警告")
-    REMOVAL_FROM_PARTY_POST = ("removal_from_party_post", "撤销党内职务", 3)
-    PROBATION = ("probation", "留党察看", 4)
+    REMOVAL_FROM_PARTY_POST = (
+        "removal_from_party_post",
+        "撤销党内职务",
+        3,
+        En("removal from party post"),
+    )
+    PROBATION = ("probation", "留党察看", 4, En("probation within the party"))
     # 留党察看 lasts one or two years as the decision says; its default period needs which.
-    PROBATION_ONE_YEAR = ("probation_one_year", "留党察看一年", 4)
-    PROBATION_TWO_YEARS = ("probation_two_years", "留党察看二年", 4)
-    EXPULSION = ("expulsion", "开除党籍", 5)
+    PROBATION_ONE_YEAR = (
+        "probation_one_year",
+        "留党察看一年",
+        4,
+        En("probation within the party for one year"),
+    )
+    PROBATION_TWO_YEARS = (
+        "probation_two_years",
+        "留党察看二年",
+        4,
+        En("probation within the party for two years"),
+    )
+    EXPULSION = ("expulsion", "开除党籍", 5, En("expulsion from the party"))
 
 
 class InvestigationKind(ZhEnum):
-    DISCIPLINARY_REVIEW = ("disciplinary_review", "立案审查")
+    DISCIPLINARY_REVIEW = (
+        "disciplinary_review",
+        "立案审查",
+        En("case opened for disciplinary review"),
+    )
     DETENTION = ("detention", "留置")
-    JUDICIAL_INVESTIGATION = ("judicial_investigation", "立案调查", "司法机关立案调查")
+    JUDICIAL_INVESTIGATION = (
+        "judicial_investigation",
+        "立案调查",
+        "司法机关立案调查",
+        En("case opened for investigation"),
+    )
 
 
 class CreditRecordKind(ZhEnum):
-    BLACKLIST = ("blacklist", "职称失信黑名单", "失信黑名单", "黑名单")
-    INTEGRITY_ARCHIVE = ("integrity_archive", "职称评审诚信档案", "诚信档案库", "诚信档案")
+    BLACKLIST = (
+        "blacklist",
+        "职称失信黑名单",
+        "失信黑名单",
+        "黑名单",
+        En("title dishonesty blacklist"),
+    )
+    INTEGRITY_ARCHIVE = (
+        "integrity_archive",
+        "职称评审诚信档案",
+        "诚信档案库",
+        "诚信档案",
+        En("title evaluation integrity archive"),
+    )
     NATIONAL_CREDIT_PLATFORM = ("national_credit_platform", "全国信用信息共享平台")
 
 
 class CreditReason(ZhEnum):
-    FRAUD = ("fraud", "弄虚作假", "提供虚假材料")
+    FRAUD = ("fraud", "弄虚作假", "提供虚假材料", En("fraud (false materials)"))
     DISHONESTY = ("dishonesty", "失信违规")
 
 
 class CreditScope(ZhEnum):
-    NATIONAL = ("national", "全国")
-    PROVINCE = ("province", "全省")
-    CITY = ("city", "全市")
-    COUNTY = ("county", "全县")
+    NATIONAL = ("national", "全国", En("nationwide"))
+    PROVINCE = ("province", "全省", En("province-wide"))
+    CITY = ("city", "全市", En("city-wide"))
+    COUNTY = ("county", "全县", En("county-wide"))
 
 
 class AchievementKind(ZhEnum):
@@ -560,84 +693,115 @@ class AchievementKind(ZhEnum):
     PROJECT = ("project", "项目", "科研项目")
     PATENT = ("patent", "专利")
     STANDARD = ("standard", "标准")
-    REPORT = ("report", "技术报告")
-    OTHER = ("other", "其他业绩")
+    REPORT = ("report", "技术报告", En("technical report"))
+    OTHER = ("other", "其他业绩", En("other achievement"))
 
 
 # --- procedure ------------------------------------------------------------------------------
 
 
 class MemberRole(ZhEnum):
-    CHAIR = ("chair", "主任委员", "评委会主任")
-    VICE_CHAIR = ("vice_chair", "副主任委员")
-    EXPERT = ("expert", "评审专家", "评委专家", "委员")
-    ALTERNATE = ("alternate", "备用评委专家", "备用专家")
+    CHAIR = ("chair", "主任委员", "评委会主任", En("committee chair"))
+    VICE_CHAIR = ("vice_chair", "副主任委员", En("committee vice chair"))
+    EXPERT = ("expert", "评审专家", "评委专家", "委员", En("evaluation expert"))
+    ALTERNATE = ("alternate", "备用评委专家", "备用专家", En("alternate expert"))
 
 
 class PublicityKind(ZhEnum):
-    UNIT = ("unit", "单位公示", "单位内部公示")
-    PRE_MEETING = ("pre_meeting", "会前公示", "评审前公示")
-    RESULTS = ("results", "评审结果公示")
+    UNIT = ("unit", "单位公示", "单位内部公示", En("unit publicity"))
+    PRE_MEETING = ("pre_meeting", "会前公示", "评审前公示", En("pre-meeting publicity"))
+    RESULTS = ("results", "评审结果公示", En("publicity of the results"))
 
 
 class PublicityChannel(ZhEnum):
     INFORMATION_PLATFORM = ("information_platform", "信息平台", "专业技术人员管理服务平台")
     GOVERNMENT_PORTAL = ("government_portal", "政府门户网站")
-    HR_BUREAU_WEBSITE = ("hr_bureau_website", "人社局网站")
-    ORGANISER_PORTAL = ("organiser_portal", "组建单位门户网站", "本单位门户网站")
-    UNIT_PREMISES = ("unit_premises", "单位显著位置", "本单位内部")
-    ONLINE_SYSTEM = ("online_system", "职称评审管理信息系统")
-    OTHER = ("other", "其他渠道")
+    HR_BUREAU_WEBSITE = ("hr_bureau_website", "人社局网站", En("human resources bureau website"))
+    ORGANISER_PORTAL = (
+        "organiser_portal",
+        "组建单位门户网站",
+        "本单位门户网站",
+        En("organiser's portal"),
+    )
+    UNIT_PREMISES = (
+        "unit_premises",
+        "单位显著位置",
+        "本单位内部",
+        En("a prominent place in the unit"),
+    )
+    ONLINE_SYSTEM = (
+        "online_system",
+        "职称评审管理信息系统",
+        En("title evaluation information system"),
+    )
+    OTHER = ("other", "其他渠道", En("other channel"))
 
 
 class NoticeContent(ZhEnum):
     """What an evaluation notice must state (Eryuan 一(二))."""
 
-    BASIS = ("basis", "评审依据")
-    SCOPE = ("scope", "评审范围及对象")
+    BASIS = ("basis", "评审依据", En("basis of the evaluation"))
+    SCOPE = ("scope", "评审范围及对象", En("scope and applicants of the evaluation"))
     SPECIALTIES = ("specialties", "评审专业")
-    SCHEDULE = ("schedule", "评审时间")
+    SCHEDULE = ("schedule", "评审时间", En("evaluation dates"))
     PUBLICITY_METHOD = ("publicity_method", "公示方式")
-    MATERIALS_LIST = ("materials_list", "申报材料目录清单及填报要求")
-    CONTACT = ("contact", "联系地址及电话")
+    MATERIALS_LIST = (
+        "materials_list",
+        "申报材料目录清单及填报要求",
+        En("list of application materials and how to fill them in"),
+    )
+    CONTACT = ("contact", "联系地址及电话", En("contact address and telephone"))
 
 
 class MinutesContent(ZhEnum):
     """What the meeting minutes record (Eryuan 一(六))."""
 
-    ATTENDING_EXPERTS = ("attending_experts", "出席评委")
-    CANDIDATES = ("candidates", "评审对象")
+    ATTENDING_EXPERTS = ("attending_experts", "出席评委", En("experts attending"))
+    CANDIDATES = ("candidates", "评审对象", En("applicants evaluated"))
     OPINIONS = ("opinions", "评议意见")
     VOTE_RESULTS = ("vote_results", "投票结果")
 
 
 class FilingKind(ZhEnum):
-    PRE_MEETING = ("pre_meeting", "会前备案")
-    POST_MEETING = ("post_meeting", "会后备案")
-    PLAN = ("plan", "评审工作方案备案", "评审方案备案")
-    REPORT = ("report", "评审情况综合报告")
-    RESULTS = ("results", "评审结果备案", "评审结果备案确认")
-    COMMITTEE_REFILING = ("committee_refiling", "核准备案", "评委会核准备案")
-    WORK_SUMMARY = ("work_summary", "评审工作情况表")
-    SUPERVISION_DEPARTMENT = ("supervision_department", "监督部门备案")
+    PRE_MEETING = ("pre_meeting", "会前备案", En("pre-meeting filing"))
+    POST_MEETING = ("post_meeting", "会后备案", En("post-meeting filing"))
+    PLAN = ("plan", "评审工作方案备案", "评审方案备案", En("filing of the work plan"))
+    REPORT = ("report", "评审情况综合报告", En("comprehensive report on the evaluation"))
+    RESULTS = ("results", "评审结果备案", "评审结果备案确认", En("filing of the results"))
+    COMMITTEE_REFILING = (
+        "committee_refiling",
+        "核准备案",
+        "评委会核准备案",
+        En("committee approval and filing"),
+    )
+    WORK_SUMMARY = ("work_summary", "评审工作情况表", En("evaluation work summary table"))
+    SUPERVISION_DEPARTMENT = (
+        "supervision_department",
+        "监督部门备案",
+        En("filing with the supervision department"),
+    )
 
 
 class FilingContent(ZhEnum):
     """Items a filing may contain (Eryuan 一(四)(八), Kunming 六(三)1, Xianning 五(三),
     Yuncheng 二, Xianning attachment 3)."""
 
-    SCHEDULE = ("schedule", "评审时间")
+    SCHEDULE = ("schedule", "评审时间", En("evaluation dates"))
     MATERIAL_REVIEW = ("material_review", "申报材料审查情况", "资格审核情况", "资格审查")
     REVIEWERS = ("reviewers", "参与审核人员情况")
     REJECTED_APPLICANTS = ("rejected_applicants", "审核未通过人员情况")
-    APPROVED_LIST = ("approved_list", "同意上会评审人员名单")
+    APPROVED_LIST = (
+        "approved_list",
+        "同意上会评审人员名单",
+        En("list of applicants approved for the meeting"),
+    )
     PUBLICITY = ("publicity", "公示情况")
     COMPLAINT_HANDLING = ("complaint_handling", "信访举报处理情况", "信访核查情况")
     WORK_PLAN = ("work_plan", "评委会工作方案", "评审工作方案", "评审方案")
     COMMITTEE_COMPOSITION = ("committee_composition", "年度评委会组成")
     AGENDA = ("agenda", "评审会议程")
     SCORING_STANDARD = ("scoring_standard", "评审量化评分标准")
-    PASS_RATE_SETTING = ("pass_rate_setting", "评审通过率设定")
+    PASS_RATE_SETTING = ("pass_rate_setting", "评审通过率设定", En("pass rate set"))
     EXPERT_ATTENDANCE = ("expert_attendance", "专家到会情况")
     APPLICANT_COUNT = ("applicant_count", "参评人数")
     PASSED_COUNT = ("passed_count", "评审通过人数")
@@ -660,13 +824,13 @@ class FilingContent(ZhEnum):
     PRACTICES = ("practices", "主要做法")
     RECOMMENDATION_PROCEDURE = ("recommendation_procedure", "推荐程序")
     WORK_DISCIPLINE = ("work_discipline", "工作纪律")
-    RESULTS = ("results", "评审结果")
+    RESULTS = ("results", "评审结果", En("evaluation results"))
 
 
 class ComplaintFinding(ZhEnum):
     SUBSTANTIATED = ("substantiated", "属实")
     UNSUBSTANTIATED = ("unsubstantiated", "不属实")
-    PENDING = ("pending", "核查中")
+    PENDING = ("pending", "核查中", En("under verification"))
 
 
 class AssemblyKind(ZhEnum):
@@ -675,9 +839,9 @@ class AssemblyKind(ZhEnum):
 
     STAFF_ASSEMBLY = ("staff_assembly", "职工大会", "教职工大会", "全体职工大会")
     STAFF_CONGRESS = ("staff_congress", "职工代表大会", "教职工代表大会", "职代会", "教代会")
-    PARTY_BRANCH = ("party_branch", "党支部会议", "党员大会")
-    LEADERSHIP = ("leadership", "领导班子会议", "党政联席会议")
-    DEPARTMENT = ("department", "科室会议", "部门会议")
+    PARTY_BRANCH = ("party_branch", "党支部会议", "党员大会", En("party branch meeting"))
+    LEADERSHIP = ("leadership", "领导班子会议", "党政联席会议", En("leadership meeting"))
+    DEPARTMENT = ("department", "科室会议", "部门会议", En("department meeting"))
     OTHER_MEETING = ("other_meeting", "其他会议")
 
 

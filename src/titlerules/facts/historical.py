@@ -52,18 +52,18 @@ class HistoricalTitleRecord(FactModel):
 
     RECORD_KEY: ClassVar[str] = "historical_title_record"
 
-    name: Text = required("姓名")
-    gender: Gender = required("性别")
-    id_type: IdType = required("证件类型")
-    id_number: Text = required("证件号码")
-    birth_date: FactDate = required("出生日期")
-    series: Text = required("职称系列")
-    specialty: Text = required("专业名称")
-    title_name: Text = required("职称名称")
-    evaluating_body: Text = required("评审组织")
-    approving_body: Text = required("批准单位")
-    approval_number: Text = required("批准文号")
-    approval_date: FactDate = required("批准日期")
+    name: Text = required("姓名", "name")
+    gender: Gender = required("性别", "gender")
+    id_type: IdType = required("证件类型", "identity document type")
+    id_number: Text = required("证件号码", "identity document number")
+    birth_date: FactDate = required("出生日期", "date of birth")
+    series: Text = required("职称系列", "title series")
+    specialty: Text = required("专业名称", "specialty")
+    title_name: Text = required("职称名称", "title name")
+    evaluating_body: Text = required("评审组织", "evaluating body")
+    approving_body: Text = required("批准单位", "approving body")
+    approval_number: Text = required("批准文号", "approval document number")
+    approval_date: FactDate = required("批准日期", "date of approval")
 
     @field_validator("id_number")
     @classmethod
@@ -85,12 +85,16 @@ class HistoricalTitleRecord(FactModel):
 class PostCounts(FactModel):
     """One column of the post table: the counts for one level (or the total)."""
 
-    posts: Count | None = fact("设岗情况")
-    appointed: Count | None = fact("已聘情况（不含“双肩挑”）")
-    awaiting: Count | None = fact("待聘情况")
-    vacancies: Count | None = fact("空岗情况")
-    vacant_post_applications: Count | None = fact("空岗申报")
-    outside_quota_applications: Count | None = fact("不占岗位申报")
+    posts: Count | None = fact("设岗情况", "posts set")
+    appointed: Count | None = fact(
+        "已聘情况（不含“双肩挑”）", "posts filled (excluding dual roles)"
+    )
+    awaiting: Count | None = fact("待聘情况", "awaiting appointment")
+    vacancies: Count | None = fact("空岗情况", "vacant posts")
+    vacant_post_applications: Count | None = fact("空岗申报", "applications for vacant posts")
+    outside_quota_applications: Count | None = fact(
+        "不占岗位申报", "applications outside the post quota"
+    )
 
     @property
     def computed_vacancies(self) -> int | None:
@@ -118,9 +122,9 @@ class PostCounts(FactModel):
 class PostTableApplicant(FactModel):
     """A line of 申报人员姓名及专业."""
 
-    name: Text | None = fact("姓名")
-    specialty: Text | None = fact("专业")
-    level: Text | None = fact("申报层级")
+    name: Text | None = fact("姓名", "name")
+    specialty: Text | None = fact("专业", "specialty")
+    level: Text | None = fact("申报层级", "level applied for")
 
 
 _LEVEL_FIELDS = ("intermediate", "associate_senior", "senior")
@@ -132,15 +136,22 @@ class PostTable(FactModel):
 
     RECORD_KEY: ClassVar[str] = "post_table"
 
-    unit: Text | None = fact("填报单位")
-    filled_on: FactDate | None = fact("填报时间")
-    intermediate: PostCounts | None = fact("中级")
-    associate_senior: PostCounts | None = fact("副高")
-    senior: PostCounts | None = fact("正高")
-    total: PostCounts | None = fact("合计")
-    applicants: list[PostTableApplicant] | None = fact("申报人员姓名及专业")
-    department_approved_on: FactDate | None = fact("主管部门审核日期")
-    personnel_department_approved_on: FactDate | None = fact("事业单位人事管理部门审核日期")
+    unit: Text | None = fact("填报单位", "reporting unit")
+    filled_on: FactDate | None = fact("填报时间", "date filled in")
+    intermediate: PostCounts | None = fact("中级", "intermediate level")
+    associate_senior: PostCounts | None = fact("副高", "associate senior level")
+    senior: PostCounts | None = fact("正高", "senior level")
+    total: PostCounts | None = fact("合计", "total")
+    applicants: list[PostTableApplicant] | None = fact(
+        "申报人员姓名及专业", "applicants' names and specialties"
+    )
+    department_approved_on: FactDate | None = fact(
+        "主管部门审核日期", "date approved by the supervising department"
+    )
+    personnel_department_approved_on: FactDate | None = fact(
+        "事业单位人事管理部门审核日期",
+        "date approved by the public institutions' personnel department",
+    )
 
     def computed_total(self, field: str) -> int | None:
         """The sum of ``field`` over the three levels, or ``None`` if any is unknown."""

@@ -25,7 +25,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -37,6 +37,7 @@ from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location, RecordError
 from titlerules.facts.applicant import Applicant
 from titlerules.facts.historical import HISTORICAL_FIELDS, HistoricalTitleRecord, PostTable
+from titlerules.facts.labels import loc_label
 from titlerules.facts.procedure import Procedure
 from titlerules.uniquekeys import (
     DuplicateJSONKeyError,
@@ -99,7 +100,11 @@ RecordLoc = tuple[PathSegment, ...]
 
 @dataclass(frozen=True, slots=True)
 class RecordProblem:
-    """One problem in one record: where it is, what is wrong, and what to do."""
+    """One problem in one record: where it is, what is wrong, and what to do.
+
+    ``label`` is the Chinese label of the field at ``record_path`` (``None`` where the path
+    names no field); ``str()`` names the field by it, the path after it in parentheses.
+    """
 
     file: str | None
     record_path: str
@@ -107,6 +112,7 @@ class RecordProblem:
     hint: str | None = None
     line: int | None = None
     column: int | None = None
+    label: str | None = None
 
     @property
     def location(self) -> Location:
@@ -115,7 +121,10 @@ class RecordProblem:
         )
 
     def __str__(self) -> str:
-        where = str(self.location)
+        path = self.record_path
+        if self.label and path:
+            path = f"{self.label} ({path})"
+        where = str(Location(file=self.file, line=self.line, column=self.column, record_path=path))
         text = f"{where}: {self.message}" if where else self.message
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
@@ -301,6 +310,7 @@ def _problems_from(
                 hint=hint,
                 line=line,
                 column=column,
+                label=loc_label(model, loc),
             )
         )
     return problems
@@ -616,10 +626,7 @@ def load_historical_csv(path: str | Path) -> list[RecordResult]:
         try:
             record = parse_record(HistoricalTitleRecord, data, file=file, path=record_loc)
         except RecordValidationError as error:
-            line_problems = [
-                RecordProblem(p.file, p.record_path, p.message, p.hint, line=line.number)
-                for p in error.problems
-            ]
+            line_problems = [replace(p, line=line.number) for p in error.problems]
             results.append(
                 RecordResult(
                     file, _format_path(record_loc), error=RecordValidationError(line_problems)
