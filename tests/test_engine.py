@@ -320,8 +320,10 @@ def test_explanations_in_both_languages(make_policy: Callable[[str], Policy]) ->
     decision = make_policy(CIVIL).evaluate(record)
     zh = decision.explain("zh")
     assert "不符合申报条件" in zh
-    assert "不符合：公务员不得参加职称评审（测〔2024〕1号 二(一)）" in zh
-    assert "ineligible" in decision.explain("en")
+    assert "属于不得申报情形：公务员不得参加职称评审（测〔2024〕1号 二(一)）" in zh
+    assert "是否公务员 是" in zh
+    en = decision.explain("en")
+    assert "ineligible" in en and "excluded:" in en
 
 
 def test_evaluate_many_gives_one_result_per_record(make_policy: Callable[[str], Policy]) -> None:

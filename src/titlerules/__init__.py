@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import titlerules.report.explanation  # noqa: F401  (registers Decision.explain)
 from titlerules._version import __version__
 from titlerules.audit import audit, audit_set, plan, validate_records
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult

@@ -86,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
     from titlerules.atomic import refuse_inputs
     from titlerules.cli.records import no_records
     from titlerules.decision_log import DecisionLog
-    from titlerules.engine.explain import explain
     from titlerules.engine.policy import load_policy
     from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
     from titlerules.redact import redact_decision
+    from titlerules.report.explanation import explain
 
     as_of = _date(args.as_of) if args.as_of else None
     if args.out is not None or any(_is_table(name) for name in args.records):

@@ -32,10 +32,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from titlerules import calendar as cal
     from titlerules.audit.procedure import audit
-    from titlerules.engine.explain import explain
     from titlerules.engine.policy import bundled_policies, load_policy
     from titlerules.errors import Location, UsageError
     from titlerules.facts import Applicant, Procedure, load_records
+    from titlerules.report.explanation import explain
     from titlerules.resources import examples_dir
 
     root = Path(args.examples) if args.examples else examples_dir()

@@ -124,7 +124,7 @@ class _Lowerer:
             years = self.param_years.get(name)
             if years:
                 return n.Param(name, self.params[name], years, span)
-            return n.Const(self.params[name], span)
+            return n.Const(self.params[name], span, origin=name)
         if name in self.source.params:  # a parameter read while computing parameters
             item = self.source.params[name].item
             assert isinstance(item, ir.Param)
@@ -196,7 +196,10 @@ class _Lowerer:
         return n.Arith(e.op, self.expr(e.left), self.expr(e.right), e.span)
 
     def _compare(self, e: ir.Compare) -> n.Expr:
-        return n.Compare(e.op, self.expr(e.left), self.expr(e.right), e.span)
+        from titlerules.lang.printer import format_expr
+
+        texts = (format_expr(e.left), format_expr(e.right))
+        return n.Compare(e.op, self.expr(e.left), self.expr(e.right), e.span, texts)
 
     def _boolop(self, e: ir.BoolOp) -> n.Expr:
         return n.BoolOp(e.op, tuple(self.expr(o) for o in e.operands), e.span)

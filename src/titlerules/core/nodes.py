@@ -33,10 +33,12 @@ def _span() -> Span:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Const:
-    """A value known before any record is seen."""
+    """A value known before any record is seen; ``origin`` names the parameter it is the
+    value of, if it is one (explanations say where a threshold comes from)."""
 
     value: Any
     span: Span = field(default_factory=_span)
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -166,10 +168,13 @@ class SetLit:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Compare:
+    """A comparison; ``texts`` are its operands as the policy writes them."""
+
     op: str
     left: Expr
     right: Expr
     span: Span = field(default_factory=_span)
+    texts: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

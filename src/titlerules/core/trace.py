@@ -6,8 +6,9 @@ backend reports the same events in the same order:
 
 * ``read(path, value)``: a fact read from the record (the list of reads is the tracer itself,
   ``(path, value)`` pairs, so the facts of a rule are its reads in order);
-* ``compared(node, left, right, result)``: a comparison decided, with both operands' values
-  (``node`` is the core :class:`~titlerules.core.nodes.Compare`, with its span);
+* ``compared(node, left, right, result, paths)``: a comparison decided, with both operands'
+  values and, for an operand read from the record, its record path (``node`` is the core
+  :class:`~titlerules.core.nodes.Compare`, with its span);
 * ``derived(name, value)``: a named ``let`` value computed for the record.
 
 :class:`Trace` records them; explanations are built from it.  To observe an evaluation
@@ -28,6 +29,7 @@ class Comparison:
     left: Any
     right: Any
     result: Any
+    paths: tuple[str | None, str | None] = (None, None)  # record paths of the operands
 
     @property
     def op(self) -> str:
@@ -45,8 +47,46 @@ class Trace(list[tuple[str, Any]]):
         self.comparisons: list[Comparison] = []
         self.derived_values: list[tuple[str, Any]] = []
 
-    def compared(self, node: Any, left: Any, right: Any, result: Any) -> None:
-        self.comparisons.append(Comparison(node, left, right, result))
+    def compared(
+        self,
+        node: Any,
+        left: Any,
+        right: Any,
+        result: Any,
+        paths: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        self.comparisons.append(Comparison(node, left, right, result, paths))
 
     def derived(self, name: str, value: Any) -> None:
         self.derived_values.append((name, value))
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the trace stands now (for :meth:`since`)."""
+        return (len(self), len(self.comparisons), len(self.derived_values))
+
+    def since(self, mark: tuple[int, int, int]) -> Segment:
+        """Everything reported after ``mark``: what computing a ``let`` reported, replayed
+        into the trace of every later rule that uses its remembered value."""
+        reads, comparisons, derived = mark
+        return Segment(
+            tuple(self[reads:]),
+            tuple(self.comparisons[comparisons:]),
+            tuple(self.derived_values[derived:]),
+        )
+
+    def replay(self, segment: Segment) -> None:
+        self.extend(segment.reads)
+        self.comparisons.extend(segment.comparisons)
+        self.derived_values.extend(segment.derived)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A part of a trace (see :meth:`Trace.since`)."""
+
+    reads: tuple[tuple[str, Any], ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    derived: tuple[tuple[str, Any], ...] = ()
+
+
+EMPTY_SEGMENT = Segment()

@@ -491,6 +491,24 @@ class _Generator:
                 return out
         return self.const("(value)")
 
+    def _path_inline(self, e: n.Expr) -> str:
+        """An expression spelling an operand's record path (None if not read from the
+        record), evaluated only where it stands (the closures' operand_path)."""
+        if isinstance(e, n.Var):
+            bound = self.loop_var(e.name)
+            if bound is not None:
+                return f"str({bound[1]})"
+            return f"var_path(env, {self.const(e.name)})"
+        if isinstance(e, n.Path) and isinstance(e.base, n.Root):
+            return self.const(e.text)
+        if isinstance(e, n.Path) and isinstance(e.base, n.Var):
+            suffix = self.const("." + ".".join(e.names))
+            bound = self.loop_var(e.base.name)
+            if bound is not None:
+                return f"(str({bound[1]}) + {suffix})"
+            return f"(var_path(env, {self.const(e.base.name)}) + {suffix})"
+        return "None"
+
     def _compare(self, e: n.Compare) -> str:
         a = self.value(e.left)
         b = self.value(e.right)
@@ -512,7 +530,10 @@ class _Generator:
             self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
         else:
             self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
-        self.line(f"if trace is not None: trace.compared({self.const(e)}, {a}, {b}, {out})")
+        paths = f"({self._path_inline(e.left)}, {self._path_inline(e.right)})"
+        self.line(
+            f"if trace is not None: trace.compared({self.const(e)}, {a}, {b}, {out}, {paths})"
+        )
         return out
 
     def _boolop(self, e: n.BoolOp) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from titlerules.core import nodes as n
 from titlerules.core.lower import lower_policy
+from titlerules.core.trace import EMPTY_SEGMENT
 from titlerules.engine import codegen
 from titlerules.engine.runtime import (
     ABSENT,
@@ -154,14 +155,15 @@ class Compiler:
             trace = env.trace
             if name in cache:
                 if trace is not None:
-                    trace.extend(env.let_reads.get(name, ()))
+                    trace.replay(env.let_reads.get(name, EMPTY_SEGMENT))
                 return cache[name]
-            start = len(trace) if trace is not None else 0
-            value = let_fns[name](env)
-            cache[name] = value
-            if trace is not None:
-                env.let_reads[name] = tuple(trace[start:])
-                trace.derived(name, value)
+            if trace is None:
+                value = cache[name] = let_fns[name](env)
+                return value
+            mark = trace.mark()
+            value = cache[name] = let_fns[name](env)
+            trace.derived(name, value)
+            env.let_reads[name] = trace.since(mark)
             return value
 
         return let
@@ -268,6 +270,14 @@ class Compiler:
                 return lambda env: var_path(env, var) + suffix
         return lambda env: "(value)"
 
+    def operand_path(self, e: n.Expr) -> Any:
+        """A function giving the record path of a comparison's operand, None if it is not
+        read from the record (for explanations)."""
+        if isinstance(e, n.Var) or (isinstance(e, n.Path) and isinstance(e.base, (n.Root, n.Var))):
+            spell = self.path_of(e)
+            return lambda env: str(spell(env))
+        return _NO_PATH
+
     def _defcall(self, e: n.DefCall) -> Fn:
         definition = e.definition
         name = definition.name
@@ -328,6 +338,7 @@ class Compiler:
     def _compare(self, e: n.Compare) -> Fn:
         left, right = self.expr(e.left), self.expr(e.right)
         test = comparator(e.op)
+        left_path, right_path = self.operand_path(e.left), self.operand_path(e.right)
 
         def compared(env: Env) -> Any:
             a, b = left(env), right(env)
@@ -339,7 +350,7 @@ class Compiler:
             else:
                 result = test(a, b)
             if env.trace is not None:
-                env.trace.compared(e, a, b, result)
+                env.trace.compared(e, a, b, result, (left_path(env), right_path(env)))
             return result
 
         return compared
@@ -392,6 +403,10 @@ class Compiler:
             return then(env) if value else other(env)
 
         return choose
+
+
+def _NO_PATH(env: Env) -> None:
+    return None
 
 
 def _var_reader(var: str, steps: tuple[tuple[str, str], ...], suffix: str) -> Fn:

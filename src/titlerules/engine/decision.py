@@ -3,9 +3,11 @@
 A :class:`Decision` is a pydantic model and JSON-serialisable: the outcome, one
 :class:`RuleResult` per rule (outcome, citation, the facts read with their values, the
 exceptions that applied, the facts that were missing), every missing fact, and a
-:class:`Receipt` that lets anyone reproduce it.  Rendering it as text is
-:mod:`titlerules.engine.explain`'s job; its notebook views (HTML, pandas) are registered by
-the layer that draws them (:attr:`Decision.views`), which the engine does not import.
+:class:`Receipt` that lets anyone reproduce it; with explanations, also the comparisons
+that decided each failed or unknown rule, with their values.  Wording it is the report
+layer's job (:mod:`titlerules.report.explanation`, registered as :attr:`Decision.renderer`);
+its notebook views (HTML, pandas) are registered by the layer that draws them
+(:attr:`Decision.views`).  The engine imports neither.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from titlerules.errors import TitleRulesError
 
 __all__ = [
     "Citation",
+    "ComparisonRead",
     "Decision",
     "DecisionViews",
     "FactRead",
+    "Operand",
     "Outcome",
     "Receipt",
     "RuleOutcome",
@@ -46,6 +50,30 @@ class FactRead(BaseModel):
     value: Any
 
 
+class Operand(BaseModel):
+    """One side of a comparison an evaluation decided: as the policy writes it, its value,
+    and where the value came from (a record path, or a parameter)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    value: Any
+    path: str | None = None
+    param: str | None = None
+
+
+class ComparisonRead(BaseModel):
+    """A comparison that decided a rule, with both operands' values; ``holds`` is None when
+    it could not be decided (an operand unknown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: str
+    left: Operand
+    right: Operand
+    holds: bool | None
+
+
 class RuleResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -59,6 +87,10 @@ class RuleResult(BaseModel):
     facts: list[FactRead] = []
     exceptions_applied: list[str] = []
     missing: list[str] = []
+    comparisons: list[ComparisonRead] = []
+    """With explanations: the comparisons that decided a failed or unknown rule."""
+    derived: list[FactRead] = []
+    """With explanations: the named ``let`` values the rule computed or used."""
 
 
 class Receipt(BaseModel):
@@ -103,10 +135,19 @@ class Decision(BaseModel):
     def unknown(self) -> list[RuleResult]:
         return [r for r in self.rules if r.outcome is RuleOutcome.UNKNOWN]
 
-    def explain(self, lang: str = "zh") -> str:
-        from titlerules.engine.explain import explain
+    renderer: ClassVar[Callable[[Decision, str, bool], str] | None] = None
+    """The decision in words: registered by :mod:`titlerules.report.explanation`."""
 
-        return explain(self, lang)
+    def explain(self, lang: str = "zh", verbose: bool = False) -> str:
+        """The decision in words, all Chinese (``zh``) or all English (``en``)."""
+        render = Decision.renderer
+        if render is None:
+            raise TitleRulesError(
+                "no renderer is registered for decisions",
+                hint="import titlerules (or titlerules.report.explanation) first",
+                code="TR001",
+            )
+        return render(self, lang, verbose)
 
     def _repr_html_(self) -> str:
         """Jupyter: the decision as an HTML table, one row per rule."""

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,9 +25,19 @@ from pydantic import BaseModel
 
 from titlerules import calendar as cal
 from titlerules._version import __version__
+from titlerules.core import nodes as n
+from titlerules.core.polarity import Polarities, deciding, polarities
 from titlerules.core.trace import Trace
 from titlerules.engine.compiler import CompiledRule, compile_policy
-from titlerules.engine.decision import Citation, Decision, FactRead, Receipt, RuleResult
+from titlerules.engine.decision import (
+    Citation,
+    ComparisonRead,
+    Decision,
+    FactRead,
+    Operand,
+    Receipt,
+    RuleResult,
+)
 from titlerules.engine.runtime import Env, Unknown, jsonable
 from titlerules.engine.verdict import (
     FAILED,
@@ -77,7 +88,11 @@ class Policy:
         self._kinds: dict[type, _Kind] = {}
         self.sha256 = resolved.sha256
         self._steps = {
-            subject: tuple(_Step(c, self._facts) for c in self._compiled if c.rule.kind in kinds)
+            subject: tuple(
+                _Step(c, self._facts, self.core.lets)
+                for c in self._compiled
+                if c.rule.kind in kinds
+            )
             for subject, kinds in (("applicant", APPLICANT_KINDS), ("procedure", PROCEDURE_KINDS))
         }
 
@@ -113,7 +128,13 @@ class Policy:
     def rule_result(
         self, compiled: CompiledRule, verdict: Verdict, trace: list[tuple[str, Any]] | None
     ) -> RuleResult:
-        """A rule's result, with the facts it read (for callers running rules one by one)."""
+        """A rule's result, with the facts it read and, from a recording trace, the
+        comparisons that decided it (for callers running rules one by one)."""
+        if isinstance(trace, Trace):
+            for steps in self._steps.values():
+                for step in steps:
+                    if step.compiled is compiled:
+                        return step.result(verdict, trace)
         facts = _facts(trace, self._facts)[0] if trace else []
         return _result(compiled, verdict, facts, _citation(compiled))
 
@@ -317,20 +338,26 @@ class _Step:
     __slots__ = (
         "_citation",
         "_facts",
+        "_polarity",
         "_results",
         "_shared",
         "blocking",
         "compiled",
         "failed",
+        "lets",
         "passed",
         "simple",
         "violation",
     )
 
     def __init__(
-        self, compiled: CompiledRule, facts: dict[tuple[str, type, Any], FactRead]
+        self,
+        compiled: CompiledRule,
+        facts: dict[tuple[str, type, Any], FactRead],
+        lets: Mapping[str, n.Expr],
     ) -> None:
         self.compiled = compiled
+        self.lets = lets
         self._facts = facts
         self.violation = compiled.violation
         self.blocking = compiled.rule.severity == "blocking"
@@ -343,13 +370,19 @@ class _Step:
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
+        self._polarity: Polarities | None = None  # worked out on the first explanation
 
-    def result(self, verdict: Verdict, trace: list[tuple[str, Any]] | None) -> RuleResult:
+    def result(self, verdict: Verdict, trace: Trace | None) -> RuleResult:
         if not (trace or verdict.missing or verdict.exceptions):
             shared = self._shared.get(verdict.outcome)
             if shared is not None:
                 return shared
         facts, facts_key = _facts(trace, self._facts) if trace else ([], ())
+        if trace is not None and verdict.outcome in _EXPLAINED:
+            comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
+            derived = _derived(trace)
+            if comparisons or derived:
+                return _result(self.compiled, verdict, facts, self._citation, comparisons, derived)
         if facts_key is None:
             return _result(self.compiled, verdict, facts, self._citation)
         key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
@@ -360,6 +393,81 @@ class _Step:
                 self._results.clear()
             self._results[key] = result
         return result
+
+    def _deciding(self, trace: Trace, failed: bool) -> list[ComparisonRead]:
+        """The comparisons that decided this rule (failed, else unknown), with their values:
+        those whose result pushed its violation (see :mod:`titlerules.core.polarity`); the
+        ones of mixed polarity only if no other did.  Each once, in evaluation order."""
+        polarity = self._polarity
+        if polarity is None:
+            polarity = self._polarity = polarities(self.compiled.core, self.lets)
+        sure: list[Any] = []
+        maybe: list[Any] = []
+        seen: set[tuple[int, str, str]] = set()
+        for comparison in trace.comparisons:
+            decided = deciding(polarity.get(id(comparison.node)), comparison.result, failed)
+            if decided is False:
+                continue
+            key = (id(comparison.node), repr(comparison.left), repr(comparison.right))
+            if key in seen:
+                continue
+            seen.add(key)
+            (sure if decided else maybe).append(comparison)
+        return [_comparison_read(c) for c in (sure or maybe)]
+
+
+_EXPLAINED = (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+
+
+def _derived(trace: Trace) -> list[FactRead]:
+    seen: dict[str, Any] = {}
+    for name, value in trace.derived_values:
+        seen.setdefault(name, value)
+    return [
+        _construct(FactRead, {"path": name, "value": jsonable(value)})
+        for name, value in seen.items()
+    ]
+
+
+def _operand(node: Any, text: str, value: Any, read_at: str | None) -> Operand:
+    path: str | None = read_at
+    param: str | None = None
+    if isinstance(node, n.Const):
+        param = node.origin
+    elif isinstance(node, n.Param):
+        param = node.name
+    elif isinstance(node, n.AsOf):
+        path = "as_of"
+    elif path is not None and (path.startswith("(") or path == _own_name(node)):
+        path = None  # a value computed in the policy, not a fact of the record
+    return _construct(Operand, {"text": text, "value": _shown(value), "path": path, "param": param})
+
+
+def _own_name(node: Any) -> str | None:
+    return node.name if isinstance(node, n.Var) else None
+
+
+def _shown(value: Any) -> Any:
+    if type(value) is Unknown:
+        return None
+    if type(value) is Fraction and value.denominator == 1:
+        return int(value)
+    return jsonable(value)
+
+
+def _comparison_read(comparison: Any) -> ComparisonRead:
+    node = comparison.node
+    left_text, right_text = node.texts
+    result = comparison.result
+    return _construct(
+        ComparisonRead,
+        {
+            "op": node.op,
+            "left": _operand(node.left, left_text, comparison.left, comparison.paths[0]),
+            "right": _operand(node.right, right_text, comparison.right, comparison.paths[1]),
+            "holds": result if type(result) is bool else None,
+        },
+    )
 
 
 def _citation(compiled: CompiledRule) -> Citation | None:
@@ -381,6 +489,8 @@ def _result(
     verdict: Verdict,
     facts: list[FactRead],
     citation: Citation | None,
+    comparisons: list[ComparisonRead] | None = None,
+    derived: list[FactRead] | None = None,
 ) -> RuleResult:
     rule = compiled.rule
     return _construct(
@@ -396,6 +506,8 @@ def _result(
             "facts": facts,
             "exceptions_applied": list(verdict.exceptions),
             "missing": sorted(verdict.missing),
+            "comparisons": comparisons or [],
+            "derived": derived or [],
         },
     )
 

@@ -23,7 +23,7 @@ from titlerules import calendar as cal
 from titlerules.errors import TitleRulesError
 
 if TYPE_CHECKING:
-    from titlerules.core.trace import Trace
+    from titlerules.core.trace import Segment, Trace
 
 
 class Unknown:
@@ -185,7 +185,7 @@ class Env:
         vars: dict[str, Any]
         var_paths: dict[str, str | ElementPath]
         lets: dict[str, Any]
-        let_reads: dict[str, tuple[tuple[str, Any], ...]]
+        let_reads: dict[str, Segment]
 
     def __getattr__(self, name: str) -> Any:
         # Called only for a slot not yet set: make the empty container, keep it.
