@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.audit.common import as_policy, make_receipt
 from titlerules.engine.decision import Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
@@ -185,6 +186,7 @@ class CrossRecordReport(BaseModel):
 # ---------------------------------------------------------------- entry point
 
 
+@checked
 def audit_set(
     policy: Policy | str | Path,
     sources: Iterable[str | Path | Record | RecordResult] | str | Path,

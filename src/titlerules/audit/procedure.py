@@ -36,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.audit._engine import (
     CalendarCall,
     RecordingCalendar,
@@ -49,6 +50,7 @@ from titlerules.audit.common import (
     as_procedure,
     explain_window,
     make_receipt,
+    procedure_argument_types,
 )
 from titlerules.engine.decision import Citation, FactRead, Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
@@ -222,6 +224,7 @@ class AuditReport(BaseModel):
 # ---------------------------------------------------------------- the audit
 
 
+@checked(procedure=procedure_argument_types)
 def audit(
     policy: Policy | str | Path,
     procedure: Any,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from titlerules.argcheck import checked
 from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
 from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
@@ -60,6 +61,7 @@ def is_tabular(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABULAR_SUFFIXES
 
 
+@checked
 def read_chunks(
     path: str | Path, schema: TableSchema, chunk_rows: int = DEFAULT_CHUNK_ROWS
 ) -> Iterator[Chunk]:
@@ -377,6 +379,7 @@ def evaluate_chunk(
     return table.sort("row") if chunk.errors else table
 
 
+@checked
 def run_file(
     columnar: ColumnarPolicy,
     source: str | Path,

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from titlerules.argcheck import checked
 from titlerules.boundedread import read_at_most
 from titlerules.calendar._dates import parse_iso_date
 from titlerules.errors import CalendarError, InputFileError, Location
@@ -103,6 +104,7 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
+@checked
 def load_overrides(path: str | Path) -> OverrideYear:
     """Read and check one override file.
 
@@ -161,6 +163,7 @@ def load_overrides(path: str | Path) -> OverrideYear:
     return parse_overrides(data, file=file)
 
 
+@checked
 def parse_overrides(data: object, *, file: str | None = None) -> OverrideYear:
     """Check an already-loaded override document (a mapping) and build an
     :class:`OverrideYear`; dates may be ``date`` objects or ``YYYY-MM-DD`` text."""

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
+
 
 class Outcome(StrEnum):
     """The decision about a record."""
@@ -92,6 +94,7 @@ class Decision(BaseModel):
     def unknown(self) -> list[RuleResult]:
         return [r for r in self.rules if r.outcome is RuleOutcome.UNKNOWN]
 
+    @checked
     def explain(self, lang: str = "zh") -> str:
         from titlerules.engine.explain import explain
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from titlerules import calendar as cal
 from titlerules._version import __version__
+from titlerules.argcheck import checked
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -102,6 +103,7 @@ class Policy:
         return f"<Policy {self.id} ({len(self._compiled)} rules)>"
 
     # ------------------------------------------------ evaluation
+    @checked
     def evaluate(
         self,
         record: BaseModel | dict[str, Any],
@@ -256,6 +258,7 @@ class Policy:
             column=rule.span.column or None,
         )
 
+    @checked
     def evaluate_many(
         self,
         records: Iterable[BaseModel | dict[str, Any]],
@@ -611,6 +614,7 @@ def _raise_errors(path: Path, resolved: ResolvedPolicy, diagnostics: list[Diagno
         raise error
 
 
+@checked
 def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
     """Load a bundled policy by id (``"eryuan-2024"``) or a policy file by path.
 
