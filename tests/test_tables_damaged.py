@@ -93,7 +93,7 @@ def test_csv_cells_past_the_csv_module_limit_are_read(
     long = "x" * 200_000
     path = tmp_path / "long.csv"
     path.write_text(f'applicant.id,{CIVIL}\n{long},false\n"{long}",false\nz,true\n', "utf-8")
-    code, out, err = _check(["eryuan-2024", str(path)], capsys)
+    _code, out, err = _check(["eryuan-2024", str(path)], capsys)
     rows = [json.loads(line) for line in out.splitlines()]
     assert [row["row"] for row in rows] == [1, 2, 3]
     assert all(row["outcome"] != "error" for row in rows), rows[0]["error"]
@@ -112,6 +112,7 @@ def test_csv_cells_past_our_bound_are_that_rows_error(
     for row, line in zip(rows[:2], (2, 3), strict=True):
         assert f"(line {line}): a cell is longer than {MAX_CELL_CHARS:,} characters" in row["error"]
     assert "internal error" not in err
+    assert code == 2  # rows in error
 
 
 def test_csv_lines_does_not_depend_on_the_csv_module_limit() -> None:
@@ -126,7 +127,10 @@ def test_csv_lines_does_not_depend_on_the_csv_module_limit() -> None:
 def test_validate_records_reads_a_long_quoted_cell(tmp_path: Path) -> None:
     from titlerules import validate_records
 
-    header = "姓名,性别,证件类型,证件号码,出生日期,职称系列,专业名称,职称名称,评审组织,批准单位,批准文号,批准日期"
+    header = (
+        "姓名,性别,证件类型,证件号码,出生日期,职称系列,"
+        "专业名称,职称名称,评审组织,批准单位,批准文号,批准日期"
+    )
     path = tmp_path / "h.csv"
     path.write_text(header + "\n" + f'"{"李" * 150_000}",男,,,,,,,,,,\n', encoding="utf-8")
     report = validate_records(path)
