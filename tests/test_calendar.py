@@ -406,7 +406,7 @@ def test_override_reports_every_problem(tmp_path: Path) -> None:
 
 
 def test_override_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="not found"):
+    with pytest.raises(InputFileError, match="no such file"):
         load_overrides(tmp_path / "missing.yaml")
     with pytest.raises(InputFileError, match="not valid YAML") as info:
         load_overrides(_write(tmp_path, "year: 2027\nholidays: [\n"))

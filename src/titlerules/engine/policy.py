@@ -841,13 +841,14 @@ def _discard(file: Path) -> None:
 
 
 def _read_index(file: Path) -> _Index | None:
-    import json
+    from titlerules.uniquekeys import loads_json
 
     payload = _read_checked(file)
     if payload is None:
         return None
     try:
-        data = json.loads(payload.decode("utf-8"))
+        # The one JSON reader: a key twice or a lone surrogate is no index (a ValueError).
+        data = loads_json(payload.decode("utf-8"))
         index = _Index(
             str(data["sha256"]),
             tuple(str(name) for name in data["files"]),
