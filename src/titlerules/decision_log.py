@@ -140,6 +140,8 @@ class DecisionLog:
         self.redact = redact
         #: The hash of the last entry: the log's head, to publish.
         self.head = _last_hash(self.path)
+        #: How many entries this object has appended.
+        self.written = 0
         try:
             self._file: IO[str] = self.path.open("a", encoding="utf-8", newline="\n")
         except OSError as exc:
@@ -224,6 +226,7 @@ class DecisionLog:
         self._file.write(line + "\n")
         self._file.flush()
         self.head = data["hash"]
+        self.written += 1
         return entry
 
 

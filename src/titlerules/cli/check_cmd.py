@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(texts))
+    if log is not None:  # the hash an office publishes: replay --head checks the log to it
+        print(
+            f"decision log {_shown(args, args.log)}: {log.written} entr"
+            f"{'y' if log.written == 1 else 'ies'} appended; head {log.head}",
+            file=sys.stderr,
+        )
     return 2 if failed else 0
 
 
