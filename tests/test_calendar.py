@@ -232,9 +232,9 @@ def test_working_day_index_and_table() -> None:
 
 
 def test_bad_arguments_raise_titlerules_errors() -> None:
-    with pytest.raises(UsageError, match=r"argument 'day' must be date, not str"):
+    with pytest.raises(UsageError, match=r"argument 'day': must be date, not str"):
         is_working_day("2024-01-01")  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="argument 'n' must be int, not bool"):
+    with pytest.raises(UsageError, match="argument 'n': must be int, not bool"):
         add_working_days(date(2024, 1, 1), True)
     with pytest.raises(UsageError, match=r"datetime\.date"):  # the calendar's own check
         cal.default_calendar().is_working_day("2024-01-01")  # type: ignore[arg-type]

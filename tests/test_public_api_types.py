@@ -199,7 +199,7 @@ def test_wrong_types_are_our_errors_naming_the_argument(
         assert isinstance(error, TypeError)
         assert pickle.loads(pickle.dumps(error)).message == error.message
         if not isinstance(bad, list):  # a list's elements may be refused by their own name
-            assert f"argument '{argument}'" in error.message, error.message
+            assert f"argument '{argument}': must be" in str(error), str(error)
     except TitleRulesError as error:
         # A value of a type the parameter takes (a number, a list, None) may be wrong in
         # what it holds; a bare object is of no type any parameter takes.
@@ -226,5 +226,5 @@ def test_a_nul_in_a_path_is_our_error(
 ) -> None:
     if "columnar" in kwargs:
         kwargs["columnar"] = _columnar()
-    with pytest.raises(ArgumentTypeError, match=f"argument '{argument}' holds a NUL"):
+    with pytest.raises(ArgumentTypeError, match=f"argument '{argument}': holds a NUL"):
         function(**kwargs)

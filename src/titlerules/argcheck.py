@@ -3,9 +3,10 @@
 A public function decorated with :func:`checked` refuses an argument of the wrong type with
 :class:`~titlerules.errors.ArgumentTypeError` (TR001, also a ``TypeError``) naming the
 function, the argument and the types it takes, before the function runs: ``load_policy(5)``
-says ``argument 'id_or_path' must be str or Path, not int`` instead of failing somewhere
-inside with a plain ``TypeError`` or ``AttributeError``.  A text or path argument holding a
-NUL character, which no file name can hold, is refused the same way.
+says ``load_policy(): argument 'id_or_path': must be str or Path, not int`` instead of
+failing somewhere inside with a plain ``TypeError`` or ``AttributeError``.  A path argument
+(annotated ``Path``, alone or with ``str``) holding a NUL character, which no file name can
+hold, is refused the same way.
 
 The annotations are the specification: ``X | None``, unions, ``Literal``, ``Any``, classes,
 and generic containers (``Iterable[...]``, ``Mapping[...]``, ``tuple[...]``: the container is
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any, TypeVar
 
-from titlerules.errors import ArgumentTypeError
+from titlerules.errors import ArgumentTypeError, Location
 
 __all__ = ["checked"]
 
@@ -70,15 +71,15 @@ def checked(func: F | None = None, /, **names: Any) -> F | Callable[[F], F]:
                     continue  # the default, or a missing argument Python itself reports
                 if not check(value):
                     raise ArgumentTypeError(
-                        f"{qualname}(): argument '{name}' must be {expected}, "
-                        f"not {_type_name(value)}",
+                        f"must be {expected}, not {_type_name(value)}",
+                        location=Location(record_path=f"{qualname}(): argument '{name}'"),
                         hint=f"see help({target.__module__}.{qualname})",
                     )
                 if path_like and _has_nul(value):
                     raise ArgumentTypeError(
-                        f"{qualname}(): argument '{name}' holds a NUL character (\\0), "
-                        "which no path, name or text of a record can hold",
-                        hint="check where the text came from; remove the \\0",
+                        "holds a NUL character (\\0), which no file name can hold",
+                        location=Location(record_path=f"{qualname}(): argument '{name}'"),
+                        hint="check where the path came from; remove the \\0",
                     )
             return target(*args, **kwargs)
 
@@ -151,7 +152,7 @@ _ABSTRACT: dict[object, type] = {
 
 
 def _check_for(annotation: Any) -> tuple[_Check, str, bool]:
-    """(check, the expected types in words, whether a text or path argument is a path)."""
+    """(check, the expected types in words, whether the argument is a path)."""
     if annotation is Any or annotation is object or isinstance(annotation, TypeVar):
         return _anything, "anything", False
     if annotation is None or annotation is type(None):
@@ -177,8 +178,8 @@ def _check_for(annotation: Any) -> tuple[_Check, str, bool]:
         return (lambda value: isinstance(value, int) and not isinstance(value, bool)), "int", False
     if isinstance(annotation, type) and issubclass(annotation, PurePath):
         return (lambda value: isinstance(value, (PurePath, os.PathLike))), "Path", True
-    if annotation is str:
-        return (lambda value: isinstance(value, str)), "str", True
+    if annotation is str:  # a text; a path only where the annotation names Path too
+        return (lambda value: isinstance(value, str)), "str", False
     if isinstance(annotation, type):
         target = _ABSTRACT.get(annotation, annotation)
         return (lambda value: isinstance(value, target)), annotation.__name__, False

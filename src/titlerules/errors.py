@@ -99,8 +99,8 @@ class UsageError(TitleRulesError):
 
 class ArgumentTypeError(UsageError, TypeError):
     """A function of the public API was given an argument of the wrong type (or a path
-    holding a NUL character); the message names the function, the argument and the types
-    it takes.  Also a ``TypeError``, as Python's own would be."""
+    holding a NUL character); its location names the function and the argument, its message
+    the types it takes.  Also a ``TypeError``, as Python's own would be."""
 
     code = "TR001"
 
