@@ -125,7 +125,7 @@ def test_bad_override_file_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert (
         main(["calendar", "--overrides", str(tmp_path / "no.yaml"), "add", "2027-03-01", "1"]) == 2
     )
-    assert "not found" in capsys.readouterr().err
+    assert "no.yaml: no such file" in capsys.readouterr().err
 
 
 def test_example_override_file_loads(capsys: pytest.CaptureFixture[str]) -> None:

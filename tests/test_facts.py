@@ -443,7 +443,7 @@ def test_file_level_errors(tmp_path: Path) -> None:
         load_applicant(tmp_path / "absent.yaml")
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("applicant: {id: 李}".encode("gb18030"))
-    with pytest.raises(InputFileError, match="not UTF-8"):
+    with pytest.raises(InputFileError, match="not valid UTF-8"):
         load_applicant(latin)
     dup = write(tmp_path, "dup.yaml", "applicant:\n  id: a\n  id: b\n")
     with pytest.raises(InputFileError, match="duplicate key 'id'"):

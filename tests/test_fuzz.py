@@ -1182,16 +1182,18 @@ def test_repo_examples_still_load() -> None:
         ),
         # silent drop: JSON keeps the last of two equal keys
         ("dup.json", b'{"applicant": {}, "applicant": {"person": {}}}', "TR002", "duplicate key"),
-        # csv.Error: a cell beyond the csv module's field limit
-        ("big.csv", "姓名\n".encode() + b"x" * 200_000 + b"\n", "TR002", "invalid CSV"),
+        # csv.Error: a cell beyond the csv module's field limit (131,072) is read; one beyond
+        # titlerules' own bound is refused in its words
+        ("big.csv", "姓名\n".encode() + b"x" * 1_000_001 + b"\n", "TR002", "longer than 1,000,000"),
         # OverflowError: a ratio of .inf
         ("inf.yaml", b"procedure: {planned_pass_rate: .inf}\n", "TR100", "invalid fraction"),
-        # UnicodeEncodeError: text with a lone surrogate, from a JSON escape
+        # UnicodeEncodeError: text with a lone surrogate, from a JSON escape (refused by the
+        # reader, where the file is read)
         (
             "surrogate.json",
             b'{"applicant": {"person": {"gender": "\\ud800"}}}',
-            "TR100",
-            "not valid Unicode",
+            "TR002",
+            "half of a surrogate pair",
         ),
     ],
 )
@@ -1289,3 +1291,268 @@ def test_audit_errors_say_which_rule() -> None:
     with pytest.raises(TitleRulesError) as info:
         audit_module.audit(load_policy("xianning-2024"), record)
     check_error(info.value)
+
+
+# ---------------------------------------------------------------- adversarial families
+#
+# The families an adversarial run found faults in: alias bombs, def chains, stray CSV quotes,
+# keys given twice, deep nesting, special line endings, NUL paths and lone surrogates.  Each
+# is generated from a fixed seed, small enough that a run takes a few seconds, and fed to every
+# reader it concerns; only titlerules errors may come out.
+
+ADVERSARIAL_EXAMPLES = max(FUZZ_EXAMPLES // 100, 40)
+
+_RECORD_YAML = (
+    "applicant:\n"
+    "  person: {name: 李华, gender: 女}\n"
+    "  employment: {is_civil_servant: false}\n"
+    "  application: {submitted_on: 2024-07-12, year: 2024}\n"
+)
+_OVERRIDES_YAML = "year: 2030\nsource: 通知\nholidays: []\nworkdays: []\n"
+_CASES_YAML = (
+    "policy: eryuan-2024\ncases:\n  - name: c\n"
+    "    applicant: {employment: {is_civil_servant: true}}\n"
+    "    expect: {outcome: ineligible}\n"
+)
+_POLICY_BODY = (
+    'exclusion civil "公务员不得参加职称评审" {\n  cite 二(一) "公务员不得参加职称评审"\n'
+    "  when applicant.employment.is_civil_servant\n}\n"
+)
+
+
+def _yaml_policy_text() -> str:
+    return yaml_io.dump_yaml(parse(HEADER + _POLICY_BODY))
+
+
+def _readers() -> dict[str, tuple[str, Callable[[Path], Any]]]:
+    """Every reader of a YAML file of user input: (suffix, read)."""
+    from titlerules.calendar import load_overrides
+    from titlerules.testing import run_case_file
+
+    return {
+        "policy": (".yaml", load_policy),
+        "record": (".yaml", load_records),
+        "overrides": (".yaml", load_overrides),
+        "test cases": (".yaml", run_case_file),
+    }
+
+
+def _read_each(folder: Path, texts: dict[str, str]) -> list[BaseException | None]:
+    """Each reader on its text: None when it read it, else the error (only ours)."""
+    outcomes: list[BaseException | None] = []
+    for index, (name, (suffix, read)) in enumerate(_readers().items()):
+        if name not in texts:
+            continue
+        path = folder / f"in{index}{suffix}"
+        path.write_text(texts[name], encoding="utf-8")
+        try:
+            read(path)
+        except TitleRulesError as error:
+            check_error(error, hint=False)
+            outcomes.append(error)
+        else:
+            outcomes.append(None)
+    return outcomes
+
+
+def _bases() -> dict[str, str]:
+    return {
+        "policy": _yaml_policy_text(),
+        "record": _RECORD_YAML,
+        "overrides": _OVERRIDES_YAML,
+        "test cases": _CASES_YAML,
+    }
+
+
+def test_fuzz_alias_bombs(tmp_path: Path) -> None:
+    rng = random.Random(1901)
+    refused = 0
+    for _ in range(ADVERSARIAL_EXAMPLES):
+        width, depth = rng.randint(2, 12), rng.randint(2, 9)
+        lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]
+        lines += [
+            f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth)
+        ]
+        bomb = "\n".join(lines) + "\n"
+        nested = "bomb:\n" + "".join(f"  {line}\n" for line in lines)
+        texts = {name: text + nested for name, text in _bases().items()}
+        texts["record"] = bomb  # a document of aliases only
+        outcomes = _read_each(tmp_path, texts)
+        if width**depth > 200_000:  # far past the bound: every reader refuses
+            assert all(o is not None and "aliases" in str(o) for o in outcomes), outcomes
+            refused += 1
+    assert refused
+
+
+def test_fuzz_def_chains(tmp_path: Path) -> None:
+    rng = random.Random(1902)
+    for _ in range(ADVERSARIAL_EXAMPLES // 4):
+        levels = rng.randint(2, 40)
+        calls = rng.randint(1, 3)
+        defs = "def h0(x) = x\n" + "".join(
+            f"def h{i}(x) = " + " + ".join([f"h{i - 1}(x)"] * calls) + "\n"
+            for i in range(1, levels)
+        )
+        rule = (
+            'requirement r "r" {\n  cite 一 "r"\n'
+            f"  require h{levels - 1}(applicant.application.year) > 0\n}}\n"
+        )
+        path = tmp_path / "defs.policy"
+        path.write_text(HEADER + defs + rule, encoding="utf-8")
+        diagnostics = lint(path)
+        grows = calls > 1 and calls ** (levels - 1) > 100_000
+        assert grows == any(d.code == "TR307" for d in diagnostics), (levels, calls)
+        try:
+            policy = load_policy(path)
+        except TitleRulesError as error:
+            check_error(error, hint=False, location=False)  # the diagnostics say where
+            assert grows
+        else:
+            assert not grows
+            policy.evaluate({"applicant": {"application": {"year": 2024}}}, explain=False)
+
+
+def test_fuzz_stray_csv_quotes(tmp_path: Path) -> None:
+    from titlerules import validate_records
+
+    rng = random.Random(1903)
+    header = (
+        "姓名,性别,证件类型,证件号码,出生日期,职称系列,"
+        "专业名称,职称名称,评审组织,批准单位,批准文号,批准日期"
+    )
+    cells = ["李华", "女", '"', '""', '"a,b"', 'x"y', ",", "", "2024-01-01", '"open']
+    for _ in range(ADVERSARIAL_EXAMPLES):
+        lines = [
+            ",".join(rng.choice(cells) for _ in range(rng.randint(1, 14)))
+            for _ in range(rng.randint(1, 12))
+        ]
+        path = tmp_path / "h.csv"
+        path.write_text(header + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        try:
+            report = validate_records(path)
+        except TitleRulesError as error:
+            check_error(error, hint=False)
+            continue
+        # One result per line, blank lines too; only blank lines after the last data line
+        # are not rows (a line of empty cells, '"",,', is blank too).
+        written = [i for i, line in enumerate(lines, 1) if re.search(r'[^,"]', line)]
+        assert (written[-1] if written else 0) <= len(report.rows) <= len(lines)
+
+
+def _with_duplicate(text: str, rng: random.Random) -> str:
+    """The YAML text with one of its `key: value` lines written twice."""
+    lines = text.splitlines()
+    candidates = [i for i, line in enumerate(lines) if re.match(r"^\s*[a-z_]+: \S", line)]
+    index = rng.choice(candidates)
+    return "\n".join([*lines[: index + 1], lines[index], *lines[index + 1 :]]) + "\n"
+
+
+def test_fuzz_duplicate_keys(tmp_path: Path) -> None:
+    rng = random.Random(1904)
+    for _ in range(ADVERSARIAL_EXAMPLES // 2):
+        texts = {name: _with_duplicate(text, rng) for name, text in _bases().items()}
+        for outcome in _read_each(tmp_path, texts):
+            assert outcome is not None and "duplicate key" in str(outcome), outcome
+    for _ in range(ADVERSARIAL_EXAMPLES // 2):
+        key = rng.choice(["a", "id", "person", "名"])
+        data = json.dumps({"applicant": {"x": 1}})
+        twice = data[:-2] + f', "{key}": 1, "{key}": 2}}}}'
+        path = tmp_path / "r.json"
+        path.write_text(twice, encoding="utf-8")
+        with pytest.raises(TitleRulesError, match=f"duplicate key '{key}'"):
+            load_records(path)
+
+
+def test_fuzz_deep_nesting(tmp_path: Path) -> None:
+    rng = random.Random(1905)
+    for _ in range(ADVERSARIAL_EXAMPLES // 8):
+        depth = rng.choice([10, 100, 600, 1500])
+        open_, close = rng.choice([("[", "]"), ("{a: ", "}")])
+        nested = open_ * depth + "1" + close * depth
+        texts = {name: text + f"deep: {nested}\n" for name, text in _bases().items()}
+        _read_each(tmp_path, texts)
+        path = tmp_path / "deep.json"
+        path.write_text('{"applicant": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+        try:
+            load_records(path)
+        except TitleRulesError as error:
+            check_error(error, hint=False)
+
+
+def test_fuzz_special_line_endings(tmp_path: Path) -> None:
+    rng = random.Random(1906)
+    endings = ["\r", "\r\n", "\u0085", "\u2028", "\u2029", "\n"]
+    for round_ in range(ADVERSARIAL_EXAMPLES // 2):
+        texts = {}
+        for name, text in _bases().items():
+            parts = text.split("\n")
+            texts[name] = "".join(part + rng.choice(endings) for part in parts[:-1]) + parts[-1]
+        _read_each(tmp_path, texts)
+        if round_ % 4:
+            continue
+        csv_path = tmp_path / "t.csv"
+        ending = rng.choice(endings)
+        csv_path.write_text(
+            ending.join(
+                ["applicant.id,applicant.employment.is_civil_servant", "a,false", "b,true"]
+            ),
+            encoding="utf-8",
+            newline="",
+        )
+        assert main(["check", "eryuan-2024", str(csv_path)]) in (0, 1, 2)
+
+
+def test_fuzz_nul_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import titlerules
+    from titlerules.calendar import load_overrides
+    from titlerules.testing import run_case_file
+
+    rng = random.Random(1907)
+    readers: list[Callable[[str], Any]] = [
+        titlerules.load_policy,
+        titlerules.lint,
+        titlerules.validate_records,
+        load_records,
+        load_overrides,
+        read_log,
+        lambda path: run_case_file(Path(path)),
+        lambda path: titlerules.audit("eryuan-2024", path),
+        lambda path: titlerules.audit_set("eryuan-2024", [path]),
+        lambda path: DecisionLog(path),
+    ]
+    for _ in range(ADVERSARIAL_EXAMPLES):
+        name = "".join(rng.choice("ab/.\0_") for _ in range(rng.randint(1, 12)))
+        if "\0" not in name:
+            name += "\0"
+        for read in readers:
+            with pytest.raises(TitleRulesError) as caught:
+                result = read(str(tmp_path / name))
+                if isinstance(result, Iterator):
+                    list(result)
+            check_error(caught.value, location=False)
+        assert main(["check", "eryuan-2024", str(tmp_path / name)]) == 2
+        assert "internal error" not in capsys.readouterr().err
+
+
+def test_fuzz_lone_surrogates(tmp_path: Path) -> None:
+    from titlerules.batch import ColumnarPolicy, run_file
+
+    rng = random.Random(1908)
+    columnar = ColumnarPolicy(load_policy("eryuan-2024"))
+    for _ in range(ADVERSARIAL_EXAMPLES // 4):
+        code = rng.randint(0xD800, 0xDFFF)
+        escape = rng.choice([f"\\u{code:04x}", f"\\u{code:04X}"])
+        texts = {
+            name: text + f'note: "{rng.choice(["", "李", "a"])}{escape}"\n'
+            for name, text in _bases().items()
+        }
+        for outcome in _read_each(tmp_path, texts):
+            assert outcome is not None and "surrogate" in str(outcome), outcome
+        path = tmp_path / "r.json"
+        path.write_text(f'{{"applicant": {{"person": {{"name": "{escape}"}}}}}}', "utf-8")
+        with pytest.raises(TitleRulesError, match="surrogate"):
+            load_records(path)
+        rows = tmp_path / "rows.jsonl"
+        rows.write_text(f'{{"id": "{escape}"}}\n{{"id": "b"}}\n', encoding="utf-8")
+        summary, table = run_file(columnar, rows)
+        assert summary.rows == 2 and table["outcome"].to_list()[0] == "error"

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from titlerules import atomic
 from titlerules.audit import validate_records
 from titlerules.batch.io import read_chunks
+from titlerules.batch.schema import applicant_schema
 from titlerules.cli import main
 from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, OutputFileError
@@ -407,7 +408,7 @@ def test_fuzz_stray_quotes_every_nonblank_line_is_one_result_row(
         path = Path(folder) / "in.csv"
         path.write_text("id,person.name\n" + "\n".join(lines) + "\n", encoding="utf-8")
         numbers: list[int] = []
-        for chunk in read_chunks(path, None, chunk_rows):  # type: ignore[arg-type]
+        for chunk in read_chunks(path, applicant_schema(), chunk_rows):
             numbers += [*chunk.rows, *(n for n, _ in chunk.errors)]
     assert sorted(numbers) == list(range(1, sum(1 for line in lines if line) + 1))
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import titlerules.report.explanation  # noqa: F401  (registers Decision.explain)
 from titlerules._version import __version__
+from titlerules.argcheck import checked
 from titlerules.audit import audit, audit_set, plan, validate_records
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
 from titlerules.engine.policy import Policy, bundled_policies, load_policy
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 
+@checked
 def lint(path: str | Path) -> list[Diagnostic]:
     """Every diagnostic (errors and warnings) for a policy file or bundled id."""
     from titlerules.engine.policy import lint_policy
@@ -71,6 +73,7 @@ def lint(path: str | Path) -> list[Diagnostic]:
     return lint_policy(find_policy(str(path)))[1]
 
 
+@checked
 def format(policy: PolicyFile) -> str:
     """Canonical DSL text of a parsed policy (what ``titlerules fmt`` prints)."""
     from titlerules.lang.printer import format_policy

@@ -13,6 +13,12 @@ from typing import BinaryIO
 
 from titlerules.errors import InputFileError, Location
 
+#: The longest cell of a CSV table, in characters (a name, a date, a list of a person's
+#: titles as JSON).  Python's csv module has a process-wide limit of its own (131,072 by
+#: default); titlerules reads CSV one line at a time (:mod:`titlerules.csvlines`) and
+#: applies this bound to every cell, quoted or not, whatever that limit is set to.
+MAX_CELL_CHARS = 1_000_000
+
 
 def read_at_most(
     path: str | os.PathLike[str], limit: int, *, what: str = "file", hint: str | None = None

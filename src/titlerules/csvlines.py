@@ -10,6 +10,10 @@ unreadable, naming its line, and the next line is read as usual.
 
 The price is that a cell cannot hold a line break (a spreadsheet's Alt+Enter); no record
 field needs one, and such a cell's lines are reported the same way, never merged silently.
+
+A cell longer than :data:`~titlerules.boundedread.MAX_CELL_CHARS` characters makes its line
+unreadable the same way, naming the cell; the csv module's own process-wide limit
+(``csv.field_size_limit``, 131,072 by default) plays no part.
 """
 
 from __future__ import annotations
@@ -18,9 +22,15 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from titlerules.boundedread import MAX_CELL_CHARS
+
 __all__ = ["UNCLOSED_QUOTE", "CsvLine", "csv_lines"]
 
+
 UNCLOSED_QUOTE = "a quoted cell is not closed on its line (a stray '\"'? a cell cannot span lines)"
+
+
+TOO_LONG = f"a cell is longer than {MAX_CELL_CHARS:,} characters; no field of a record is that long"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +46,32 @@ class CsvLine:
 def csv_lines(lines: Iterable[str]) -> Iterator[CsvLine]:
     """Each line of ``lines`` (a text file or ``io.StringIO`` opened with ``newline=""``,
     so that a line ends at ``\\n``, ``\\r\\n`` or ``\\r`` and nowhere else) as CSV cells."""
-    limit = csv.field_size_limit()  # process-wide; the csv module enforces it on quoted lines
+    # The csv module checks cells against a process-wide limit (131,072 by default) in
+    # words naming none of this; it is raised (never lowered) past our own bound, which
+    # then refuses a long cell, in our words.
+    if csv.field_size_limit() <= MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS + 1)
     for number, line in enumerate(lines, start=1):
         text = line.rstrip("\r\n")
         if '"' not in text:  # the common case, exactly what the csv module would give
             cells = text.split(",") if text else []
-            if len(text) > limit and any(len(cell) > limit for cell in cells):
-                yield CsvLine(number, [], f"invalid CSV: field larger than field limit ({limit})")
-            else:
-                yield CsvLine(number, cells)
-            continue
-        # Offered a second line, the reader takes it only when the first ends inside quotes.
-        reader = csv.reader((text, ""))
-        try:
-            cells = next(reader)
-        except csv.Error as error:
-            yield CsvLine(number, [], f"invalid CSV: {error}")
-            continue
-        if reader.line_num > 1:
-            yield CsvLine(number, [], UNCLOSED_QUOTE)
         else:
-            yield CsvLine(number, cells)
+            # Offered a second line, the reader takes it only when the first ends inside
+            # quotes.
+            reader = csv.reader((text, ""))
+            try:
+                cells = next(reader)
+            except csv.Error as error:
+                if "field larger than field limit" in str(error):
+                    yield CsvLine(number, [], TOO_LONG)
+                else:
+                    yield CsvLine(number, [], f"invalid CSV: {error}")
+                continue
+            if reader.line_num > 1:
+                yield CsvLine(number, [], UNCLOSED_QUOTE)
+                continue
+        if len(text) > MAX_CELL_CHARS:
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                yield CsvLine(number, [], TOO_LONG)
+                continue
+        yield CsvLine(number, cells)

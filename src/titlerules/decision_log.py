@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import to_jsonable_python
 
 from titlerules._version import __version__
+from titlerules.argcheck import checked
 from titlerules.engine.decision import Decision, RuleResult
 from titlerules.engine.policy import Policy, load_policy
 from titlerules.errors import (
@@ -57,6 +58,7 @@ from titlerules.errors import (
 )
 from titlerules.facts import Applicant, Procedure, dump_record, parse_record
 from titlerules.lang.loader import POLICY_SUFFIXES
+from titlerules.readers import json_error
 from titlerules.redact import (
     MASK,
     PERSONAL_FIELDS,
@@ -68,7 +70,7 @@ from titlerules.redact import (
     redact_text,
 )
 from titlerules.resources import policies_dir
-from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, unique_object
+from titlerules.uniquekeys import DuplicateJSONKeyError, loads_json
 
 __all__ = [
     "LOG_FORMAT",
@@ -132,11 +134,14 @@ class DecisionLog:
             decision = log.evaluate(policy, record)
     """
 
+    @checked
     def __init__(self, path: str | Path, *, redact: bool = True) -> None:
         self.path = Path(path)
         self.redact = redact
         #: The hash of the last entry: the log's head, to publish.
         self.head = _last_hash(self.path)
+        #: How many entries this object has appended.
+        self.written = 0
         try:
             self._file: IO[str] = self.path.open("a", encoding="utf-8", newline="\n")
         except OSError as exc:
@@ -221,60 +226,64 @@ class DecisionLog:
         self._file.write(line + "\n")
         self._file.flush()
         self.head = data["hash"]
+        self.written += 1
         return entry
 
 
 def _last_hash(path: Path) -> str:
     """The hash the next entry of the log at ``path`` chains to: its last entry's, or
-    :data:`GENESIS` for a new or empty log.  An unchained (version 1) log, or one whose last
-    entry does not match its hash, is not continued: the new entries would vouch for it."""
-    raw = _last_line(path)
-    if raw is None:
-        return GENESIS
-    where = Location(file=str(path), line=None)
-    data, entry = _parse_line(raw, where)
-    if entry.version == 1:
-        raise DecisionLogError(
-            "cannot append to an unchained (version 1) decision log",
-            location=where,
-            hint="write new decisions to a new log file; keep the old one as it is",
-            code="TR501",
-        )
-    if entry.hash != entry_hash(data):
-        raise DecisionLogError(
-            "the log's last entry does not match its hash: it was edited after it was written",
-            location=where,
-            hint="check the log with 'titlerules replay'; write new decisions to a new log file",
-            code="TR501",
-        )
-    return entry.hash
+    :data:`GENESIS` for a new or empty log.
 
-
-def _last_line(path: Path) -> bytes | None:
-    """The last non-blank line of a file (read from its end), or None when there is none."""
+    The whole chain is checked first, as ``replay`` checks it (each entry against its hash
+    and against the entry before it), reading each line as JSON only: a log whose chain does
+    not verify, or an unchained (version 1) log, is not continued, since the new entries
+    would vouch for it (TR501)."""
     try:
         handle = path.open("rb")
-    except FileNotFoundError:
-        return None
     except OSError:
-        return None  # opening it for appending says why, with the error of the log
+        return GENESIS  # none yet; or opening it for appending says why, as the log's error
+    file = str(path)
+    expected = GENESIS
+    hint = "check the log with 'titlerules replay'; write new decisions to a new log file"
     with handle:
-        try:
-            end = handle.seek(0, 2)
-        except OSError:
-            return None
-        size = 64 * 1024
-        while True:
-            start = max(0, end - size)
-            handle.seek(start)
-            tail = handle.read(end - start).rstrip(b" \t\r\n")
-            cut = tail.rfind(b"\n")
-            if cut >= 0 or start == 0:
-                line = tail[cut + 1 :]
-                return line or None
-            if size > MAX_LINE_BYTES:
-                return tail  # longer than any entry: reading it says so
-            size *= 4
+        number = 0
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if not raw.strip():
+                continue
+            where = Location(file=file, line=number)
+            if len(raw) > MAX_LINE_BYTES:
+                raise DecisionLogError(
+                    f"line longer than {MAX_LINE_BYTES} bytes",
+                    location=where,
+                    hint=hint,
+                    code="TR501",
+                )
+            data = _parse_json_line(raw, where)
+            if data.get("version") == 1:
+                raise DecisionLogError(
+                    "cannot append to an unchained (version 1) decision log",
+                    location=where,
+                    hint="write new decisions to a new log file; keep the old one as it is",
+                    code="TR501",
+                )
+            problem = None
+            if data.get("hash") != entry_hash(data):
+                problem = "the entry does not match its hash: it was edited after it was written"
+            elif data.get("prev") != expected:
+                problem = (
+                    "the entry does not follow the one before it: entries were deleted, "
+                    "moved or added"
+                )
+            if problem is not None:
+                raise DecisionLogError(
+                    f"cannot append to a log whose chain does not verify: {problem}",
+                    location=where,
+                    hint=hint,
+                    code="TR501",
+                )
+            expected = str(data["hash"])
+    return expected
 
 
 def _as_model(record: BaseModel | Mapping[str, Any]) -> BaseModel:
@@ -290,6 +299,7 @@ def _as_model(record: BaseModel | Mapping[str, Any]) -> BaseModel:
 # ---------------------------------------------------------------- reading
 
 
+@checked
 def read_log(path: str | Path) -> Iterator[tuple[int, LogEntry]]:
     """(line number, entry) for every entry of a log, in order; blank lines are skipped.
 
@@ -348,7 +358,8 @@ def _entries(path: str | Path) -> Iterator[tuple[int, LogEntry, str]]:
         yield number, entry, entry_hash(data)
 
 
-def _parse_line(raw: bytes, where: Location) -> tuple[dict[str, Any], LogEntry]:
+def _parse_json_line(raw: bytes, where: Location) -> dict[str, Any]:
+    """A log line as JSON: an object of the log's format (not yet checked as an entry)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -358,26 +369,26 @@ def _parse_line(raw: bytes, where: Location) -> tuple[dict[str, Any], LogEntry]:
             hint="a decision log is UTF-8 JSON Lines written by titlerules",
         ) from None
     try:
-        data = json.loads(text, object_pairs_hook=unique_object)
+        data = loads_json(text)  # the one JSON reader: keys twice, lone surrogates refused
     except DuplicateJSONKeyError as exc:  # which of the two the entry says is ambiguous
-        found = duplicate_key_error(exc, where.file, text, first_line=where.line)
+        found = json_error(exc, text, where.file, first_line=where.line)
         raise DecisionLogError(
             found.message,
             location=found.location,
             hint="titlerules writes each key of an entry once; was the line edited?",
         ) from None
-    except RecursionError:
+    except json.JSONDecodeError as exc:
         raise DecisionLogError(
-            "nested too deeply to read",
-            location=where,
-            hint="a decision log is UTF-8 JSON Lines written by titlerules",
-        ) from None
-    except ValueError as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise DecisionLogError(
-            f"not JSON: {detail}",
+            f"not JSON: {exc.msg}",
             location=where,
             hint="each line of a decision log is one JSON object; was the line cut short?",
+        ) from None
+    except ValueError as exc:  # nested too deeply, a lone surrogate, a number too long
+        found = json_error(exc, text, where.file, first_line=where.line, label="not JSON")
+        raise DecisionLogError(
+            found.message,
+            location=where,
+            hint="a decision log is UTF-8 JSON Lines written by titlerules; was the line edited?",
         ) from None
     if not isinstance(data, dict) or data.get("format") != LOG_FORMAT:
         raise DecisionLogError(
@@ -386,6 +397,11 @@ def _parse_line(raw: bytes, where: Location) -> tuple[dict[str, Any], LogEntry]:
             hint=f'each entry is a JSON object with "format": "{LOG_FORMAT}"',
             code="TR501",
         )
+    return data
+
+
+def _parse_line(raw: bytes, where: Location) -> tuple[dict[str, Any], LogEntry]:
+    data = _parse_json_line(raw, where)
     try:
         return data, LogEntry.model_validate(data)
     except ValidationError as exc:
@@ -432,6 +448,7 @@ class ChainReport:
         }
 
 
+@checked
 def verify_chain(log_path: str | Path, *, head: str | None = None) -> ChainReport:
     """Check the hash chain of a decision log, and its head against a published ``head``."""
     return _verify(((line, entry, digest) for line, entry, digest in _entries(log_path)), head)
@@ -572,6 +589,7 @@ class ReplayReport:
         }
 
 
+@checked
 def replay(
     log_path: str | Path,
     *,

@@ -60,9 +60,12 @@ class TitleRulesError(Exception):
             self.code = code
 
     def __reduce__(self) -> tuple[object, ...]:
+        # The instance's own attributes (a subclass's ``diagnostics``, ``rendered``) go
+        # along as the state, so an error unpickled in another process says all it said.
         return (
             _rebuild,
             (type(self), self.message, self.location, self.hint, self.code, self.rendered),
+            dict(self.__dict__),
         )
 
     def __str__(self) -> str:
@@ -90,6 +93,14 @@ def _rebuild(
 
 class UsageError(TitleRulesError):
     """A command or function was called the wrong way."""
+
+    code = "TR001"
+
+
+class ArgumentTypeError(UsageError, TypeError):
+    """A function of the public API was given an argument of the wrong type (or a path
+    holding a NUL character); its location names the function and the argument, its message
+    the types it takes.  Also a ``TypeError``, as Python's own would be."""
 
     code = "TR001"
 

@@ -19,7 +19,7 @@ through :func:`redact_text` (ID-number patterns, and the record's own names and 
 wherever they are written) or :func:`redact_error_text` (also values an error echoes in
 quotes).  Each output channel uses one of :func:`redact_decision`, :func:`redact_record`,
 :func:`redact_table` (result tables, on every channel they are written to) and
-:func:`redact_report` (``audit-set``, ``validate-records``).
+:func:`redact_report` (``audit``, ``audit-set``, ``validate-records``).
 """
 
 from __future__ import annotations
@@ -342,19 +342,27 @@ _REPORT_FIELDS: dict[str, PersonalKind] = {
 _Report = typing.TypeVar("_Report", bound=BaseModel)
 
 
-def redact_report(report: _Report) -> _Report:
+def redact_report(
+    report: _Report,
+    *,
+    known: Mapping[str, PersonalKind] | None = None,
+    by_field: bool = True,
+) -> _Report:
     """A report (``audit-set``, ``validate-records``, ``audit``) with every name and ID number
-    masked: its own name and ID-number fields, and those values and any ID number wherever
-    they are written (messages, values, file names, errors)."""
+    masked: its own name and ID-number fields (unless ``by_field`` is false: in an ``audit``
+    report a ``name`` is a holiday's or a rule's), the ``known`` values (a record's names and
+    ID numbers, :func:`personal_values_of_record`), and those values and any ID number
+    wherever they are written (messages, values, file names, errors)."""
     data = report.model_dump(mode="json")
-    known: dict[str, PersonalKind] = {}
+    fields = _REPORT_FIELDS if by_field else {}
+    personal: dict[str, PersonalKind] = dict(known or {})
 
     def collect(node: Any) -> None:
         if isinstance(node, Mapping):
             for key, value in node.items():
-                kind = _REPORT_FIELDS.get(str(key))
+                kind = fields.get(str(key))
                 if kind is not None and isinstance(value, str) and value.strip():
-                    known[value.strip()] = kind
+                    personal[value.strip()] = kind
                 else:
                     collect(value)
         elif isinstance(node, list):
@@ -365,17 +373,17 @@ def redact_report(report: _Report) -> _Report:
         if isinstance(node, Mapping):
             out: dict[Any, Any] = {}
             for key, value in node.items():
-                if str(key) in _REPORT_FIELDS and isinstance(value, str):
-                    out[key] = _mask(_REPORT_FIELDS[str(key)], value)
+                if str(key) in fields and isinstance(value, str):
+                    out[key] = _mask(fields[str(key)], value)
                 elif str(key) == "error" and isinstance(value, str):
-                    out[key] = redact_error_text(redact_text(value, known))
+                    out[key] = redact_error_text(redact_text(value, personal))
                 else:
                     out[key] = mask(value)
             return out
         if isinstance(node, list):
             return [mask(item) for item in node]
         if isinstance(node, str):
-            return redact_text(node, known)
+            return redact_text(node, personal)
         return node
 
     collect(data)

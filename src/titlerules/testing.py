@@ -35,14 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from titlerules.boundedread import read_at_most
 from titlerules.engine.decision import Decision, RuleOutcome
 from titlerules.engine.policy import Policy, load_policy
 from titlerules.errors import InputFileError, Location, TitleRulesError, UsageError
 from titlerules.facts.loading import MAX_FILE_BYTES
-from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
+from titlerules.readers import parse_yaml, read_text
 
 
 @dataclass
@@ -148,25 +145,12 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _load_yaml(path: Path) -> Any:
-    try:
-        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
-        text = read_at_most(path, MAX_FILE_BYTES, what="test case file").decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"cannot read {path}: {exc}", location=Location(file=str(path))
-        ) from None
-    try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass
-    except DuplicateKeyError as exc:  # `expect:` twice: the case would test the second only
-        raise duplicate_key_error(exc, str(path)) from None
-    except yaml.YAMLError as exc:
-        raise InputFileError(f"invalid YAML: {exc}", location=Location(file=str(path))) from None
-    except (ValueError, RecursionError) as exc:  # a date such as 2024-02-30; deep nesting
-        raise InputFileError(
-            f"invalid YAML: {exc}",
-            location=Location(file=str(path)),
-            hint="write real dates as YYYY-MM-DD and check the brackets",
-        ) from None
+    # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+    text = read_text(path, MAX_FILE_BYTES, what="test case file")
+    # `expect:` twice would test the second only: refused, as every key given twice.
+    return parse_yaml(
+        text, file=str(path), hint="write real dates as YYYY-MM-DD and check the indentation"
+    )
 
 
 def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -167,11 +167,13 @@ def loads_json(text: str | bytes, *, unique_keys: bool = True) -> Any:
         else _SURROGATE_ESCAPE_BYTES.search(text)
     )
     if escape is not None:
-        _refuse_surrogates(data)
+        refuse_surrogates(data)
     return data
 
 
-def _refuse_surrogates(data: Any) -> None:
+def refuse_surrogates(data: Any) -> None:
+    """Refuse text anywhere in ``data`` holding half of a surrogate pair
+    (:class:`JSONContentError`)."""
     stack = [data]
     while stack:
         value = stack.pop()

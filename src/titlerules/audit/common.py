@@ -164,6 +164,13 @@ def as_policy(policy: Policy | str | Path) -> Policy:
     return load_policy(policy)
 
 
+def procedure_argument_types() -> tuple[type, ...]:
+    """What a procedure argument of the public API may be (:func:`as_procedure`)."""
+    from titlerules import facts
+
+    return (facts.Procedure, Mapping, str, Path)
+
+
 def as_procedure(procedure: Any) -> Any:
     """A :class:`~titlerules.facts.Procedure` from a model, a mapping or a record file."""
     from titlerules import facts

@@ -31,11 +31,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.audit.common import as_policy, make_receipt
 from titlerules.engine.decision import Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
 from titlerules.engine.runtime import jsonable
 from titlerules.engine.verdict import worst
+from titlerules.errors import TitleRulesError
 from titlerules.facts import (
     Applicant,
     OtherApplication,
@@ -186,6 +188,7 @@ class CrossRecordReport(BaseModel):
 # ---------------------------------------------------------------- entry point
 
 
+@checked
 def audit_set(
     policy: Policy | str | Path,
     sources: Iterable[str | Path | Record | RecordResult] | str | Path,
@@ -202,8 +205,9 @@ def audit_set(
     procedures = [r for r in results if isinstance(r.record, Procedure)]
     tables = [r for r in results if isinstance(r.record, PostTable)]
     findings: list[CrossFinding] = []
-    duplicates, unmatched = _duplicates(loaded, applicants)
+    duplicates, unmatched, group_errors = _duplicates(loaded, applicants)
     findings.extend(duplicates)
+    errors.extend(group_errors)
     for table in tables:
         findings.extend(_vacancies(loaded, table, applicants))
         findings.append(_table_approvals(loaded, table))
@@ -289,7 +293,9 @@ def _same(a: OtherApplication, b: OtherApplication) -> bool:
 
 def _duplicates(
     policy: Policy, applicants: list[RecordResult]
-) -> tuple[list[CrossFinding], list[RecordRef]]:
+) -> tuple[list[CrossFinding], list[RecordRef], list[RecordErrorRef]]:
+    """The duplicate-application findings, the applicants without an ID number, and an
+    error for each group one of whose records could not be evaluated (TR400)."""
     groups: dict[tuple[str, int | None], list[RecordResult]] = {}
     unmatched: list[RecordRef] = []
     for result in applicants:
@@ -301,12 +307,23 @@ def _duplicates(
             continue
         year = applicant.application.year if applicant.application else None
         groups.setdefault((number.strip().upper(), year), []).append(result)
-    findings = [
-        _duplicate_group(policy, number, year, members)
-        for (number, year), members in groups.items()
-        if len(members) > 1
-    ]
-    return findings, unmatched
+    findings: list[CrossFinding] = []
+    errors: list[RecordErrorRef] = []
+    for (number, year), members in groups.items():
+        if len(members) > 1:
+            try:
+                findings.append(_duplicate_group(policy, number, year, members))
+            except _GroupError as failure:  # this group's error; the other groups are checked
+                errors.append(failure.ref)
+    return findings, unmatched, errors
+
+
+class _GroupError(Exception):
+    """A record of a duplicate group could not be evaluated: the group's error row."""
+
+    def __init__(self, ref: RecordErrorRef) -> None:
+        super().__init__(ref.error)
+        self.ref = ref
 
 
 def _duplicate_group(
@@ -333,7 +350,20 @@ def _duplicate_group(
             added.append(entry)
         refs.append(_applicant_ref(result, declared))
         enriched = applicant.model_copy(update={"other_applications": declared_list + added})
-        decision = policy.evaluate(enriched, explain=True)
+        try:
+            decision = policy.evaluate(enriched, explain=True)
+        except TitleRulesError as error:
+            raise _GroupError(
+                RecordErrorRef(
+                    file=result.file,
+                    record_path=result.record_path,
+                    error=(
+                        f"the duplicate-application check of ID {number} "
+                        f"({year if year is not None else '?'}) could not evaluate this "
+                        f"record with the group's other applications: {error} [{error.code}]"
+                    ),
+                )
+            ) from None
         for rule in decision.rules:
             reads_others = any(".other_applications" in f.path for f in rule.facts) or any(
                 ".other_applications" in m for m in rule.missing

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.boundedread import read_at_most
 from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location
@@ -409,6 +410,7 @@ def check_row(
     return errors, warnings
 
 
+@checked
 def validate_records(
     path: str | Path,
     *,

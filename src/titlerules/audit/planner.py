@@ -47,6 +47,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from titlerules import calendar as cal
+from titlerules.argcheck import checked
 from titlerules.audit._search import Constraint, Search, propagate
 from titlerules.audit._search import constraints as build_constraints
 from titlerules.audit._template import Template, build_template
@@ -55,6 +56,7 @@ from titlerules.audit.common import (
     as_policy,
     as_procedure,
     make_receipt,
+    procedure_argument_types,
     special_days,
 )
 from titlerules.engine.decision import Receipt
@@ -274,6 +276,7 @@ def parse_meeting(text: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+@checked(base=procedure_argument_types)
 def plan(
     policy: Policy | str | Path,
     meeting: dt.date | tuple[dt.date, dt.date] | str,

@@ -37,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.audit._engine import (
     CalendarCall,
     RecordingCalendar,
@@ -50,6 +51,7 @@ from titlerules.audit.common import (
     as_procedure,
     explain_window,
     make_receipt,
+    procedure_argument_types,
 )
 from titlerules.engine.decision import Citation, FactRead, Receipt, RuleOutcome
 from titlerules.engine.policy import Policy
@@ -229,6 +231,7 @@ _COMPLIANT: Mapping[Outcome, bool | None] = MappingProxyType(
 )
 
 
+@checked(procedure=procedure_argument_types)
 def audit(
     policy: Policy | str | Path,
     procedure: Any,

@@ -26,9 +26,11 @@ Polars is imported on first use; without it, using this package raises a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from titlerules.batch._polars import polars
+from titlerules.argcheck import checked
+from titlerules.batch._polars import frame_types, polars
 
 __all__ = [
     "ColumnarPolicy",
@@ -73,6 +75,13 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def _policy() -> type:
+    from titlerules.engine.policy import Policy
+
+    return Policy
+
+
+@checked(policy=_policy, frame=frame_types, as_of=(dt.date, type(None)))
 def evaluate_table(policy: Any, frame: Any, *, as_of: Any = None) -> Any:
     """Decide every row of a ``polars.DataFrame`` of applicant records (columns named by
     record path) with a :class:`~titlerules.engine.policy.Policy`; one result row per row."""

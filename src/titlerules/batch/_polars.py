@@ -31,6 +31,14 @@ def polars() -> ModuleType:
     return module
 
 
+def frame_types() -> tuple[type, ...]:
+    """What a table argument of the batch API may be: a ``polars.DataFrame`` of
+    record-path columns, or a table validated once (``ValidatedTable``)."""
+    from titlerules.batch.table import ValidatedTable
+
+    return (polars().DataFrame, ValidatedTable)
+
+
 def pyarrow_parquet() -> ModuleType:
     """``pyarrow.parquet`` (for streaming Parquet files), or an install hint."""
     try:

@@ -20,7 +20,6 @@ Results go to JSONL or Parquet (by the ``--out`` suffix), one row per input row.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -30,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from titlerules.argcheck import checked
 from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
 from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
 from titlerules.batch.schema import TableSchema, flatten_record
 from titlerules.boundedread import read_line_at_most
 from titlerules.csvlines import csv_lines
-from titlerules.errors import InputFileError, UsageError
+from titlerules.errors import InputFileError, TitleRulesError, UsageError
 from titlerules.uniquekeys import DuplicateJSONKeyError, duplicate_key_error, loads_json
 
 TABULAR_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
@@ -60,6 +60,7 @@ def is_tabular(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABULAR_SUFFIXES
 
 
+@checked
 def read_chunks(
     path: str | Path, schema: TableSchema, chunk_rows: int = DEFAULT_CHUNK_ROWS
 ) -> Iterator[Chunk]:
@@ -80,8 +81,7 @@ def read_chunks(
 def count_rows(path: str | Path) -> int | None:
     """The number of rows, where the file says it cheaply (Parquet)."""
     if Path(path).suffix.lower() == ".parquet":
-        pq = pyarrow_parquet()
-        return int(pq.ParquetFile(str(path)).metadata.num_rows)
+        return int(_open_parquet(Path(path)).metadata.num_rows)
     return None
 
 
@@ -92,7 +92,6 @@ def _text_frame(rows: list[list[str]], header: list[str]) -> Any:
 
 
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     size = max(path.stat().st_size, 1)
     with path.open("rb") as handle:
         lines = csv_lines(_utf8_lines(path, handle))
@@ -221,20 +220,54 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     pl = polars()
-    pq = pyarrow_parquet()
-    try:
-        parquet = pq.ParquetFile(str(path))
-    except Exception as exc:  # pyarrow raises its own types for a file that is not Parquet
-        raise InputFileError(f"{path}: not a Parquet file ({exc})") from None
+    parquet = _open_parquet(path)
+    names = parquet.schema_arrow.names
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InputFileError(
+            f"{path}: duplicate column(s) {', '.join(duplicates)}",
+            hint="name each record path once (rewrite the table with unique column names)",
+        )
     total = max(parquet.metadata.num_rows, 1)
     start = 0
-    for batch in parquet.iter_batches(batch_size=chunk_rows):
-        raw = pl.from_arrow(batch)
-        assert isinstance(raw, pl.DataFrame)
-        count = raw.height
-        numbers = range(start + 1, start + count + 1)
-        start += count
-        yield Chunk(raw, numbers, [], None, start / total)
+    # Row group by row group: a group whose pages cannot be read gives an error row for
+    # each of its rows not read yet, and the next group is read as usual.
+    for group in range(parquet.metadata.num_row_groups):
+        end = start + parquet.metadata.row_group(group).num_rows
+        try:
+            for batch in parquet.iter_batches(batch_size=chunk_rows, row_groups=[group]):
+                raw = pl.from_arrow(batch)
+                assert isinstance(raw, pl.DataFrame)
+                numbers = range(start + 1, start + raw.height + 1)
+                start += raw.height
+                yield Chunk(raw, numbers, [], None, start / total)
+        except Exception as exc:  # pyarrow's and Polars' own types for a damaged file
+            if isinstance(exc, TitleRulesError):
+                raise
+            reason = _parquet_reason(exc)
+            errors = [
+                (row, f"row {row} (row group {group + 1}): cannot be read: {reason}")
+                for row in range(start + 1, end + 1)
+            ]
+            for first in range(0, len(errors), chunk_rows):
+                part = errors[first : first + chunk_rows]
+                yield Chunk(pl.DataFrame(), [], part, None, part[-1][0] / total)
+            start = end
+
+
+def _open_parquet(path: Path) -> Any:
+    pq = pyarrow_parquet()
+    try:
+        return pq.ParquetFile(str(path))
+    except Exception as exc:  # pyarrow raises its own types for a file that is not Parquet
+        raise InputFileError(
+            f"{path}: not a Parquet file ({_parquet_reason(exc)})",
+            hint="check the file: it may be cut short or damaged; write it again from its source",
+        ) from None
+
+
+def _parquet_reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 # ---------------------------------------------------------------- the whole file
@@ -377,6 +410,7 @@ def evaluate_chunk(
     return table.sort("row") if chunk.errors else table
 
 
+@checked
 def run_file(
     columnar: ColumnarPolicy,
     source: str | Path,

@@ -43,11 +43,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from titlerules.batch._polars import collect, gc_paused, polars
+from titlerules.argcheck import checked
+from titlerules.batch._polars import collect, frame_types, gc_paused, polars
 from titlerules.batch.columnar import ColumnarCompiler, compile_rules
 from titlerules.batch.explain import Explainer, decision_explanation, rule_table
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
-from titlerules.batch.table import ValidatedTable, validate_table
+from titlerules.batch.table import ValidatedTable, check_row_numbers, validate_table
 from titlerules.batch.values import CompiledRuleColumns, prune_stages, run_stages
 from titlerules.engine.decision import Decision
 from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
@@ -101,6 +102,7 @@ class ColumnarPolicy:
     other rule to the reason it has no columnar form.
     """
 
+    @checked
     def __init__(
         self,
         policy: Policy,
@@ -162,6 +164,7 @@ class ColumnarPolicy:
         return self._explained
 
     # ------------------------------------------------ evaluation
+    @checked(table=frame_types)
     def evaluate(
         self,
         table: Any,
@@ -192,6 +195,7 @@ class ColumnarPolicy:
         """
         if chunk_rows is not None and chunk_rows < 1:
             raise TitleRulesError(f"chunk_rows must be at least 1, not {chunk_rows}")
+        check_row_numbers(table.height, rows, records)
         with gc_paused():
             validated = self._validated(table, rows, records)
             if chunk_rows is None:

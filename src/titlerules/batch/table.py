@@ -25,9 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from titlerules.batch._polars import polars
+from titlerules.argcheck import checked
+from titlerules.batch._polars import frame_types, polars
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema, normalize, row_record
-from titlerules.errors import TitleRulesError
+from titlerules.errors import TitleRulesError, UsageError
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +88,19 @@ class ValidatedTable:
         )
 
 
+def check_row_numbers(
+    height: int, rows: Sequence[int] | None, records: Sequence[object] | None
+) -> None:
+    """Refuse row numbers or records that are not one for each of a table's rows."""
+    for name, given in (("rows", rows), ("records", records)):
+        if given is not None and len(given) != height:
+            raise UsageError(
+                f"argument '{name}' has {len(given):,} item(s), the table {height:,} row(s)",
+                hint=f"give one item of '{name}' for each row of the table, in order",
+            )
+
+
+@checked(frame=frame_types)
 def validate_table(
     frame: Any,
     schema: TableSchema | None = None,
@@ -104,6 +118,7 @@ def validate_table(
 
     polars()
     schema = schema or applicant_schema()
+    check_row_numbers(frame.height, rows, records)
     if isinstance(frame, ValidatedTable):
         return frame
     typed = normalize(frame, schema)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from titlerules.argcheck import checked
 from titlerules.calendar._dates import parse_iso_date
 from titlerules.calendar.overrides import (
     Holiday,
@@ -99,22 +100,26 @@ def default_calendar() -> Calendar:
     return Calendar()
 
 
+@checked
 def is_working_day(day: date) -> bool:
     """True when ``day`` is an official working day (see :meth:`Calendar.is_working_day`)."""
     return default_calendar().is_working_day(day)
 
 
+@checked
 def working_days_between(start: date, end: date) -> int:
     """Working days in ``start..end``, both ends counted; 0 when ``start > end``."""
     return default_calendar().working_days_between(start, end)
 
 
+@checked
 def add_working_days(day: date, n: int) -> date:
     """The n-th working day after (n > 0) or before (n < 0) ``day``; for n == 0, ``day``
     if it is a working day, else the next working day."""
     return default_calendar().add_working_days(day, n)
 
 
+@checked
 def latest_start_n_working_days_before(day: date, n: int, *, on_working_day: bool = False) -> date:
     """The latest date with at least ``n`` working days strictly between it and ``day``
     (see :meth:`Calendar.latest_start_n_working_days_before`)."""
@@ -123,36 +128,43 @@ def latest_start_n_working_days_before(day: date, n: int, *, on_working_day: boo
     )
 
 
+@checked
 def deadline_within_working_days(start: date, n: int) -> date:
     """The last allowed date for something due within ``n`` working days after ``start``."""
     return default_calendar().deadline_within_working_days(start, n)
 
 
+@checked
 def holiday_name(day: date) -> str | None:
     """The English name of the public holiday on ``day``, else None."""
     return default_calendar().holiday_name(day)
 
 
+@checked
 def working_day_index(day: date) -> int:
     """Working days from 2000-01-01 to ``day``, both included (for O(1) window counts)."""
     return default_calendar().working_day_index(day)
 
 
+@checked
 def count_working_days(start: date, end: date) -> WorkingDayCount:
     """:func:`working_days_between` with its ``provisional`` flag and data version."""
     return default_calendar().count_working_days(start, end)
 
 
+@checked
 def shift_working_days(day: date, n: int) -> WorkingDayDate:
     """:func:`add_working_days` with its ``provisional`` flag and data version."""
     return default_calendar().shift_working_days(day, n)
 
 
+@checked
 def window_working_days(start: date, end: date) -> WorkingDayWindow:
     """The count of ``start..end`` with the holidays and make-up days that explain it."""
     return default_calendar().window_working_days(start, end)
 
 
+@checked
 def is_provisional_year(year: int) -> bool:
     """True when ``year``'s official schedule is not in the built-in data."""
     return default_calendar().is_provisional_year(year)

@@ -24,10 +24,11 @@ from typing import Any
 
 import yaml
 
-from titlerules.boundedread import read_at_most
+from titlerules.argcheck import checked
 from titlerules.calendar._dates import parse_iso_date
-from titlerules.errors import CalendarError, InputFileError, Location
-from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, duplicate_key_error
+from titlerules.errors import CalendarError, Location
+from titlerules.readers import parse_yaml, read_text
+from titlerules.uniquekeys import UniqueKeyLoader
 
 #: Years the calendar can answer for (inclusive); see ``docs/calendar.md``.
 FIRST_YEAR = 2000
@@ -103,6 +104,7 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
+@checked
 def load_overrides(path: str | Path) -> OverrideYear:
     """Read and check one override file.
 
@@ -111,56 +113,24 @@ def load_overrides(path: str | Path) -> OverrideYear:
     is wrong.
     """
     file = str(path)
-    where = Location(file=file)
-    try:
-        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
-        raw = read_at_most(
-            path,
-            MAX_OVERRIDE_BYTES,
-            what="override file",
-            hint="an override file holds one year's schedule; split it or check the path",
-        )
-    except FileNotFoundError:
-        raise InputFileError(
-            "override file not found", location=where, hint="check the path"
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"cannot read override file: {exc.strerror or exc}", location=where
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"override file is not UTF-8 (byte {exc.start})",
-            location=where,
-            hint="save the file as UTF-8",
-        ) from None
-    try:
-        data = yaml.load(text, Loader=_TextDatesLoader)  # a SafeLoader subclass: safe
-    except RecursionError:
-        raise InputFileError(
-            "override file is nested too deeply to be an override file",
-            location=where,
-            hint=_FORMAT_HINT,
-        ) from None
-    except DuplicateKeyError as exc:
-        raise duplicate_key_error(exc, file) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(
-            f"override file is not valid YAML: {problem}",
-            location=Location(
-                file=file,
-                line=mark.line + 1 if mark is not None else None,
-                column=mark.column + 1 if mark is not None else None,
-            ),
-            hint=_FORMAT_HINT,
-        ) from None
+    # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+    text = read_text(
+        path,
+        MAX_OVERRIDE_BYTES,
+        what="override file",
+        hint="an override file holds one year's schedule; split it or check the path",
+    )
+    data = parse_yaml(
+        text,
+        file=file,
+        loader=_TextDatesLoader,
+        label="override file is not valid YAML",
+        hint=_FORMAT_HINT,
+    )
     return parse_overrides(data, file=file)
 
 
+@checked
 def parse_overrides(data: object, *, file: str | None = None) -> OverrideYear:
     """Check an already-loaded override document (a mapping) and build an
     :class:`OverrideYear`; dates may be ``date`` objects or ``YYYY-MM-DD`` text."""

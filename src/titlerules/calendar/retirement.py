@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum, StrEnum
 
+from titlerules.argcheck import checked
 from titlerules.calendar._dates import add_months, check_date
 from titlerules.errors import CalendarError, UsageError
 
@@ -152,6 +153,7 @@ def parse_category(value: StaffCategory | str) -> StaffCategory:
     return result
 
 
+@checked
 def retirement(
     birth: date,
     gender: Gender | str,
@@ -221,6 +223,7 @@ def retirement(
     )
 
 
+@checked
 def retirement_age(
     birth: date,
     gender: Gender | str,
@@ -233,6 +236,7 @@ def retirement_age(
     return result.age_years, result.age_months
 
 
+@checked
 def retirement_date(
     birth: date,
     gender: Gender | str,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from titlerules.argcheck import checked
 from titlerules.calendar._dates import add_months, check_date
 from titlerules.errors import CalendarError, UsageError
 
@@ -200,6 +201,7 @@ def parse_system(system: SanctionSystem | str) -> SanctionSystem:
     return found
 
 
+@checked
 def sanction_kind(kind: str, system: SanctionSystem | str = SanctionSystem.INSTITUTION) -> str:
     """The Chinese name of sanction ``kind`` in ``system`` (accepts English aliases)."""
     sys_ = parse_system(system)
@@ -222,6 +224,7 @@ def sanction_kind(kind: str, system: SanctionSystem | str = SanctionSystem.INSTI
     raise UsageError(f"unknown sanction kind {kind!r} in system {sys_.value!r}", hint=hint)
 
 
+@checked
 def sanction_rule(
     kind: str, system: SanctionSystem | str = SanctionSystem.INSTITUTION
 ) -> SanctionRule:
@@ -230,6 +233,7 @@ def sanction_rule(
     return _RULES[(sys_, sanction_kind(kind, sys_))]
 
 
+@checked
 def sanction_effect_months(
     kind: str,
     system: SanctionSystem | str = SanctionSystem.INSTITUTION,
@@ -254,6 +258,7 @@ def sanction_effect_months(
     return sanction_rule(kind, sys_).months
 
 
+@checked
 def sanction_end(
     start: date,
     kind: str,

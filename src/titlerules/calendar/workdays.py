@@ -29,6 +29,7 @@ from typing import Literal
 import holidays as _holidays
 from holidays.version import __version__ as HOLIDAYS_VERSION
 
+from titlerules.argcheck import checked
 from titlerules.calendar._dates import check_date, check_int
 from titlerules.calendar.overrides import (
     FIRST_YEAR,
@@ -207,6 +208,7 @@ class Calendar:
     Instances are immutable in behaviour and safe to share between threads.
     """
 
+    @checked
     def __init__(
         self,
         overrides: Iterable[OverrideYear] = (),
@@ -254,6 +256,7 @@ class Calendar:
     # -- construction -----------------------------------------------------------------
 
     @classmethod
+    @checked
     def from_overrides(
         cls,
         paths: str | Path | Iterable[str | Path],

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: the meeting's)")
     parser.add_argument("--verbose", "-v", action="store_true", help="details of every rule")
     parser.add_argument("--chart", metavar="FILE", help="findings by clause as PNG or SVG")
+    parser.add_argument(
+        "--redact", action="store_true", help="mask names and ID numbers in the output"
+    )
     parser.set_defaults(func=run_audit)
 
     cross = subparsers.add_parser(
@@ -71,7 +74,18 @@ def run_audit(args: argparse.Namespace) -> int:
     if args.chart:
         refuse_inputs(args.chart, [args.policy, args.procedure])
     as_of = _date(args.as_of) if args.as_of else None
-    report = audit(args.policy, args.procedure, as_of=as_of)
+    if args.redact:
+        from titlerules.facts import load_procedure
+        from titlerules.redact import personal_values_of_record, redact_report
+
+        procedure = load_procedure(args.procedure)
+        report = redact_report(
+            audit(args.policy, procedure, as_of=as_of),
+            known=personal_values_of_record(procedure),
+            by_field=False,  # an audit report's `name` is a holiday's or a consequence's
+        )
+    else:
+        report = audit(args.policy, args.procedure, as_of=as_of)
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

@@ -141,6 +141,12 @@ def run(args: argparse.Namespace) -> int:
     if log is not None:
         log.close()
     out.finish()
+    if log is not None:  # the hash an office publishes: replay --head checks the log to it
+        print(
+            f"decision log {_shown(args, args.log)}: {log.written} entr"
+            f"{'y' if log.written == 1 else 'ies'} appended; head {log.head}",
+            file=sys.stderr,
+        )
     if failed:
         return 2
     if out.decided == 0:  # only records no policy evaluates

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from titlerules.argcheck import checked
 from titlerules.engine.verdict import Outcome, RuleOutcome
 from titlerules.errors import TitleRulesError
 
@@ -138,6 +139,7 @@ class Decision(BaseModel):
     renderer: ClassVar[Callable[[Decision, str, bool], str] | None] = None
     """The decision in words: registered by :mod:`titlerules.report.explanation`."""
 
+    @checked
     def explain(self, lang: str = "zh", verbose: bool = False) -> str:
         """The decision in words, all Chinese (``zh``) or all English (``en``)."""
         render = Decision.renderer

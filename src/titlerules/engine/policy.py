@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from titlerules import calendar as cal
 from titlerules._version import __version__
+from titlerules.argcheck import checked
 from titlerules.core import nodes as n
 from titlerules.core.polarity import Polarities, deciding, polarities
 from titlerules.core.trace import Trace
@@ -157,6 +158,7 @@ class Policy:
         return f"<Policy {self.id} ({len(self._compiled)} rules)>"
 
     # ------------------------------------------------ evaluation
+    @checked
     def evaluate(
         self,
         record: BaseModel | dict[str, Any],
@@ -300,6 +302,7 @@ class Policy:
                     self._plain_receipts[as_of] = receipt
         return receipt
 
+    @checked
     def evaluate_many(
         self,
         records: Iterable[BaseModel | dict[str, Any]],
@@ -762,6 +765,7 @@ def _raise_errors(path: Path, resolved: ResolvedPolicy, diagnostics: list[Diagno
         raise error
 
 
+@checked
 def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None) -> Policy:
     """Load a bundled policy by id (``"eryuan-2024"``) or a policy file by path.
 
@@ -986,13 +990,14 @@ def _discard(file: Path) -> None:
 
 
 def _read_index(file: Path) -> _Index | None:
-    import json
+    from titlerules.uniquekeys import loads_json
 
     payload = _read_checked(file)
     if payload is None:
         return None
     try:
-        data = json.loads(payload.decode("utf-8"))
+        # The one JSON reader: a key twice or a lone surrogate is no index (a ValueError).
+        data = loads_json(payload.decode("utf-8"))
         index = _Index(
             str(data["sha256"]),
             tuple(str(name) for name in data["files"]),

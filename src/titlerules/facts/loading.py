@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import re
 import types
 import typing
@@ -32,20 +31,15 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from titlerules.boundedread import read_at_most
+from titlerules.argcheck import checked
 from titlerules.csvlines import UNCLOSED_QUOTE, csv_lines
 from titlerules.errors import InputFileError, Location, RecordError
 from titlerules.facts.applicant import Applicant
 from titlerules.facts.historical import HISTORICAL_FIELDS, HistoricalTitleRecord, PostTable
 from titlerules.facts.labels import loc_label
 from titlerules.facts.procedure import Procedure
-from titlerules.uniquekeys import (
-    DuplicateJSONKeyError,
-    DuplicateKeyError,
-    UniqueKeyLoader,
-    duplicate_key_error,
-    unique_object,
-)
+from titlerules.readers import parse_json, parse_yaml, read_text
+from titlerules.uniquekeys import UniqueKeyLoader
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -375,81 +369,27 @@ class _Document:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
-        data = read_at_most(path, MAX_FILE_BYTES, hint="split it, or read it with the batch API")
-        return data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError("no such file", location=Location(file=str(path))) from None
-    except IsADirectoryError:
-        raise InputFileError("is a directory", location=Location(file=str(path))) from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(
-            f"not UTF-8 text (byte {error.start})",
-            location=Location(file=str(path)),
-            hint="save the file as UTF-8",
-        ) from None
-    except OSError as error:
-        raise InputFileError(
-            f"cannot read: {error.strerror}", location=Location(file=str(path))
-        ) from None
+    # Counted while reading: /dev/zero or a pipe reports no size to check beforehand.
+    return read_text(
+        path,
+        MAX_FILE_BYTES,
+        what="record file",
+        hint="split it, or read it with the batch API",
+    )
 
 
 def _read_document(path: Path) -> _Document:
     text = _read_text(path)
     file = str(path)
     if path.suffix.lower() == ".json":
-        try:
-            return _Document(file, json.loads(text, object_pairs_hook=unique_object), None)
-        except DuplicateJSONKeyError as error:
-            raise duplicate_key_error(error, file, text) from None
-        except json.JSONDecodeError as error:
-            raise InputFileError(
-                f"invalid JSON: {error.msg}",
-                location=Location(file=file, line=error.lineno, column=error.colno),
-                hint="check the brackets, quotes and commas near that place",
-            ) from None
-        except RecursionError:
-            raise _too_deep(file) from None
-        except ValueError as error:  # a number too long to convert
-            raise InputFileError(
-                f"invalid JSON: {error}",
-                location=Location(file=file),
-                hint="numbers in a record are counts or years",
-            ) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except DuplicateKeyError as error:
-        raise duplicate_key_error(error, file) from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "invalid YAML"
-        raise InputFileError(
-            f"invalid YAML: {problem}",
-            location=Location(
-                file=file,
-                line=None if mark is None else mark.line + 1,
-                column=None if mark is None else mark.column + 1,
-            ),
-            hint="check the indentation and that every 'key: value' has a space after ':'",
-        ) from None
-    except (yaml.YAMLError, ValueError) as error:
-        raise InputFileError(
-            f"invalid YAML: {error}",
-            location=Location(file=file),
-            hint="numbers in a record are counts or years; check the value named above",
-        ) from None
-    except RecursionError:
-        raise _too_deep(file) from None
-    return _Document(file, data, _LineFinder(text))
-
-
-def _too_deep(file: str) -> InputFileError:
-    return InputFileError(
-        "nested too deeply to read",
-        location=Location(file=file),
-        hint="a record nests a few levels (applicant > titles > item); check the brackets",
+        return _Document(file, parse_json(text, file=file), None)
+    data = parse_yaml(
+        text,
+        file=file,
+        loader=_Loader,
+        hint="check the indentation and that every 'key: value' has a space after ':'",
     )
+    return _Document(file, data, _LineFinder(text))
 
 
 # --- validating -----------------------------------------------------------------------------
@@ -581,6 +521,7 @@ def _results_for_document(document: _Document) -> list[RecordResult]:
     return results
 
 
+@checked
 def load_historical_csv(path: str | Path) -> list[RecordResult]:
     """Historical title records from a CSV file: one result per data row, errors in place.
 
@@ -653,6 +594,7 @@ def _results_for_path(path: Path) -> list[RecordResult]:
     return _results_for_document(_read_document(path))
 
 
+@checked
 def load_batch(
     source: str | Path | Iterable[Mapping[str, Any]],
     *,
@@ -709,6 +651,7 @@ def load_batch(
     return batch
 
 
+@checked
 def load_records(source: str | Path) -> list[Record]:
     """Every record in a file or directory; raises one error listing every problem found
     (:class:`RecordValidationError`, or the first :class:`InputFileError`)."""
@@ -724,6 +667,7 @@ def load_records(source: str | Path) -> list[Record]:
     return [result.record for result in results if result.record is not None]
 
 
+@checked
 def load_record(path: str | Path) -> Record:
     """The one record in a file (``applicant:``, ``procedure:``, ``post_table:`` or
     ``historical_title_record:`` at top level)."""
@@ -752,16 +696,19 @@ def _load_one(model: type[M], source: str | Path | Mapping[str, Any]) -> M:
     return record
 
 
+@checked
 def load_applicant(source: str | Path | Mapping[str, Any]) -> Applicant:
     """An :class:`Applicant` from a file, or from a mapping (bare or under ``applicant:``)."""
     return _load_one(Applicant, source)
 
 
+@checked
 def load_procedure(source: str | Path | Mapping[str, Any]) -> Procedure:
     """A :class:`Procedure` from a file, or from a mapping (bare or under ``procedure:``)."""
     return _load_one(Procedure, source)
 
 
+@checked
 def load_post_table(source: str | Path | Mapping[str, Any]) -> PostTable:
     """A :class:`PostTable` from a file, or from a mapping (bare or under ``post_table:``)."""
     return _load_one(PostTable, source)

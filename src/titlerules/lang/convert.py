@@ -15,6 +15,7 @@ from titlerules.lang import ir
 from titlerules.lang.parser import parse
 from titlerules.lang.printer import format_policy
 from titlerules.lang.yaml_io import dump_json, dump_yaml, load_json, load_yaml
+from titlerules.readers import read_text
 
 Spelling = Literal["dsl", "yaml", "json"]
 SPELLINGS: tuple[Spelling, ...] = get_args(Spelling)
@@ -45,44 +46,18 @@ def spelling_of(path: str | os.PathLike[str]) -> Spelling:
 def read_policy_text(path: str | os.PathLike[str]) -> str:
     """A policy file's text: UTF-8 (a leading byte-order mark is dropped), line ends kept.
     The one reader of policy files: the loader's (imports, ``extends``) and the formatter's."""
-    where = Location(file=str(path))
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputFileError(
-            "no such file",
-            location=where,
-            hint="check the path, or run 'titlerules policies' for the bundled ids",
-        ) from None
-    except IsADirectoryError:
-        raise InputFileError(
-            "is a folder, not a policy file",
-            location=where,
-            hint="give a .policy, .yaml or .json file (several: policies/*.policy)",
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"cannot read ({exc.strerror})",
-            location=where,
-            hint="check that the file exists and is readable",
-        ) from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise PolicyError(
+    return read_text(
+        path,
+        MAX_SOURCE_BYTES,
+        what="policy file",
+        missing_hint="check the path, or run 'titlerules policies' for the bundled ids",
+        too_large=lambda: PolicyError(
             f"policy file is too large (more than {MAX_SOURCE_BYTES} bytes)",
-            location=where,
+            location=Location(file=str(path)),
             hint="split it into modules under policies/common/ and import them",
             code="TR303",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"not valid UTF-8 at byte {exc.start}",
-            location=where,
-            hint="save the file as UTF-8 (not GBK/GB18030)",
-        ) from None
-    return text.removeprefix("\ufeff")
+        ),
+    )
 
 
 def load_text(text: str, spelling: Spelling, path: str | None = None) -> ir.PolicyFile:

@@ -25,6 +25,7 @@ from lark.exceptions import (
 )
 from lark.tree import Meta
 
+from titlerules.argcheck import checked
 from titlerules.errors import Location, PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
@@ -68,6 +69,7 @@ def grammar_text() -> str:
     return (grammar_dir() / "policy.lark").read_text(encoding="utf-8")
 
 
+@checked
 def parse(text: str, path: str | None = None) -> ir.PolicyFile:
     """Parse policy text into a :class:`~titlerules.lang.ir.PolicyFile`.
 

@@ -36,16 +36,8 @@ from titlerules.lang import ir
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
 from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.printer import format_expr
-from titlerules.uniquekeys import (
-    MAX_INT_DIGITS,
-    DuplicateJSONKeyError,
-    DuplicateKeyError,
-    JSONContentError,
-    NumberTooLongError,
-    UniqueKeyLoader,
-    duplicate_key_error,
-    loads_json,
-)
+from titlerules.readers import check_yaml_text, json_error, yaml_error
+from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, loads_json
 
 MAX_SOURCE_CHARS = 2_000_000
 
@@ -724,14 +716,8 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
         loader = _Loader(text)  # a SafeLoader subclass: safe
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
-    except RecursionError:
-        raise InputFileError(
-            "not valid YAML: nested too deeply",
-            location=Location(file=path),
-            hint="a policy nests a few levels (items > rule > unless); check the brackets",
-        ) from None
-    except DuplicateKeyError as exc:
-        raise duplicate_key_error(exc, path) from None
+    except (DuplicateKeyError, RecursionError) as exc:
+        raise yaml_error(exc, path, label="not valid YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -757,9 +743,17 @@ def load_yaml(text: str, path: str | None = None) -> ir.PolicyFile:
             column,
             "check the indentation and quote expressions that contain ': ' or '#'",
         ) from None
+    except ValueError as exc:  # a lone surrogate, a value no constructor takes
+        raise yaml_error(
+            exc,
+            path,
+            label="not valid YAML",
+            hint="check the indentation and quote expressions that contain ': ' or '#'",
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
+    check_yaml_text(text, data, path, label="not valid YAML")
     return _from_data(_Reader(path, _places(root), text), data)
 
 
@@ -800,16 +794,6 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
     _check_size(text, path)
     try:
         data = loads_json(text)
-    except DuplicateJSONKeyError as exc:
-        raise duplicate_key_error(exc, path, text) from None
-    except NumberTooLongError as exc:
-        at = text.find(exc.digits)
-        line = text.count("\n", 0, at) + 1
-        raise InputFileError(
-            f"not valid JSON: {exc} (at most {MAX_INT_DIGITS:,})",
-            location=Location(file=path, line=line, column=at - text.rfind("\n", 0, at)),
-            hint="no number in a policy is that long; check the value",
-        ) from None
     except json.JSONDecodeError as exc:
         raise _not_parsed(
             f"not valid JSON: {exc.msg}",
@@ -819,12 +803,13 @@ def load_json(text: str, path: str | None = None) -> ir.PolicyFile:
             exc.colno,
             "a JSON policy is what 'titlerules convert --to json' writes",
         ) from None
-    except JSONContentError as exc:
-        raise InputFileError(
-            f"not valid JSON: {exc}",
-            location=Location(file=path),
-            hint="a policy nests a few levels (items > rule > unless) and holds whole "
-            "characters: check the brackets and the \\u escapes",
+    except ValueError as exc:  # a key twice, a number too long, too deep, a lone surrogate
+        raise json_error(
+            exc,
+            text,
+            path,
+            label="not valid JSON",
+            hint="a JSON policy is what 'titlerules convert --to json' writes",
         ) from None
     return _from_data(_Reader(path, _json_places(text), text), data)
 
