@@ -153,7 +153,9 @@ def test_batch_results_render_one_row_per_record() -> None:
     assert results.counts()["error"] == 1
     html = results._repr_html_()
     assert html.count("<tr>") == len(paths) + 2
-    assert ">说明</th>" in html and "不符合申报条件" in html
+    assert ">说明</th>" in html and "不符合申报条件" in html and ">错误</th>" in html
+    # An error column only where a record has an error.
+    assert ">错误</th>" not in Decisions(policy.evaluate_many(records))._repr_html_()
     english = notebook.view(results, "en")._repr_html_()
     assert ">explanation</th>" in english and "不符合申报条件" not in english
     pytest.importorskip("pandas")

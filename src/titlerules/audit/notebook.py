@@ -677,14 +677,28 @@ def problems_frame(report: RecordsReport) -> Any:
     )
 
 
-def _explanation(decision: Decision, lang: str) -> str:
+def _explanation_lines(decision: Decision, lang: str) -> list[str]:
     """The decision's explanation (:func:`titlerules.engine.explain.explain`) without its first
-    line, which repeats the record and the outcome a table shows in columns of their own; its
-    lines joined by `` | `` (a table cell shows no line breaks)."""
+    line, which repeats the record and the outcome a table shows in columns of their own."""
     from titlerules.engine.explain import explain
 
-    lines = explain(decision, lang).splitlines()[1:]
-    return " | ".join(line.strip() for line in lines)
+    return [line.strip() for line in explain(decision, lang).splitlines()[1:]]
+
+
+def _explanation(decision: Decision, lang: str) -> str:
+    """The explanation's lines joined by `` | `` (a pandas cell shows no line breaks)."""
+    return " | ".join(_explanation_lines(decision, lang))
+
+
+_BATCH_WORDS = {
+    "zh": {"eligible": "符合", "ineligible": "不符合", "undetermined": "无法判定", "error": "错误"},
+    "en": {
+        "eligible": "eligible",
+        "ineligible": "ineligible",
+        "undetermined": "undetermined",
+        "error": "error",
+    },
+}
 
 
 class Decisions(Sequence[Decision | TitleRulesError]):
@@ -751,38 +765,30 @@ class Decisions(Sequence[Decision | TitleRulesError]):
 
     def html(self, lang: str | None = None) -> str:
         """The batch as an HTML table in ``lang`` (the batch's own language without it)."""
-
         lang = _lang(lang or self.lang)
-        cells = []
+        cells: list[tuple[str, ...]] = []
         for result, row in zip(self._results, self._rows(lang), strict=True):
             if isinstance(result, Decision):
                 word = DECISION_WORDS[lang][(result.subject, result.outcome)]
                 outcome = _badge(word, result.outcome.value)
-                lines = row["explanation"].split(" | ") if row["explanation"] else []
-                explanation = "<br>".join(_e(line) for line in lines)
+                lines = _explanation_lines(result, lang)
+                explanation = "<br>".join(_e_dates(line) for line in lines)
             else:
                 outcome = _badge("错误" if lang == "zh" else "error", "failed")
                 explanation = ""
             cells.append((_e(row["record"]), outcome, explanation, _e(row["error"])))
-        words = {
-            "zh": {
-                "eligible": "符合",
-                "ineligible": "不符合",
-                "undetermined": "无法判定",
-                "error": "错误",
-            },
-            "en": {
-                "eligible": "eligible",
-                "ineligible": "ineligible",
-                "undetermined": "undetermined",
-                "error": "error",
-            },
-        }[lang]
-        counts = ", ".join(f"{words[k]} {v}" for k, v in self.counts().items() if v)
-        total = f"{len(cells)} 条记录" if lang == "zh" else f"{len(cells)} records"
+        words = _BATCH_WORDS[lang]
+        sep = "，" if lang == "zh" else ", "
+        counts = sep.join(f"{words[k]} {v}" for k, v in self.counts().items() if v)
+        total = f"{len(cells)} 条记录：" if lang == "zh" else f"{len(cells)} records: "
         h = _HEADERS[lang]
-        return f"<p>{total}: {_e(counts)}</p>" + _table(
-            (h["record"], h["outcome"], h["explanation"], h["error"]),
+        columns = [h["record"], h["outcome"], h["explanation"]]
+        if any(row[3] for row in cells):  # an error column only where a record has one
+            columns.append(h["error"])
+        else:
+            cells = [row[:3] for row in cells]
+        return f"<p>{total}{_e(counts)}</p>" + _table(
+            columns,
             cells,
             frozenset(range(4)),
             wide=frozenset({2}),
