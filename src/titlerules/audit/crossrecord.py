@@ -179,10 +179,11 @@ class CrossRecordReport(BaseModel):
 
         return cross_html(self)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, lang: str = "zh") -> Any:
+        """One row per finding, its message in ``lang`` (needs ``titlerules[notebook]``)."""
         from titlerules.audit.notebook import cross_frame
 
-        return cross_frame(self)
+        return cross_frame(self, lang)
 
 
 # ---------------------------------------------------------------- entry point

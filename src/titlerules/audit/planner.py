@@ -244,13 +244,15 @@ class Plan(BaseModel):
 
         return plan_html(self)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, lang: str = "zh") -> Any:
+        """One row per step, working-day distances as integers (needs ``titlerules[notebook]``)."""
         from titlerules.audit.notebook import plan_frame
 
-        return plan_frame(self)
+        return plan_frame(self, lang)
 
-    def plot(self, ax: Any = None, *, lang: str = "en") -> Any:
-        """A timeline chart marking holidays and make-up days (needs ``titlerules[notebook]``)."""
+    def plot(self, ax: Any = None, *, lang: str = "zh") -> Any:
+        """A timeline chart marking holidays and make-up days, labelled in ``lang`` (needs
+        ``titlerules[notebook]``; Chinese labels need a font with Chinese glyphs)."""
         from titlerules.audit.notebook import plot_plan
 
         return plot_plan(self, ax=ax, lang=lang)

@@ -210,14 +210,15 @@ class AuditReport(BaseModel):
 
         return audit_html(self)
 
-    def to_pandas(self) -> Any:
-        """One row per finding (needs ``titlerules[notebook]``)."""
+    def to_pandas(self, lang: str = "zh", *, failures_first: bool = True) -> Any:
+        """One row per finding, failed first, text in ``lang`` (needs ``titlerules[notebook]``)."""
         from titlerules.audit.notebook import audit_frame
 
-        return audit_frame(self)
+        return audit_frame(self, lang, failures_first=failures_first)
 
-    def plot(self, ax: Any = None, *, lang: str = "en") -> Any:
-        """Findings by clause, as a bar chart (needs ``titlerules[notebook]``)."""
+    def plot(self, ax: Any = None, *, lang: str = "zh") -> Any:
+        """Findings by clause, as a bar chart labelled in ``lang`` (needs
+        ``titlerules[notebook]``; Chinese labels need a font with Chinese glyphs)."""
         from titlerules.audit.notebook import plot_findings
 
         return plot_findings(self, ax=ax, lang=lang)

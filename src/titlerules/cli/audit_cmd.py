@@ -92,9 +92,14 @@ def run_audit(args: argparse.Namespace) -> int:
         print(report.text(args.lang, verbose=args.verbose))
     if args.chart:
         from titlerules.audit.notebook import save_chart
+        from titlerules.cli.output import chart_lang
 
         save_chart(
-            "findings", report, args.chart, lang=args.lang, inputs=[args.policy, args.procedure]
+            "findings",
+            report,
+            args.chart,
+            lang=chart_lang(args.lang),
+            inputs=[args.policy, args.procedure],
         )
     return report.exit_code
 

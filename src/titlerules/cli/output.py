@@ -110,6 +110,17 @@ def warn(message: str, *, hint: str | None = None) -> None:
     print(text, file=sys.stderr)
 
 
+def chart_lang(lang: str) -> str:
+    """The language a ``--chart`` is labelled in: ``lang``, or English with a warning saying
+    what to install when no font can draw its Chinese labels."""
+    from titlerules.audit.notebook import CJK_FONT_HINT, chart_language
+
+    used, reason = chart_language(lang)
+    if reason is not None:
+        warn(reason, hint=CJK_FONT_HINT)
+    return used
+
+
 def print_json(payload: Any, *, lines: bool = False) -> None:
     """JSON on standard output: indented, or on one line for JSON Lines."""
     print(json.dumps(payload, ensure_ascii=False, indent=None if lines else 2))

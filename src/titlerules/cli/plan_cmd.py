@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.ics, result.to_ics(lang=args.lang), inputs=inputs)
     if args.chart:
         from titlerules.audit.notebook import save_chart
+        from titlerules.cli.output import chart_lang
 
-        save_chart("plan", result, args.chart, lang=args.lang, inputs=inputs)
+        save_chart("plan", result, args.chart, lang=chart_lang(args.lang), inputs=inputs)
     broken = [w for w in result.warnings if w.kind in ("meeting", "conflict")]
     return 1 if broken else 0

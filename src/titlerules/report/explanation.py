@@ -35,7 +35,7 @@ from titlerules.facts.labels import UnknownFieldError, field_label, value_text
 
 Lang = Literal["zh", "en"]
 
-__all__ = ["explain", "missing_text", "rule_lines"]
+__all__ = ["explain", "missing_text", "rule_line", "rule_lines"]
 
 _SHOWN = 6  # facts / comparisons shown per rule before "N more"
 
@@ -304,6 +304,15 @@ def rule_lines(result: RuleResult, lang: Lang = "zh") -> list[str]:
         label_ = "例外适用：" if lang == "zh" else "exception applied: "
         lines.append(label_ + _sep(lang).join(result.exceptions_applied))
     return lines
+
+
+def rule_line(result: RuleResult, lang: str = "zh") -> str:
+    """A rule's result in words on one line (a table cell): :func:`rule_lines` joined."""
+    tongue: Lang = "en" if lang == "en" else "zh"
+    first, *rest = rule_lines(result, tongue)
+    if not rest:
+        return first
+    return first + ("　" if tongue == "zh" else " — ") + _sep(tongue).join(rest)
 
 
 def _shown(decision: Decision, verbose: bool) -> Iterable[RuleResult]:
