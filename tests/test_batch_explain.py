@@ -351,9 +351,9 @@ def test_a_folded_comparison_is_the_engine_comparison(
     rounding: str,
     fixed_is_end: bool,
 ) -> None:
-    from titlerules.batch.functions import _Between
-    from titlerules.batch.steps import _counts, fold_step
-    from titlerules.batch.values import Const, DateStep, Number
+    from titlerules.batch.compiler.functions import _Between
+    from titlerules.batch.compiler.steps import _counts, fold_step
+    from titlerules.batch.compiler.values import Const, DateStep, Number
 
     fn = _Between(unit, rounding, fixed, fixed_is_end)
     step = DateStep(pl.col("d"), fn, increasing=not fixed_is_end)

@@ -185,7 +185,7 @@ def test_every_builtin_through_every_backend(name: str, tmp_path: Path) -> None:
 def test_the_table_is_whole() -> None:
     """Every entry has a signature and, unless a special form, an implementation; every
     columnar lowering it names exists in the Polars compiler (attached by name)."""
-    from titlerules.batch.columnar import ColumnarCompiler
+    from titlerules.batch.compiler.columnar import ColumnarCompiler
 
     for name, builtin in BUILTINS.items():
         assert builtin.name == name
@@ -345,8 +345,8 @@ def test_adding_a_builtin_is_one_table_entry(
     assert ColumnarPolicy(generated).fallback_rules == {"q": "quarter()"}
 
     # With a columnar form (the example's step 3), the rule runs columnar, deciding alike.
-    from titlerules.batch.functions import Functions
-    from titlerules.batch.values import Number
+    from titlerules.batch.compiler.functions import Functions
+    from titlerules.batch.compiler.values import Number
 
     def _fn_quarter(self: Any, d: Any) -> Any:
         month = self._date_expr(d).dt.month().cast(pl.Int64)

@@ -2,7 +2,7 @@
 
 ``missing`` is, per row, the sorted missing facts of the blocking rules that are unknown:
 exactly ``Decision.missing_facts``.  The compiler gives every rule a mask of its missing
-facts (:mod:`titlerules.batch.masks`); per row, the masks of the blocking rules that are
+facts (:mod:`titlerules.batch.compiler.masks`); per row, the masks of the blocking rules that are
 unknown are kept, the distinct combinations (a few thousand in a population) are spelled
 once in Python, and joined back.
 
@@ -36,9 +36,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from titlerules.batch._polars import collect, collect_all, polars
-from titlerules.batch.masks import Mask, Provenance, bit_numbers, missing_order_key
+from titlerules.batch.compiler.masks import Mask, Provenance, bit_numbers, missing_order_key
+from titlerules.batch.compiler.values import CompiledRuleColumns, Expr
 from titlerules.batch.schema import DECIMAL_SCALE, Leaf, TableSchema
-from titlerules.batch.values import CompiledRuleColumns, Expr
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
 from titlerules.engine.runtime import jsonable
 from titlerules.engine.verdict import CODES, DECISION_WORDS, RULE_WORDS

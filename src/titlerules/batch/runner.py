@@ -23,7 +23,7 @@ The result has one row per input row, in order: ``row`` (the input row number), 
 ``outcome`` (``eligible`` / ``ineligible`` / ``undetermined`` / ``error``), ``failed`` and
 ``unknown`` (rule ids), ``error`` (the reason, for error rows) and one ``rule.<id>`` column
 per rule (an Enum of the four outcomes; written as text to result files).  With
-``explain=True`` (compiled on first use, with the masks of :mod:`titlerules.batch.masks`):
+``explain=True`` (compiled on first use, with the masks of :mod:`titlerules.batch.compiler.masks`):
 ``missing`` (exactly ``Decision.missing_facts``) and ``explanation``
 (:mod:`titlerules.batch.explain`).  A row whose missing facts have no column-wise provenance
 (a reason spelled with the row's own values, a list longer than 64 elements) or where a
@@ -45,11 +45,11 @@ from pydantic import BaseModel
 
 from titlerules.argcheck import checked
 from titlerules.batch._polars import collect, frame_types, gc_paused, polars
-from titlerules.batch.columnar import ColumnarCompiler, compile_rules
+from titlerules.batch.compiler.columnar import ColumnarCompiler, compile_rules
+from titlerules.batch.compiler.values import CompiledRuleColumns, prune_stages, run_stages
 from titlerules.batch.explain import Explainer, decision_explanation, rule_table
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
 from titlerules.batch.table import ValidatedTable, check_row_numbers, validate_table
-from titlerules.batch.values import CompiledRuleColumns, prune_stages, run_stages
 from titlerules.engine.decision import Decision
 from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
 from titlerules.engine.runtime import Env

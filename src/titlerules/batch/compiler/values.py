@@ -5,7 +5,7 @@ enum members (:class:`Scalar`), an exact number as numerator and denominator
 (:class:`Number`), a duration (:class:`Dur`), a record (:class:`Rec`) or a list of records
 (:class:`Lst`).  With explanations on, a value also carries its :class:`~titlerules.batch.
 masks.Mask`: the missing facts behind its nulls.  Frames and stages describe where columns
-are computed (see :mod:`titlerules.batch.columnar`).
+are computed (see :mod:`titlerules.batch.compiler.columnar`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from titlerules import calendar as cal
 from titlerules.batch._polars import collect, polars
-from titlerules.batch.masks import Mask
+from titlerules.batch.compiler.masks import Mask
 from titlerules.batch.schema import DECIMAL_SCALE, ListField
 from titlerules.engine.runtime import Duration, Unknown
 

@@ -4,11 +4,11 @@
 resolved) into Polars expressions over the table of records: constants, record paths,
 Kleene operators, comparisons and exact arithmetic; a built-in is lowered as its entry in
 :mod:`titlerules.core.builtins` says.
-Date built-ins live in :mod:`titlerules.batch.dates`, list methods in
-:mod:`titlerules.batch.lists`; :class:`~titlerules.batch.columnar.ColumnarCompiler` puts
-them together.
+Built-ins live in :mod:`titlerules.batch.compiler.functions`, list methods in
+:mod:`titlerules.batch.compiler.lists`;
+:class:`~titlerules.batch.compiler.columnar.ColumnarCompiler` puts them together.
 
-With ``explain`` on, every value also carries its :class:`~titlerules.batch.masks.Mask`
+With ``explain`` on, every value also carries its :class:`~titlerules.batch.compiler.masks.Mask`
 (the missing facts behind its nulls), combined exactly as the per-record runtime unions
 ``Unknown.paths``: a strict operation (comparison, arithmetic, a built-in) has the union of
 its operands'; ``and``/``or`` the union of the unknown operands where the result is
@@ -27,10 +27,9 @@ from typing import Any
 
 from titlerules import calendar as cal
 from titlerules.batch._polars import polars
-from titlerules.batch.masks import ELEMENT_BITS, Mask, Provenance, index_bits, union
-from titlerules.batch.schema import TableSchema
-from titlerules.batch.steps import _is_one, fold_step
-from titlerules.batch.values import (
+from titlerules.batch.compiler.masks import ELEMENT_BITS, Mask, Provenance, index_bits, union
+from titlerules.batch.compiler.steps import _is_one, fold_step
+from titlerules.batch.compiler.values import (
     CompiledRuleColumns,
     Const,
     Dur,
@@ -61,6 +60,7 @@ from titlerules.batch.values import (
     _unit,
     pl_when_known,
 )
+from titlerules.batch.schema import TableSchema
 from titlerules.core import nodes as n
 from titlerules.engine.runtime import Duration, Env, Unknown, arithmetic, compare
 

@@ -18,9 +18,9 @@ import dataclasses
 from typing import Any
 
 from titlerules.batch._polars import collect, polars
-from titlerules.batch.core import CompilerCore
-from titlerules.batch.masks import Mask, relative
-from titlerules.batch.values import (
+from titlerules.batch.compiler.core import CompilerCore
+from titlerules.batch.compiler.masks import Mask, relative
+from titlerules.batch.compiler.values import (
     Dur,
     Expr,
     Frame,

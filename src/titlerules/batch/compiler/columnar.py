@@ -5,14 +5,14 @@ missing fact is a null, ``false and null`` is false, ``true or null`` is true, a
 Numbers stay exact: an integer is an Int64 column, a fraction a pair of integer columns
 (numerator, denominator), never a float.  The compiler is made of three parts:
 
-* :mod:`titlerules.batch.core`: rules, names, record paths, operators, exact arithmetic,
+* :mod:`titlerules.batch.compiler.core`: rules, names, record paths, operators, exact arithmetic,
   and (with explanations on) the missing facts behind every null
-  (:mod:`titlerules.batch.masks`);
-* :mod:`titlerules.batch.functions`: built-in functions (closed-form calendar arithmetic,
+  (:mod:`titlerules.batch.compiler.masks`);
+* :mod:`titlerules.batch.compiler.functions`: built-in functions (closed-form calendar arithmetic,
   working days, Python built-ins once per distinct argument tuple), with comparisons of
   whole years against a constant folded into one date comparison
-  (:mod:`titlerules.batch.steps`);
-* :mod:`titlerules.batch.lists`: list methods, inside ``list.eval`` when their body reads
+  (:mod:`titlerules.batch.compiler.steps`);
+* :mod:`titlerules.batch.compiler.lists`: list methods, inside ``list.eval`` when their body reads
   only the element, else over an exploded table joined back by row.
 
 What cannot be expressed raises :class:`NotColumnar` while compiling (the rule then runs on
@@ -20,7 +20,7 @@ the per-record path); what the per-record path would refuse for a row (a working
 outside the calendar, a date past year 9999) marks that row, which is then decided by the
 per-record path.  Either way the decision is the one ``Policy.evaluate`` makes.
 
-The values, frames and small helpers it works with are in :mod:`titlerules.batch.values`.
+The values, frames and small helpers it works with are in :mod:`titlerules.batch.compiler.values`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from titlerules import calendar as cal
-from titlerules.batch.functions import Functions
-from titlerules.batch.lists import ListMethods
+from titlerules.batch.compiler.functions import Functions
+from titlerules.batch.compiler.lists import ListMethods
+from titlerules.batch.compiler.values import CompiledRuleColumns, NotColumnar
 from titlerules.batch.schema import TableSchema
-from titlerules.batch.values import CompiledRuleColumns, NotColumnar
 from titlerules.core import nodes as n
 
 

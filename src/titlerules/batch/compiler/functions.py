@@ -3,8 +3,8 @@
 Calendar arithmetic is done on day numbers with integer expressions (no per-row date
 construction): ``months_between`` and ``add_months`` in closed form, with the engine's
 month-end clamping; ``years_between``/``months_between`` against a constant date carry a
-:class:`~titlerules.batch.values.DateStep`, so that comparing them with a constant folds
-into one date comparison (:mod:`titlerules.batch.steps`).  Working-day functions read two
+:class:`~titlerules.batch.compiler.values.DateStep`, so that comparing them with a constant folds
+into one date comparison (:mod:`titlerules.batch.compiler.steps`).  Working-day functions read two
 tables built once from the official calendar (the working-day index of every date since
 the epoch, and every working day in order), so a window count is a subtraction.
 Built-ins with no column form (statutory retirement date, default sanction periods) call
@@ -20,9 +20,9 @@ from typing import Any
 
 from titlerules import calendar as cal
 from titlerules.batch._polars import polars
-from titlerules.batch.core import CompilerCore
-from titlerules.batch.masks import union
-from titlerules.batch.values import (
+from titlerules.batch.compiler.core import CompilerCore
+from titlerules.batch.compiler.masks import union
+from titlerules.batch.compiler.values import (
     _DAY_OFFSET,
     _DAY_RADIX,
     _MONTH_SPANS,

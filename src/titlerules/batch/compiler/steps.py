@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from titlerules.batch._polars import polars
-from titlerules.batch.values import Const, DateStep, Expr, Number, Value, pl_when_known
+from titlerules.batch.compiler.values import Const, DateStep, Expr, Number, Value, pl_when_known
 
 _FIRST_DAY = dt.date.min.toordinal()
 _LAST_DAY = dt.date.max.toordinal()
