@@ -301,8 +301,15 @@ def _known_mistake(exc: UnexpectedInput) -> tuple[str, str] | None:
 
 
 def _parser_position(exc: UnexpectedInput) -> object:
+    """Where the parser stopped: its state, in the parse table it was using.  The table is
+    part of it: state numbers of another parser (the expression parser of the YAML and JSON
+    spellings) mean other things, and their numbering changes from process to process."""
     state = getattr(exc, "state", None)
-    return getattr(state, "position", None)
+    position = getattr(state, "position", None)
+    if position is None:
+        return None
+    table = getattr(getattr(state, "parse_conf", None), "parse_table", None)
+    return (id(table), position)
 
 
 def _accepts(exc: UnexpectedInput) -> frozenset[str] | None:
