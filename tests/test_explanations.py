@@ -161,3 +161,15 @@ def test_explanation_is_data_in_the_decision() -> None:
     assert comparison["right"]["param"] == "in_scope_employers"
     quiet = policy.evaluate(record, explain=False).model_dump(mode="json")
     assert all(not r["comparisons"] for r in quiet["rules"])
+
+
+def test_sanction_period_shows_the_sanction_its_start_and_its_end() -> None:
+    policy = load_policy("eryuan-2024")
+    _, record = next(r for r in _examples("eryuan-2024") if "zhao-min" in r[0])
+    zh = _because(policy, record, "sanctioned_staff", "zh")
+    en = _because(policy, record, "sanctioned_staff", "en")
+    assert "处分种类 记过，不少于记过" in zh, zh
+    assert "起始日 2024-03-15，不晚于2024-07-10" in zh, zh
+    assert "2025-03-15（sanction_period_end(s)）" in zh, zh
+    assert "2024-03-15 is not later than 2024-07-10" in en, en
+    assert "2025-03-15 (sanction_period_end(s))" in en, en
