@@ -275,16 +275,4 @@ _OPERATORS = (
 OPERATORS: Mapping[str, Operator] = MappingProxyType({o.symbol: o for o in _OPERATORS})
 
 
-def comparison(op: str) -> Callable[[Any, Any], bool]:
-    """The per-record test of comparison ``op`` on two known values."""
-    assert OPERATORS[op].kind == "compare"
-    return rt.comparator(op)
-
-
-def arithmetic(op: str) -> Callable[[Any, Any, rt.Env], Any]:
-    """The per-record implementation of arithmetic ``op`` (unknown operands stay unknown)."""
-    assert OPERATORS[op].kind == "arithmetic"
-    return lambda a, b, env: rt.arithmetic(op, a, b, env)
-
-
 __all__ = ["BUILTINS", "NOT_CONSTANT", "OPERATORS", "Builtin", "Operator"]

@@ -116,10 +116,6 @@ class Call:
     args: tuple[Expr, ...]
     span: Span = field(default_factory=_span)
 
-    @property
-    def func(self) -> str:
-        return self.builtin.name
-
 
 @dataclass(slots=True, eq=False)
 class Def:
@@ -135,10 +131,6 @@ class DefCall:
     definition: Def
     args: tuple[Expr, ...]
     span: Span = field(default_factory=_span)
-
-    @property
-    def func(self) -> str:
-        return self.definition.name
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -300,9 +292,3 @@ class CorePolicy:
     lets: dict[str, Expr]
     defs: dict[str, Def]
     rules: tuple[Rule, ...]
-
-    def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)

@@ -466,39 +466,27 @@ class _Generator:
 
     def _path_expr(self, e: n.Expr) -> str:
         """An expression spelling the record path an argument was read from (the closures'
-        path_of); spelled now into a local when it depends on the environment."""
-        if isinstance(e, n.Var):
-            bound = self.loop_var(e.name)
-            if bound is not None:
-                return bound[1]
-            out = self.temp()
-            self.line(f"{out} = var_path(env, {self.const(e.name)})")
-            return out
-        if isinstance(e, n.Root):
-            return self.const(e.name)
-        if isinstance(e, n.Path):
-            suffix = "." + ".".join(e.names)
-            if isinstance(e.base, n.Root):
-                return self.const(e.text)
-            if isinstance(e.base, n.Var):
-                bound = self.loop_var(e.base.name)
-                if bound is not None:
-                    return f"(str({bound[1]}) + {self.const(suffix)})"
-                out = self.temp()
-                self.line(
-                    f"{out} = var_path(env, {self.const(e.base.name)}) + {self.const(suffix)}"
-                )
-                return out
-        return self.const("(value)")
+        path_of): the loop's cursor itself for a loop variable; spelled now into a local
+        when it depends on the environment (binding a parameter may change it)."""
+        spelled = self._path_inline(e, keep_cursor=True)
+        if spelled == "None":
+            return self.const("(value)")
+        if "var_path(" not in spelled:
+            return spelled
+        out = self.temp()
+        self.line(f"{out} = {spelled}")
+        return out
 
-    def _path_inline(self, e: n.Expr) -> str:
+    def _path_inline(self, e: n.Expr, *, keep_cursor: bool = False) -> str:
         """An expression spelling an operand's record path (None if not read from the
         record), evaluated only where it stands (the closures' operand_path)."""
         if isinstance(e, n.Var):
             bound = self.loop_var(e.name)
             if bound is not None:
-                return f"str({bound[1]})"
+                return bound[1] if keep_cursor else f"str({bound[1]})"
             return f"var_path(env, {self.const(e.name)})"
+        if isinstance(e, n.Root) and keep_cursor:
+            return self.const(e.name)
         if isinstance(e, n.Path) and isinstance(e.base, n.Root):
             return self.const(e.text)
         if isinstance(e, n.Path) and isinstance(e.base, n.Var):

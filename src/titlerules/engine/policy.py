@@ -96,6 +96,9 @@ class Policy:
             )
             for subject, kinds in (("applicant", APPLICANT_KINDS), ("procedure", PROCEDURE_KINDS))
         }
+        self._step_of = {
+            step.compiled.rule.id: step for steps in self._steps.values() for step in steps
+        }
 
     # ------------------------------------------------ description
     @property
@@ -132,10 +135,9 @@ class Policy:
         """A rule's result, with the facts it read and, from a recording trace, the
         comparisons that decided it (for callers running rules one by one)."""
         if isinstance(trace, Trace):
-            for steps in self._steps.values():
-                for step in steps:
-                    if step.compiled is compiled:
-                        return step.result(verdict, trace)
+            step = self._step_of.get(compiled.rule.id)
+            if step is not None and step.compiled is compiled:
+                return step.result(verdict, trace)
         facts = _facts(trace, self._facts)[0] if trace else []
         return _result(compiled, verdict, facts, _citation(compiled))
 

@@ -169,10 +169,7 @@ def words(value: Any, lang: Lang) -> str:
             return value_text(member, lang)
         return value
     if isinstance(value, list):
-        shown = [words(v, lang) for v in value[:_SHOWN]]
-        more = len(value) - len(shown)
-        if more > 0:
-            shown.append(f"另有 {more} 项" if lang == "zh" else f"{more} more")
+        shown = _limited([words(v, lang) for v in value], lang)
         return ("、" if lang == "zh" else ", ").join(shown)
     return value_text(value, lang)
 
@@ -339,7 +336,10 @@ def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
         first, *rest = rule_lines(result, tongue)
         lines.append("  " + first)
         lines.extend("    " + line for line in rest)
-    hidden = sum(1 for r in decision.rules if r.outcome is RuleOutcome.UNKNOWN and r not in shown)
+    listed = {id(r) for r in shown}
+    hidden = sum(
+        1 for r in decision.rules if r.outcome is RuleOutcome.UNKNOWN and id(r) not in listed
+    )
     if hidden:
         lines.append(
             f"  另有 {hidden} 条规则因缺少事实尚无法判定（--verbose 查看）"

@@ -462,18 +462,6 @@ class CompilerCore:
             return self._python_call(e.builtin.name, args)
         raise NotColumnar(f"{e.builtin.name}()")
 
-    def _known(self, e: n.Known) -> Value:
-        return self._fn_known(self.expr(e.arg))
-
-    def _coalesce(self, e: n.Coalesce) -> Value:
-        return self._fn_coalesce(self.expr(e.first), self.expr(e.second))
-
-    def _fn_known(self, v: Value) -> Value:
-        raise NotColumnar("known()")
-
-    def _fn_coalesce(self, a: Value, b: Value) -> Value:
-        raise NotColumnar("coalesce()")
-
     def _python_call(self, func: str, args: list[Value]) -> Value:
         raise NotColumnar(f"{func}()")
 

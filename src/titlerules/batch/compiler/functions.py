@@ -47,6 +47,7 @@ from titlerules.batch.compiler.values import (
     _tables,
     pl_when_known,
 )
+from titlerules.core import nodes as n
 from titlerules.core.builtins import BUILTINS
 from titlerules.engine.runtime import (
     Duration,
@@ -146,6 +147,12 @@ class Functions(CompilerCore):
     """The built-in functions (``_fn_<name>``) and date shifts."""
 
     # ------------------------------------------------ known, coalesce, min, max
+    def _known(self, e: n.Known) -> Value:
+        return self._fn_known(self.expr(e.arg))
+
+    def _coalesce(self, e: n.Coalesce) -> Value:
+        return self._fn_coalesce(self.expr(e.first), self.expr(e.second))
+
     def _fn_known(self, v: Value) -> Value:
         if isinstance(v, Const):
             return Const(type(v.value) is not Unknown)
