@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 pl = pytest.importorskip("polars")
 
 from titlerules.batch import ColumnarPolicy, ValidatedTable, validate_table  # noqa: E402
+from titlerules.batch.explain import decision_explanation  # noqa: E402
 from titlerules.batch.io import run_file  # noqa: E402
 from titlerules.batch.runner import OUTCOMES  # noqa: E402
 from titlerules.batch.schema import applicant_schema, row_record  # noqa: E402
@@ -54,13 +55,17 @@ def _reference(policy: Policy, raw_row: dict[str, Any], explain: bool = False) -
         return None
 
 
-def _assert_explained_as_per_record(policy: Policy, table: Any, result: Any) -> int:
-    """Every row's outcome, failed/unknown rules, rule outcomes and missing facts are the
-    per-record decision's; returns how many rows had missing facts."""
+def _assert_explained_as_per_record(
+    policy: Policy, table: Any, result: Any, lang: str = "zh"
+) -> int:
+    """Every row's outcome, failed/unknown rules, rule outcomes, missing facts and
+    explanation are the per-record decision's (the explanation: its failed and unknown
+    blocking rules, each as ``RuleResult.line`` words it); returns how many rows had missing
+    facts."""
     assert result.height == table.height
     with_missing = 0
     for row, raw in zip(result.iter_rows(named=True), table.iter_rows(named=True), strict=True):
-        decision = _reference(policy, raw)
+        decision = _reference(policy, raw, explain=True)
         if decision is None:
             assert row["outcome"] == "error"
             continue
@@ -70,7 +75,7 @@ def _assert_explained_as_per_record(policy: Policy, table: Any, result: Any) -> 
         assert sorted(row["unknown"]) == sorted(r.id for r in decision.unknown)
         rules = {k[5:]: v for k, v in row.items() if k.startswith("rule.")}
         assert rules == {r.id: r.outcome.value for r in decision.rules}
-        assert row["explanation"]
+        assert row["explanation"] == decision_explanation(decision, lang), row["row"]
         with_missing += bool(decision.missing_facts)
     return with_missing
 
@@ -88,15 +93,16 @@ def _assert_explained_as_per_record(policy: Policy, table: Any, result: Any) -> 
     missing=st.sampled_from([0.0, 0.05, 0.2, 0.5]),
     messy=st.booleans(),
     name=st.sampled_from(BUNDLED),
+    lang=st.sampled_from(["zh", "en"]),
 )
-def test_missing_facts_equal_the_per_record_decision(
-    seed: int, missing: float, messy: bool, name: str
+def test_missing_facts_and_explanations_equal_the_per_record_decision(
+    seed: int, missing: float, messy: bool, name: str, lang: str
 ) -> None:
     policy, columnar = _compiled(name)
     records = spelled(applicants(40, seed=seed, missing=missing, messy=messy), messy=messy)
     table = _table(records)
-    result = columnar.evaluate(table, explain=True)
-    _assert_explained_as_per_record(policy, table, result)
+    result = columnar.evaluate(table, explain=True, lang=lang)
+    _assert_explained_as_per_record(policy, table, result, lang)
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -181,9 +187,11 @@ def test_the_explanation_names_each_failed_rule_its_clause_and_the_facts(
     lines = first["explanation"].splitlines()
     assert first["outcome"] == "ineligible" and len(lines) == 3  # the advisory rule: no line
     civil, service, degree = lines
-    assert civil == "不符合：非公务员（一(1)：「公务员不得申报」）：employment.is_civil_servant=是"
-    assert "一(2)" in service and "employment.current_post_start=2022-03-01" in service
-    assert "education[].level=大专,中专" in degree and "一(3)" in degree
+    assert civil == "不符合：非公务员（测〔2024〕1号 一(1)）　依据：是否公务员 是"
+    assert service.startswith("不符合：任现职满5年（测〔2024〕1号 一(2)）　因为：")
+    assert "2" in service and "5" in service and "2022-03-01" in service, service
+    assert degree.startswith("不符合：本科以上学历（测〔2024〕1号 一(3)）"), degree
+    assert "大专" in degree and "中专" in degree, degree
     assert "vote" not in first["explanation"] and "三分之二" not in first["explanation"]
 
     assert second["outcome"] == "undetermined"
@@ -192,21 +200,23 @@ def test_the_explanation_names_each_failed_rule_its_clause_and_the_facts(
         "applicant.employment.is_civil_servant",
     ]
     civil, degree = second["explanation"].splitlines()
-    # A missing fact has no value: it is listed as missing.
-    assert (
-        civil == "待查明：非公务员（一(1)：「公务员不得申报」）；缺少 employment.is_civil_servant"
-    )
-    assert "education[].level=大专,?" in degree
-    assert degree.endswith("缺少 education[1].level")
+    # A missing fact has no value: it is listed as missing, by its label and path.
+    assert civil.startswith("待查明：非公务员（测〔2024〕1号 一(1)）　")
+    assert "缺少：是否公务员 (employment.is_civil_servant)" in civil, civil
+    assert "缺少：最高学历（第2项）·学历层次 (education[1].level)" in degree or (
+        "(education[1].level)" in degree
+    ), degree
 
     assert third["outcome"] == "eligible" and third["explanation"] == "符合申报条件"
     assert third["missing"] == []
 
     english = columnar.evaluate(table, explain=True, lang="en")
-    assert english["explanation"][0].startswith("failed: Not a civil servant (")
+    assert english["explanation"][0].startswith("not met: Not a civil servant (")
     assert english["explanation"][2] == "eligible"
     for row, raw in zip(result.iter_rows(named=True), table.iter_rows(named=True), strict=True):
-        assert row["missing"] == _reference(policy, raw).missing_facts
+        decision = _reference(policy, raw, explain=True)
+        assert row["missing"] == decision.missing_facts
+        assert row["explanation"] == decision_explanation(decision, "zh")
 
 
 def test_rows_decided_per_record_are_explained_per_record(
@@ -230,14 +240,16 @@ def test_rows_decided_per_record_are_explained_per_record(
     assert columnar.last_per_record_rows == 0
     assert rows[0]["explanation"] == canonical["explanation"][0]
     assert rows[0]["explanation"].startswith("不符合：非公务员（")
+    assert rows[0]["explanation"] == decision_explanation(
+        policy.evaluate(row_record(table.row(0, named=True), applicant_schema())), "zh"
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("name", BUNDLED)
 def test_a_row_explained_per_record_reads_as_the_columnar_row(name: str, lang: str) -> None:
     """The lines the per-record path writes for a row of a table (a row the columnar path
-    defers) are the columnar path's, word for word: the facts each rule reads, in the same
-    order and spelling (list elements, list lengths, enum terms, the as-of date)."""
+    defers) are the columnar path's, word for word."""
     _policy, columnar = _compiled(name)
     table = _table(spelled(applicants(80, seed=5, missing=0.15)))
     result = columnar.evaluate(table, explain=True, lang=lang)
@@ -525,12 +537,14 @@ requirement flag "标记" {
 """
 
 
-def test_facts_are_spelled_as_a_reader_writes_them(
+def test_facts_are_worded_as_the_per_record_path_words_them(
     make_policy: Callable[[str], Policy],
 ) -> None:
     """Decimals without trailing zeros, dates ISO, enum members by their Chinese term,
-    booleans 是/否, whole numbers as digits, a list element's missing value as ``?``."""
-    columnar = ColumnarPolicy(make_policy(SPELLINGS))
+    booleans 是/否, whole numbers as digits, a list element's missing value named as
+    missing: the table's lines are the per-record decision's, word for word."""
+    policy = make_policy(SPELLINGS)
+    columnar = ColumnarPolicy(policy)
     record = {
         "employment": {
             "current_post_start": "2010-05-01",
@@ -545,17 +559,19 @@ def test_facts_are_spelled_as_a_reader_writes_them(
         ],
         "unit_debrief": {"attendees": "30", "yes_votes": "7"},
     }
-    result = columnar.evaluate(_table([record]), explain=True)
+    table = _table([record])
+    result = columnar.evaluate(table, explain=True)
     lines = result["explanation"][0].splitlines()
     assert len(lines) == 5
     hours, votes, dated, identity, flag = lines
-    assert hours.startswith("待查明：学时（一：「学时」）：")
-    assert "continuing_education=4 项；continuing_education[].hours=12.5,40,0.25,?" in hours
-    assert hours.endswith("缺少 continuing_education[3].hours")
-    assert votes == "不符合：票数（二：「票数」）：unit_debrief.yes_votes=7"
-    assert dated.endswith("employment.current_post_start=2010-05-01")
-    assert identity.endswith("employment.identity=干部")
-    assert flag.endswith("employment.retired=否")
+    assert hours.startswith("待查明：学时（测〔2024〕1号 一）"), hours
+    assert "(continuing_education[3].hours)" in hours, hours
+    assert votes.startswith("不符合：票数（测〔2024〕1号 二）　因为："), votes
+    assert "7" in votes and "10" in votes, votes
+    assert "2010-05-01" in dated, dated
+    assert "干部" in identity, identity
+    assert "否" in flag, flag
+    _assert_explained_as_per_record(policy, table, result)
 
 
 OUTLYING = """
@@ -570,19 +586,17 @@ requirement votes "票数" {
 """
 
 
-@pytest.mark.parametrize(
-    ("dates", "votes"),
-    [
-        (["2010-05-01", "1999-12-31"], ["7", "12"]),  # all in the tables of texts
-        (["2150-05-01", "1850-03-02"], ["5000", "7"]),  # some outside: spelled directly
-    ],
-)
-def test_dates_and_numbers_outside_the_tables_are_spelled_too(
-    make_policy: Callable[[str], Policy], dates: list[str], votes: list[str]
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rows_with_the_same_facts_share_a_line_and_others_do_not(
+    make_policy: Callable[[str], Policy], lang: str
 ) -> None:
-    """Dates and whole numbers are looked up in tables of texts (1900-2099, 0-4095); a
-    chunk with a value outside them spells its values itself, with the same result."""
-    columnar = ColumnarPolicy(make_policy(OUTLYING))
+    """A rule is explained once per distinct combination of the facts it reads: rows
+    stating the same facts get the same line, a row differing in one fact gets its own,
+    with its own values (dates and numbers far outside the usual ranges included)."""
+    policy = make_policy(OUTLYING)
+    columnar = ColumnarPolicy(policy)
+    dates = ["2010-05-01", "2010-05-01", "2150-05-01", "1850-03-02"]
+    votes = ["7", "7", "5000", "12"]
     records = [
         {
             "employment": {"current_post_start": date},
@@ -590,61 +604,11 @@ def test_dates_and_numbers_outside_the_tables_are_spelled_too(
         }
         for date, vote in zip(dates, votes, strict=True)
     ]
-    result = columnar.evaluate(_table(records), explain=True)
-    for text, date, vote in zip(result["explanation"], dates, votes, strict=True):
+    table = _table(records)
+    result = columnar.evaluate(table, explain=True, lang=lang)
+    texts = result["explanation"].to_list()
+    assert texts[0] == texts[1] and len(set(texts)) == 3
+    for text, date, vote in zip(texts, dates, votes, strict=True):
         dated, counted = text.splitlines()
-        assert dated.endswith(f"：employment.current_post_start={date}")
-        assert counted.endswith(f"：unit_debrief.yes_votes={vote}")
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_lines_looked_up_whole_are_the_lines_built_piece_by_piece(
-    monkeypatch: pytest.MonkeyPatch, lang: str
-) -> None:
-    """A rule whose facts are booleans and enum members takes its whole line from a table;
-    with the tables turned off, every line is built from its pieces: the same text."""
-    from titlerules.batch import explain
-
-    policy = load_policy("eryuan-2024")
-    records = spelled(applicants(300, seed=41, missing=0.1))
-    records += spelled(applicants(60, seed=42, missing=0.02, messy=True), messy=True)
-    table = _table(records)
-    looked_up = ColumnarPolicy(policy)
-    whole = looked_up.evaluate(table, explain=True, lang=lang)
-    assert looked_up._variant(True).explainer._keyed[lang]  # some rules are looked up whole
-    monkeypatch.setattr(explain, "KEYED_LINES", 0)
-    built = ColumnarPolicy(policy).evaluate(table, explain=True, lang=lang)
-    assert whole.equals(built)
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_whole_lines_of_sparse_rules_are_the_heads_and_tails_joined(
-    monkeypatch: pytest.MonkeyPatch, lang: str
-) -> None:
-    """A rule with lines on few rows of a chunk writes its heads with its facts; every rule
-    written that way, or none, gives the same text as the default."""
-    from titlerules.batch import explain
-
-    policy = load_policy("eryuan-2024")
-    records = spelled(applicants(300, seed=43, missing=0.1))
-    records += spelled(applicants(60, seed=44, missing=0.02, messy=True), messy=True)
-    table = _table(records)
-    monkeypatch.setattr(explain, "KEYED_LINES", 0)
-    default = ColumnarPolicy(policy).evaluate(table, explain=True, lang=lang)
-    for every_rule in (True, False):
-        monkeypatch.setattr(explain, "SPARSE_LINES", 1 if every_rule else 10**9)
-        columnar = ColumnarPolicy(policy)
-        explainer = columnar._variant(True).explainer
-        assert explainer is not None
-        named: list[str] = []
-        spy = explainer.prepare
-
-        def prepare(frame: Any, code: Any, lang: str, spy: Any = spy, named: Any = named) -> Any:
-            prepared = spy(frame, code, lang)
-            named.extend(name for name in prepared.columns if name.startswith(("__l", "__m")))
-            return prepared
-
-        monkeypatch.setattr(explainer, "prepare", prepare)
-        assert default.equals(columnar.evaluate(table, explain=True, lang=lang))
-        tails = [name for name in named if name.startswith("__l")]
-        assert bool(tails) is not every_rule  # (all whole lines, or none)
+        assert date in dated and vote in counted
+    _assert_explained_as_per_record(policy, table, result, lang)

@@ -47,10 +47,10 @@ from titlerules.argcheck import checked
 from titlerules.batch._polars import collect, frame_types, gc_paused, polars
 from titlerules.batch.compiler.columnar import ColumnarCompiler, compile_rules
 from titlerules.batch.compiler.values import CompiledRuleColumns, prune_stages, run_stages
-from titlerules.batch.explain import Explainer, decision_explanation, rule_table
+from titlerules.batch.explain import Explainer, decision_explanation
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
 from titlerules.batch.table import ValidatedTable, check_row_numbers, validate_table
-from titlerules.engine.decision import Decision
+from titlerules.engine.decision import Decision, RuleResult
 from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
 from titlerules.engine.runtime import Env
 from titlerules.engine.verdict import (
@@ -147,13 +147,7 @@ class ColumnarPolicy:
         )
         explainer = None
         if explain:
-            explainer = Explainer(
-                compiled,
-                rule_table([c.rule for c in self._rules]),
-                compiler.provenance,
-                self.schema,
-                self.as_of,
-            )
+            explainer = Explainer(compiled, compiler.provenance, self.schema, self.as_of)
         return _Variant(compiler, compiled, fallback, explainer)
 
     def _variant(self, explain: bool) -> _Variant:
@@ -243,6 +237,7 @@ class ColumnarPolicy:
         frame = plan.frame(typed, slow=bool(validated.checked))
         has_defer = bool(plan.flags) or bool(validated.checked)
         slow_results: dict[int, RowResult] = {}
+        explanation = None
         if variant.fallback or explain:
             frame = collect(frame)
             if variant.fallback:
@@ -250,14 +245,17 @@ class ColumnarPolicy:
                     frame, has_defer, validated, variant, slow_results, explain, lang
                 )
             if variant.explainer is not None:
-                code = {r: polars().col(f"rule.{r}") for r in self.rule_ids}
-                frame = variant.explainer.decode(frame, lang)
-                frame = variant.explainer.prepare(frame, code, lang)
+                frame = variant.explainer.decode(frame)
+                explanation, failing = variant.explainer.explanation(
+                    frame,
+                    lang,
+                    lambda wanted: self._explain_rows(validated, wanted),
+                    frame.get_column(DEFER) if has_defer else None,
+                )
+                for index in failing:  # the engine raised: the per-record path says why
+                    slow_results[index] = self._per_record(validated, index, explain, lang)
             frame = frame.lazy()
         exprs = [_row_numbers(rows), *plan.results(self, explain, lang)]
-        if variant.explainer is not None:
-            explanation = variant.explainer.explanation(lang, frame.collect_schema().names())
-            exprs.append(explanation.alias("explanation"))
         if has_defer:
             exprs.append(polars().col(DEFER))
         result = collect(frame.select(exprs))
@@ -266,6 +264,8 @@ class ColumnarPolicy:
             defer = result.get_column(DEFER)
             deferred = defer.arg_true().to_list() if defer.any() else []
             result = result.drop(DEFER)
+        if explanation is not None:
+            result = result.with_columns(explanation)
         for index in deferred:
             if index not in slow_results:
                 slow_results[index] = self._per_record(validated, index, explain, lang)
@@ -380,11 +380,32 @@ class ColumnarPolicy:
         result = decision_result(decision)
         if not explain:
             return result
-        rules = rule_table([c.rule for c in self._rules])
-        explainer = self._variant(True).explainer
-        facts = explainer.record_facts(model, lang) if explainer is not None else None
-        text = decision_explanation(decision, rules, lang, facts)
+        text = decision_explanation(decision, lang)
         return dataclasses.replace(result, missing=list(decision.missing_facts), explanation=text)
+
+    def _explain_rows(
+        self, validated: ValidatedTable, wanted: dict[int, list[str]]
+    ) -> dict[int, dict[str, RuleResult]]:
+        """The engine's explained results of some rules for some rows of a chunk (by row
+        index, then rule id); a row the engine cannot explain is left out."""
+        indices = list(wanted)
+        records = validated.records_at(indices)
+        results: dict[int, dict[str, RuleResult]] = {}
+        for index, record in zip(indices, records, strict=True):
+            checked = validated.checked.get(index)
+            given = checked if isinstance(checked, BaseModel) else record
+            try:
+                results[index] = self.policy.explain_rules(given, wanted[index], as_of=self.as_of)
+            except (
+                TitleRulesError,
+                AttributeError,
+                TypeError,
+                ValueError,
+                ArithmeticError,
+                RecursionError,
+            ):
+                continue  # (the per-record path decides the row, or reports its error)
+        return results
 
     def _fallback_codes(
         self,
@@ -456,7 +477,7 @@ class _Plan:
         flags = [f.fill_null(False) for f in root.flags]
         extra: list[Any] = []
         if variant.explainer is not None:
-            extra = variant.explainer.part_exprs(code_cols) + variant.explainer.own_parts()
+            extra = variant.explainer.part_exprs(code_cols)
             flags.append(variant.explainer.unexplained(code_cols))
         needed: set[str] = set()
         for expr in [*codes.values(), *flags, *extra]:

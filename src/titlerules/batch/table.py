@@ -81,6 +81,16 @@ class ValidatedTable:
             return self.records[index]
         return row_record(self.raw.row(index, named=True), self.schema)
 
+    def records_at(self, indices: Sequence[int]) -> list[dict[str, Any]]:
+        """The nested records of several rows (as :meth:`record`, taken out of the table
+        together)."""
+        if self.records is not None:
+            return [self.records[index] for index in indices]
+        if not indices:
+            return []
+        rows = self.raw[list(indices)].to_dicts()
+        return [row_record(row, self.schema) for row in rows]
+
     def __repr__(self) -> str:
         return (
             f"<ValidatedTable {self.height} rows, {len(self.checked)} per-record, "

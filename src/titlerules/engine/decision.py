@@ -93,6 +93,22 @@ class RuleResult(BaseModel):
     derived: list[FactRead] = []
     """With explanations: the named ``let`` values the rule computed or used."""
 
+    renderer: ClassVar[Callable[[RuleResult, str], str] | None] = None
+    """A rule's result in words on one line (a table cell): registered by
+    :mod:`titlerules.report.explanation`."""
+
+    @checked
+    def line(self, lang: str = "zh") -> str:
+        """The result in words on one line, all Chinese (``zh``) or all English (``en``)."""
+        render = RuleResult.renderer
+        if render is None:
+            raise TitleRulesError(
+                "no renderer is registered for rule results",
+                hint="import titlerules (or titlerules.report.explanation) first",
+                code="TR001",
+            )
+        return render(self, lang)
+
 
 class Receipt(BaseModel):
     """Everything needed to reproduce a decision later."""

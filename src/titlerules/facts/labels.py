@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal, Union
 
 from pydantic import BaseModel
@@ -219,6 +220,14 @@ def field_label(path: str, lang: Lang = "zh", root: str = "applicant") -> str:
     ``procedure.meeting.start``. Raises :class:`UnknownFieldError` for a path that names no
     field.
     """
+    zh, en = _both_labels(path, root)
+    return zh if lang == "zh" else en
+
+
+@lru_cache(maxsize=16384)
+def _both_labels(path: str, root: str) -> tuple[str, str]:
+    """The Chinese and English labels of a path (worked out once: explanations of a table
+    name the same fields on every row)."""
     _, model, inside = _split_root(path, root)
     try:
         segments = list(_segments(inside))
@@ -228,8 +237,7 @@ def field_label(path: str, lang: Lang = "zh", root: str = "applicant") -> str:
             location=Location(record_path=path),
             hint="write a path such as applicant.titles[0].level",
         ) from None
-    zh, en = _compose(model, segments, path)
-    return zh if lang == "zh" else en
+    return _compose(model, segments, path)
 
 
 def labelled(path: str, lang: Lang = "zh", root: str = "applicant") -> str:

@@ -366,3 +366,4 @@ def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
 
 
 Decision.renderer = explain
+RuleResult.renderer = rule_line
