@@ -42,7 +42,7 @@ LAYERS: dict[str, int] = {
     "engine": 3,
     **dict.fromkeys(("batch", "redact"), 4),
     **dict.fromkeys(("audit", "report", "decision_log", "testing"), 5),
-    **dict.fromkeys(("cli", "synthetic", "(package)"), 6),
+    **dict.fromkeys(("cli", "lsp", "highlight", "synthetic", "(package)"), 6),
 }
 
 # The few imports of a lower layer from a higher one there are, each with its reason.
