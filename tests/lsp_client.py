@@ -91,7 +91,7 @@ class LspClient:
                 params = message["params"]
                 if message["method"] == method and params.get("uri") == uri:
                     if version is None or params.get("version") == version:
-                        del self.notifications[: index + 1]
+                        del self.notifications[index]
                         return dict(params)
             message = self._next()
             if "method" in message and "id" not in message:

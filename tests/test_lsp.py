@@ -192,3 +192,182 @@ def _apply(text: str, edits: list[dict[str, Any]]) -> str:
         start, end = offset(edit["range"]["start"]), offset(edit["range"]["end"])
         text = text[:start] + edit["newText"] + text[end:]
     return text
+
+
+def test_changes_sent_together_are_checked_once_with_the_newest_text(
+    client: LspClient, tmp_path: Path
+) -> None:
+    good = POLICY.read_text(encoding="utf-8")
+    path = tmp_path / "eryuan-2024.policy"
+    uri = _open(client, path, good)
+    assert client.wait_for("textDocument/publishDiagnostics", uri, version=1)["diagnostics"] == []
+    typo = good.replace("applicant.sanctions", "applicant.santions", 1)
+    for version, text in ((2, typo), (3, good), (4, typo)):
+        _change(client, uri, version, text)
+    last = client.wait_for("textDocument/publishDiagnostics", uri, version=4)
+    assert [d["message"] for d in last["diagnostics"]] == ["unknown field 'applicant.santions'"]
+    # A request sees the newest text too.
+    _change(client, uri, 5, good)
+    hover = client.request("textDocument/hover", _doc(uri, _at(good, "applicant.sanctions", 12)))
+    assert "`applicant.sanctions`" in hover["contents"]["value"]
+
+
+def test_diagnostics_of_an_imported_module_are_published_for_it_and_cleared(
+    client: LspClient, tmp_path: Path
+) -> None:
+    common = tmp_path / "common"
+    common.mkdir()
+    module = common / "local.policy"
+    module.write_text("module common/local {\n}\n\nlet bad = applicant.santions\n", "utf-8")
+    policy = tmp_path / "p.policy"
+    text = 'module p {\n}\n\nimport "common/local"\n'
+    uri = _open(client, policy, text)
+    module_uri = module.resolve().as_uri()
+    [found] = client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"]
+    assert found["message"] == "unknown field 'applicant.santions'"
+    assert client.wait_for("textDocument/publishDiagnostics", uri)["diagnostics"] == []
+    _change(client, uri, 2, "module p {\n}\n")
+    assert client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"] == []
+
+
+# ---------------------------------------------------------------- the analysis, in process
+
+lsp = pytest.importorskip("lsprotocol.types")
+
+
+def _analysis(text: str, path: Path | None = None) -> Any:
+    from titlerules.lsp.analysis import analyse
+
+    return analyse(path or POLICY, text)
+
+
+def _pos(text: str, needle: str, offset: int = 0) -> Any:
+    where = _at(text, needle, offset)
+    return lsp.Position(where["line"], where["character"])
+
+
+def test_hover_on_cite_a_term_a_def_and_a_list_method() -> None:
+    from titlerules.lsp.analysis import hover
+
+    text = POLICY.read_text(encoding="utf-8")
+    a = _analysis(text)
+    on_cite = hover(a, a.resolved, _pos(text, "  cite 二(一)", 3))
+    assert on_cite is not None and on_cite.startswith("**requirement `in_scope_employer`**")
+    term = hover(a, a.resolved, _pos(text, "{事业单位,", 1))
+    assert term is not None and "**事业单位**" in term and "`EmployerKind`" in term
+    def_ = hover(a, a.resolved, _pos(text, "is_promotion_to(level)", 1))
+    assert def_ is not None and def_.startswith("**def `is_promotion_to(level)`** = `")
+    method = hover(a, a.resolved, _pos(text, "titles.max(", 8))
+    assert method is not None and "list method" in method
+    assert hover(a, a.resolved, _pos(text, "# 一(一)", 3)) is None  # a comment
+
+
+def test_hover_on_a_record_path_shows_labels_type_and_vocabulary() -> None:
+    from titlerules.lsp.analysis import hover
+
+    text = POLICY.read_text(encoding="utf-8")
+    a = _analysis(text)
+    shown = hover(a, a.resolved, _pos(text, "applicant.employment.employer_kind", 25))
+    assert shown is not None
+    assert "`applicant.employment.employer_kind`: `EmployerKind`" in shown
+    assert "Vocabulary EmployerKind:" in shown and "事业单位" in shown
+    assert shown.startswith("**") and " / " in shown.split("\n")[0]
+
+
+def test_definitions_of_imports_and_override_targets(tmp_path: Path) -> None:
+    from titlerules.lsp.analysis import definition
+
+    kunming = policies_dir() / "kunming-2020.policy"
+    text = kunming.read_text(encoding="utf-8")
+    a = _analysis(text, kunming)
+    [target] = definition(a, a.resolved, _pos(text, "override param credit_record_period", 16))
+    assert target.uri.endswith("/common/credit.policy")
+    declared = (policies_dir() / "common" / "credit.policy").read_text(encoding="utf-8")
+    assert target.range.start == _pos(declared, "param credit_record_period", 6)
+    line = next(line for line in text.splitlines() if line.startswith("import "))
+    [imported] = definition(a, a.resolved, _pos(text, line, len(line) - 3))
+    name = line.split('"')[1]
+    assert imported.uri == (policies_dir() / f"{name}.policy").resolve().as_uri()
+
+
+def test_references_and_the_outline() -> None:
+    from titlerules.lsp.analysis import references, symbols
+
+    text = POLICY.read_text(encoding="utf-8")
+    a = _analysis(text)
+    at = _pos(text, "param in_scope_employers", 6)
+    every = references(a, a.resolved, at, True)
+    uses = references(a, a.resolved, at, False)
+    assert len(every) == len(uses) + 1 == text.count(" in_scope_employers\n") + 1
+    outline = {s.name: s for s in symbols(a)}
+    assert outline["in_scope_employer"].kind == lsp.SymbolKind.Class
+    assert outline["in_scope_employers"].kind == lsp.SymbolKind.Constant
+    assert outline["is_promotion_to"].kind == lsp.SymbolKind.Function
+    rules = {r.id for r in a.resolved.root_file.rules}
+    assert rules <= set(outline)
+
+
+def _labels(text: str, line_text: str) -> dict[str, Any]:
+    from titlerules.lsp.analysis import completion
+
+    lines = text.split("\n")
+    line = _at(text, "require applicant.employment.in_jurisdiction")["line"]
+    lines[line] = line_text
+    edited = "\n".join(lines)
+    good = _analysis(text)
+    a = _analysis(edited)
+    items = completion(a, good.resolved, lsp.Position(line, len(line_text)))
+    return {item.label: item for item in items}
+
+
+def test_completion_of_terms_clauses_items_and_names() -> None:
+    text = POLICY.read_text(encoding="utf-8")
+    terms = _labels(text, "  require applicant.employment.employer_kind in {事业单位, ")
+    assert {"国有企业", "state_owned_enterprise"} <= set(terms) or "国有企业" in terms
+    assert all(i.kind == lsp.CompletionItemKind.EnumMember for i in terms.values())
+    english = [i for i in terms.values() if i.label.isascii()]
+    assert english and all(i.detail.startswith("EmployerKind: ") for i in english)
+    clauses = _labels(text, "  cite ")
+    assert {"一", "二(一)", "二(二)3"} <= set(clauses)
+    assert clauses["二(一)"].detail == "申报评审范围"
+    item = _labels(text, "  require applicant.titles.any(t -> t.")
+    assert "level" in item and "series" in item
+    general = _labels(text, "  require ")
+    assert {"coalesce", "applicant", "in_scope_employers", "is_promotion_to", "unless"} <= set(
+        general
+    )
+    assert _labels(text, '  note "applicant.') == {}
+
+
+def test_yaml_policies_get_the_same_diagnostics(tmp_path: Path) -> None:
+    from titlerules.lang.convert import dump, load_text
+    from titlerules.lsp.analysis import protocol_diagnostics
+
+    text = POLICY.read_text(encoding="utf-8")
+    yaml_text = dump(load_text(text, "dsl"), "yaml").replace(
+        "applicant.sanctions", "applicant.santions", 1
+    )
+    path = tmp_path / "eryuan-2024.yaml"
+    a = _analysis(yaml_text, path)
+    [found] = protocol_diagnostics(a)[str(path)]
+    assert found.message == "unknown field 'applicant.santions'"
+    line = yaml_text.split("\n")[found.range.start.line]
+    assert "applicant.santions" in line[found.range.start.character :]
+    assert found.related_information[0].message == "hint: did you mean 'applicant.sanctions'?"
+
+
+def test_syntax_errors_have_a_range_and_full_width_punctuation_a_quick_fix() -> None:
+    from titlerules.lsp.analysis import formatting, protocol_diagnostics, quick_fixes
+
+    text = POLICY.read_text(encoding="utf-8")
+    slip = text.replace("meeting_date, as_of)", "meeting_date，as_of)", 1)
+    a = _analysis(slip)
+    assert a.resolved is None
+    [found] = protocol_diagnostics(a)[str(POLICY)]
+    assert found.range.start == _pos(slip, "，")
+    assert "full-width comma" in found.related_information[0].message
+    [action] = quick_fixes("file:///p.policy", slip, [found])
+    [edit] = action.edit.changes["file:///p.policy"]
+    assert edit.new_text == "," and edit.range.start == found.range.start
+    assert formatting(POLICY, slip) is None  # nothing to format while it does not parse
+    assert formatting(POLICY, text) == []  # the bundled policy is formatted

@@ -287,8 +287,13 @@ def hover(
             return _builtin_hover(name)
         if name in ENUMS and len(word.segments) == 1:
             return _enum_class_hover(ENUMS[name])
-    if word.segments[0] in root_types():
+    if word.segments[0] in root_types() and _path_type(word.prefix) is not None:
         return _path_hover(word.prefix)
+    bound = _bound_variable(word.segments[0], line[: word.end])
+    if bound is not None and word.index > 0:
+        item_path = _item_path(bound, list(word.segments[1 : word.index + 1]))
+        if _path_type(item_path) is not None:
+            return _path_hover(item_path)
     if word.index == 1 and word.segments[0] in ENUMS:
         return _term_hover(name, ENUMS[word.segments[0]])
     if word.index > 0 and name in T.LIST_METHODS:
@@ -339,15 +344,38 @@ def _in_notice(resolved: ResolvedPolicy, citation: ir.Citation) -> tuple[str, st
     found = clauses(text)
     wanted = normal_path(citation.clause)
     heading = next((c.heading for c in found if c.path == wanted), "")
-    flat, quote = flatten(text), flatten(citation.quote)
-    at = flat.find(quote) if quote else -1
+    quote = flatten(citation.quote)
+    if not quote:
+        return heading, None
+    # The paragraph holding the quote (headings stand alone), else the whole text (a quote
+    # may run over a page break).
+    blocks = [flatten(block) for block in _paragraphs(text)]
+    flat = next((block for block in blocks if quote in block), flatten(text))
+    at = flat.find(quote)
     if at < 0:
         return heading, None
     stops = "。；！？"
     start = max((flat.rfind(stop, 0, at) for stop in stops), default=-1) + 1
-    ends = [e for e in (flat.find(stop, at + len(quote)) for stop in stops) if e >= 0]
+    ends = [e for e in (flat.find(stop, at + max(len(quote) - 1, 0)) for stop in stops) if e >= 0]
     end = min(ends) + 1 if ends else len(flat)
     return heading, f"{flat[start:at]}**{quote}**{flat[at + len(quote) : end]}"
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A notice's paragraphs: runs of lines between blank lines, each heading on its own."""
+    found: list[str] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            if current:
+                found.append("\n".join(current))
+                current = []
+            if stripped:
+                found.append(stripped.lstrip("#"))
+            continue
+        current.append(stripped)
+    return found
 
 
 def _comments(item: Any) -> list[str]:
@@ -384,13 +412,24 @@ def _builtin_hover(name: str) -> str:
 
 
 def _path_type(path: str) -> T.Type | None:
+    """The type of a record path; ``[]`` after a list field stands for its items."""
     segments = path.split(".")
     current: T.Type | None = root_types().get(segments[0])
     for segment in segments[1:]:
+        items = segment.endswith("[]")
         if current is None or current.kind != "record":
             return None
-        current = T.fields_of(current.arg).get(segment)
+        current = T.fields_of(current.arg).get(segment.removesuffix("[]"))
+        if items:
+            if current is None or current.kind not in ("list", "set"):
+                return None
+            current = _element(current)
     return current
+
+
+def _item_path(bound: str, rest: list[str]) -> str:
+    """The record path of a list item's variable and the fields after it."""
+    return ".".join([f"{bound}[]", *rest])
 
 
 def _element(t: T.Type) -> T.Type:
@@ -636,7 +675,7 @@ def _expr_type(path: str, before: str, resolved: ResolvedPolicy | None) -> T.Typ
         return _path_type(path)
     bound = _bound_variable(segments[0], before)
     if bound is not None:
-        return _path_type(".".join([bound, *segments[1:]]))
+        return _path_type(_item_path(bound, segments[1:]))
     if resolved is not None and len(segments) == 1 and path in resolved.params:
         item = resolved.params[path].item
         if isinstance(item, ir.Param):
@@ -681,7 +720,7 @@ def _field_items(path: str, before: str, model: Any) -> list[lsp.CompletionItem]
     segments = path.split(".")
     if segments[0] not in root_types():
         bound = _bound_variable(segments[0], before)
-        path = ".".join([bound or segments[0], *segments[1:]])
+        path = _item_path(bound, segments[1:]) if bound else path
     root = path.split(".")[0]
     items = []
     for name, kind in T.fields_of(model).items():

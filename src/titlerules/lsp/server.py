@@ -2,13 +2,15 @@
 
 Each open policy (``.policy``, ``.yaml``, ``.yml``, ``.json``) is checked on open and on
 every change, as ``titlerules lint`` checks it; its diagnostics, and those of the files it
-imports, are published and cleared when fixed.  The requests are answered by
+imports, are published and cleared when fixed.  Changes that arrive while a check runs are
+checked together, once: the text checked is always the newest.  The requests are answered by
 :mod:`titlerules.lsp.analysis`; while a text does not parse, hover, completion and
 definitions use the last version of it that did.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -39,6 +41,19 @@ class PolicyServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self.parsed: dict[str, Analysis] = {}
         self.published: dict[str, set[str]] = {}
+        self.pending: set[str] = set()
+
+    def schedule(self, uri: str) -> None:
+        """Check the document once the changes already received are applied."""
+        if uri not in self.pending:
+            self.pending.add(uri)
+            asyncio.get_running_loop().call_soon(self.flush, uri)
+
+    def flush(self, uri: str) -> None:
+        if uri in self.pending:
+            self.pending.discard(uri)
+            if uri in self.workspace.text_documents:
+                self.refresh(uri)
 
     def path_of(self, uri: str) -> Path:
         return Path(to_fs_path(uri) or uri)
@@ -69,7 +84,8 @@ class PolicyServer(LanguageServer):
 
     def analysis(self, uri: str) -> tuple[Analysis, Analysis | None]:
         """The document's current analysis, and the last one that parsed."""
-        if uri not in self.analyses:
+        if uri not in self.analyses or uri in self.pending:
+            self.pending.discard(uri)
             self.refresh(uri)
         return self.analyses[uri], self.parsed.get(uri)
 
@@ -83,7 +99,7 @@ def build() -> PolicyServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PolicyServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.refresh(params.text_document.uri)
+        ls.schedule(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PolicyServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -92,6 +108,7 @@ def build() -> PolicyServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PolicyServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.pending.discard(uri)
         for target in ls.published.pop(uri, set()):
             ls.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=target, diagnostics=[])
