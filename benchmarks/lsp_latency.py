@@ -96,7 +96,7 @@ def measure(rounds: int = 40) -> list[dict[str, Any]]:
         ),
         "parse only": _in_process(lambda text: parse(text, str(path)), texts, rounds),
     }
-    rows = [("change -> diagnostics over stdio", server)] + list(peers.items())
+    rows = [("change -> diagnostics over stdio", server), *peers.items()]
     reference = statistics.median(peers["lint_policy() (titlerules lint's check)"])
     results = []
     for name, times in rows:
