@@ -180,6 +180,22 @@ def test_nothing_in_the_package_imports_the_synthetic_records() -> None:
     assert [i.where() for i in IMPORTS if i.target == "titlerules.synthetic"] == []
 
 
+def test_only_the_lsp_command_imports_the_language_server_and_nothing_the_lexer() -> None:
+    """pygls, lsprotocol and Pygments (the lsp extra) are needed only to run them."""
+    found = [
+        i.where()
+        for i in IMPORTS
+        if (_part(i.target) == "lsp" and _part(i.module) not in ("lsp", "cli"))
+        or (
+            _part(i.target) == "lsp"
+            and _part(i.module) == "cli"
+            and i.module != "titlerules.cli.lsp_cmd"
+        )
+        or _part(i.target) == "highlight"
+    ]
+    assert found == []
+
+
 def _private(i: Import) -> bool:
     """Whether the import takes a private name, or goes through a private module, of
     another package than the importer's."""
