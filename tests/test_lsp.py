@@ -371,3 +371,17 @@ def test_syntax_errors_have_a_range_and_full_width_punctuation_a_quick_fix() -> 
     assert edit.new_text == "," and edit.range.start == found.range.start
     assert formatting(POLICY, slip) is None  # nothing to format while it does not parse
     assert formatting(POLICY, text) == []  # the bundled policy is formatted
+
+
+def test_without_the_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from titlerules.cli import main
+
+    monkeypatch.delitem(sys.modules, "titlerules.lsp.server", raising=False)
+    for name in ("pygls", "pygls.lsp", "pygls.lsp.server"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if pygls were not installed
+    assert main(["lsp"]) == 2
+    err = capsys.readouterr().err
+    assert "needs pygls and lsprotocol" in err and "[TR600]" in err
+    assert "pip install 'titlerules[lsp]'" in err
