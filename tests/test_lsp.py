@@ -385,3 +385,21 @@ def test_without_the_extra_the_command_says_what_to_install(
     err = capsys.readouterr().err
     assert "needs pygls and lsprotocol" in err and "[TR600]" in err
     assert "pip install 'titlerules[lsp]'" in err
+
+
+def test_references_of_an_imported_module() -> None:
+    from titlerules.lsp.analysis import references
+
+    text = POLICY.read_text(encoding="utf-8")
+    a = _analysis(text)
+    found = references(a, a.resolved, _pos(text, 'import "common/sanctions"', 12), True)
+    assert [(f.uri, f.range.start.line) for f in found] == [
+        (POLICY.resolve().as_uri(), _at(text, 'import "common/sanctions"')["line"])
+    ]
+    kunming = policies_dir() / "kunming-2020.policy"
+    other = kunming.read_text(encoding="utf-8")
+    b = _analysis(other, kunming)
+    line = next(x for x in other.splitlines() if x.startswith('import "common/credit"'))
+    uses = references(b, b.resolved, _pos(other, line, 10), True)
+    assert POLICY.resolve().as_uri() not in {u.uri for u in uses}
+    assert kunming.resolve().as_uri() in {u.uri for u in uses}

@@ -553,10 +553,14 @@ def references(
     include_declaration: bool,
 ) -> list[lsp.Location]:
     """Every use of the param, ``let``, ``def`` or consequence under the cursor, in the
-    document and the files it is made of."""
+    document and the files it is made of; on an ``import`` or ``extends``, every import of
+    that file."""
     if resolved is None:
         return []
     line = _line(analysis.lines, position.line)
+    imported = _IMPORT.match(line)
+    if imported:
+        return _imports_of(resolved, analysis, imported[2])
     word = word_at(line, from_utf16(line, position.character))
     if word is None or word.index != 0:
         return []
@@ -576,6 +580,34 @@ def references(
             if not include_declaration and found == declaration:
                 continue
             out.append(found)
+    return out
+
+
+def _imports_of(resolved: ResolvedPolicy, analysis: Analysis, path: str) -> list[lsp.Location]:
+    """Every ``import`` or ``extends`` of the file ``path`` leads to, in the document and the
+    files it is made of."""
+    try:
+        target = find_policy(path, analysis.path.parent).resolve()
+    except TitleRulesError:
+        return []
+    texts = dict(resolved.sources)
+    texts[str(analysis.path)] = analysis.text
+    out = []
+    for file, text in texts.items():
+        for number, line in enumerate(text.split("\n")):
+            match = _IMPORT.match(line)
+            if match is None:
+                continue
+            try:
+                found = find_policy(match[2], Path(file).parent).resolve()
+            except TitleRulesError:
+                continue
+            if found == target:
+                where = lsp.Range(
+                    lsp.Position(number, to_utf16(line, match.start(2) - 1)),
+                    lsp.Position(number, to_utf16(line, match.end(2) + 1)),
+                )
+                out.append(lsp.Location(Path(file).resolve().as_uri(), where))
     return out
 
 
