@@ -225,9 +225,24 @@ def test_diagnostics_of_an_imported_module_are_published_for_it_and_cleared(
     module_uri = module.resolve().as_uri()
     [found] = client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"]
     assert found["message"] == "unknown field 'applicant.santions'"
-    assert client.wait_for("textDocument/publishDiagnostics", uri)["diagnostics"] == []
+    # The document that imports it says so on its import line.
+    [pointer] = client.wait_for("textDocument/publishDiagnostics", uri)["diagnostics"]
+    assert pointer["range"]["start"] == {"line": 3, "character": 0}
+    assert pointer["message"] == "1 error(s) in local.policy: unknown field 'applicant.santions'"
+    assert pointer["relatedInformation"][0]["location"] == {
+        "uri": module_uri,
+        "range": found["range"],
+    }
     _change(client, uri, 2, "module p {\n}\n")
     assert client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"] == []
+    assert client.wait_for("textDocument/publishDiagnostics", uri, version=2)["diagnostics"] == []
+    # A module that does not parse: its syntax error, and the pointer on the import line.
+    module.write_text("module common/local {\n}\n\nlet bad = (1\n", "utf-8")
+    _change(client, uri, 3, text)
+    [syntax] = client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"]
+    assert syntax["code"] == "TR301" and syntax["range"]["start"]["line"] >= 3
+    [pointer] = client.wait_for("textDocument/publishDiagnostics", uri, version=3)["diagnostics"]
+    assert pointer["range"]["start"]["line"] == 3 and "local.policy" in pointer["message"]
 
 
 # ---------------------------------------------------------------- the analysis, in process

@@ -85,6 +85,18 @@ def analyse(path: Path, text: str) -> Analysis:
     return Analysis(path, text, resolved, found)
 
 
+def internal_error(exc: Exception, path: Path) -> Diagnostic:
+    """A bug in titlerules met while checking the document, as a diagnostic at its start."""
+    return Diagnostic(
+        "TR000",
+        "error",
+        f"internal error of titlerules ({type(exc).__name__}: {exc})",
+        ir.NO_SPAN,
+        str(path),
+        "this is a bug in titlerules: run 'titlerules --debug lint FILE' and report it",
+    )
+
+
 def _error_diagnostics(exc: TitleRulesError, path: Path) -> list[Diagnostic]:
     found = [d for d in getattr(exc, "diagnostics", ()) if isinstance(d, Diagnostic)]
     if found:
@@ -251,7 +263,48 @@ def protocol_diagnostics(analysis: Analysis) -> dict[str, list[lsp.Diagnostic]]:
                 data={"hint": d.hint} if d.hint else None,
             )
         )
+    _point_at_imports(analysis, out)
     return out
+
+
+def _point_at_imports(analysis: Analysis, out: dict[str, list[lsp.Diagnostic]]) -> None:
+    """An error in a file the document imports or extends is shown there, and on the
+    document's ``import``/``extends`` line too (on its first line when the file is not
+    imported directly): the author sees that the document does not check."""
+    own = str(analysis.path)
+    lines = analysis.lines
+    imports: dict[Path, int] = {}
+    for number, line in enumerate(lines):
+        match = _IMPORT.match(line)
+        if match:
+            try:
+                imports.setdefault(find_policy(match[2], analysis.path.parent).resolve(), number)
+            except TitleRulesError:
+                continue
+    for file, found in list(out.items()):
+        errors = [d for d in found if d.severity == lsp.DiagnosticSeverity.Error]
+        if file == own or not errors:
+            continue
+        number = imports.get(Path(file).resolve(), 0)
+        line = _line(lines, number)
+        first = errors[0]
+        where = Path(file).name
+        out[own].append(
+            lsp.Diagnostic(
+                range=lsp.Range(
+                    lsp.Position(number, 0), lsp.Position(number, to_utf16(line, len(line)))
+                ),
+                message=f"{len(errors)} error(s) in {where}: {first.message}",
+                severity=lsp.DiagnosticSeverity.Error,
+                code=first.code,
+                source="titlerules",
+                related_information=[
+                    lsp.DiagnosticRelatedInformation(
+                        lsp.Location(Path(file).resolve().as_uri(), first.range), first.message
+                    )
+                ],
+            )
+        )
 
 
 # ---------------------------------------------------------------- hover

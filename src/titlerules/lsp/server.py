@@ -25,6 +25,7 @@ from titlerules.lsp.analysis import (
     definition,
     formatting,
     hover,
+    internal_error,
     protocol_diagnostics,
     quick_fixes,
     references,
@@ -60,7 +61,11 @@ class PolicyServer(LanguageServer):
 
     def refresh(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
-        analysis = analyse(self.path_of(uri), document.source)
+        path = self.path_of(uri)
+        try:
+            analysis = analyse(path, document.source)
+        except Exception as exc:  # a bug in titlerules: say so in the editor, keep serving
+            analysis = Analysis(path, document.source, None, [internal_error(exc, path)])
         self.analyses[uri] = analysis
         if analysis.resolved is not None:
             self.parsed[uri] = analysis
