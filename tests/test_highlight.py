@@ -216,3 +216,24 @@ def test_the_textmate_grammar_marks_stray_characters_invalid(
     tokens = _textmate(node_modules, [stray])[str(stray)]
     invalid = [t for t in tokens if any(str(s).startswith("invalid") for s in list(t[3]))]
     assert [(t[1], t[2]) for t in invalid] == [(13, 14)]
+
+
+def test_the_extension_script_and_the_word_pattern_are_valid_javascript(
+    node_modules: Path,
+) -> None:
+    subprocess.run(["node", "--check", str(VSCODE / "extension.js")], check=True)
+    script = (
+        "const c = require(process.argv[1]);"
+        "const word = new RegExp(c.wordPattern);"
+        "new RegExp(c.indentationRules.increaseIndentPattern);"
+        "new RegExp(c.indentationRules.decreaseIndentPattern);"
+        "const words = ['事业单位', 'applicant.employment', '二(一)'];"
+        "console.log(words.map(w => w.match(word)[0]).join(' '));"
+    )
+    shown = subprocess.run(
+        ["node", "-e", script, str(VSCODE / "language-configuration.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.split() == ["事业单位", "applicant", "二"]
