@@ -240,7 +240,8 @@ def test_diagnostics_of_an_imported_module_are_published_for_it_and_cleared(
     module.write_text("module common/local {\n}\n\nlet bad = (1\n", "utf-8")
     _change(client, uri, 3, text)
     [syntax] = client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"]
-    assert syntax["code"] == "TR301" and syntax["range"]["start"]["line"] >= 3
+    assert syntax["code"] == "TR301" and syntax["message"] == "unexpected end of file"
+    assert syntax["range"]["start"] == {"line": 3, "character": len("let bad = (1")}
     [pointer] = client.wait_for("textDocument/publishDiagnostics", uri, version=3)["diagnostics"]
     assert pointer["range"]["start"]["line"] == 3 and "local.policy" in pointer["message"]
 

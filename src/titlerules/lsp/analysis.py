@@ -25,7 +25,7 @@ from titlerules.facts.labels import field_label
 from titlerules.lang import ir
 from titlerules.lang import types as T
 from titlerules.lang.checker import root_types
-from titlerules.lang.convert import SPELLING_OF_SUFFIX, dump, load_text
+from titlerules.lang.convert import SPELLING_OF_SUFFIX, dump, load_text, read_policy_text
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.lang.loader import ResolvedPolicy, Sourced, find_policy
 from titlerules.lang.notice import clauses, flatten, normal_path, read_source, source_path
@@ -240,8 +240,12 @@ def protocol_diagnostics(analysis: Analysis) -> dict[str, list[lsp.Diagnostic]]:
     out: dict[str, list[lsp.Diagnostic]] = {own: []}
     for d in analysis.diagnostics:
         file = d.file or own
-        text = sources.get(file, "")
-        where = span_range(d.span, text)
+        if file not in sources:  # a file that did not parse: its text is not in ``resolved``
+            try:
+                sources[file] = read_policy_text(file)
+            except TitleRulesError:
+                sources[file] = ""
+        where = span_range(d.span, sources[file])
         related = None
         if d.hint:
             uri = Path(file).resolve().as_uri()
