@@ -244,6 +244,15 @@ def test_diagnostics_of_an_imported_module_are_published_for_it_and_cleared(
     assert syntax["range"]["start"] == {"line": 3, "character": len("let bad = (1")}
     [pointer] = client.wait_for("textDocument/publishDiagnostics", uri, version=3)["diagnostics"]
     assert pointer["range"]["start"]["line"] == 3 and "local.policy" in pointer["message"]
+    # Open in the editor, the module's diagnostics are those of the text the editor holds;
+    # checking the document that imports it (from the disk) does not overwrite them.
+    _open(client, module, "module common/local {\n}\n")
+    assert client.wait_for("textDocument/publishDiagnostics", module_uri)["diagnostics"] == []
+    _change(client, uri, 4, text)
+    client.wait_for("textDocument/publishDiagnostics", uri, version=4)
+    client.request("textDocument/hover", _doc(uri, {"line": 0, "character": 0}))
+    published = [n for n in client.notifications if n["params"].get("uri") == module_uri]
+    assert published == []
 
 
 # ---------------------------------------------------------------- the analysis, in process

@@ -71,8 +71,11 @@ class PolicyServer(LanguageServer):
             self.parsed[uri] = analysis
         by_file = protocol_diagnostics(analysis)
         sent: set[str] = set()
+        open_documents = self.workspace.text_documents
         for file, found in by_file.items():
             target = uri if file == str(analysis.path) else (from_fs_path(file) or file)
+            if target != uri and target in open_documents:
+                continue  # an open file has its own diagnostics, of the text the editor holds
             sent.add(target)
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(
@@ -82,6 +85,8 @@ class PolicyServer(LanguageServer):
                 else lsp.PublishDiagnosticsParams(uri=target, diagnostics=found)
             )
         for stale in self.published.get(uri, set()) - sent:
+            if stale in open_documents and stale != uri:
+                continue
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=stale, diagnostics=[])
             )
