@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.lsp_client import SRC, LspClient
 from titlerules.resources import policies_dir
+
+from .lsp_client import SRC, LspClient
 
 pytest.importorskip("pygls", reason="the lsp extra (make test installs it)")
 
