@@ -156,7 +156,7 @@ def build() -> PolicyServer:
         return symbols(current)
 
     @server.feature(
-        lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", " "])
+        lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."])
     )
     def on_completion(ls: PolicyServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         current, parsed = ls.analysis(params.text_document.uri)
