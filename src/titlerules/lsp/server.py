@@ -155,9 +155,7 @@ def build() -> PolicyServer:
         current, _ = ls.analysis(params.text_document.uri)
         return symbols(current)
 
-    @server.feature(
-        lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."])
-    )
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."]))
     def on_completion(ls: PolicyServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         current, parsed = ls.analysis(params.text_document.uri)
         items = completion(current, parsed.resolved if parsed else None, params.position)
