@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast,lsp]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -10,7 +10,9 @@
    explanations, columnar, and a hand-written Python function of the same rules;
 3. 10^7 rows streamed from Parquet through the columnar path (``titlerules check ...
    --out``, in a child process): throughput and peak memory (RSS);
-4. policy load: cold (parse + check + compile), from the disk cache, from memory.
+4. policy load: cold (parse + check + compile), from the disk cache, from memory;
+5. the language server: diagnostics after a change on the largest bundled policy, over
+   stdio, against the same check in process (benchmarks/lsp_latency.py).
 
 Every contestant's decisions are checked against titlerules' and the agreement reported.
 Results: a table on stdout, ``benchmarks/results/latest.json``; ``--docs`` rewrites the
@@ -38,6 +40,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import eryuan_hand  # noqa: E402
+import lsp_latency  # noqa: E402
 import simple_rule  # noqa: E402
 
 
@@ -516,6 +519,12 @@ print(json.dumps({"import": imported, "first": first, "again": again}))
     )
 
 
+def bench_lsp(results: list[dict[str, Any]]) -> None:
+    for row in lsp_latency.measure():
+        results.append(row)
+        print(f"  {row['contestant']:<44} {row['seconds'] * 1000:>10.1f} ms   {row['note']}")
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -576,6 +585,7 @@ def goals(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             20.0,
         ),
     ]
+    server = [r for r in results if r["group"] == lsp_latency.GROUP]
     stream = [r for r in results if r["group"].startswith("3.")]
     out = [
         {"goal": g, "ratio": ratio, "target": target, "met": bool(ratio >= target)}
@@ -589,6 +599,27 @@ def goals(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ratio": peak,
                 "target": 2.0,
                 "met": bool(peak < 2.0),
+            }
+        )
+    if server:
+        # Fast enough to type in: diagnostics a fraction of a second after a change, and the
+        # protocol adding little to the check itself.
+        seconds = server[0]["seconds"]
+        out.append(
+            {
+                "goal": "language server: diagnostics after a change (median) < 0.5 s",
+                "ratio": seconds,
+                "target": 0.5,
+                "met": bool(seconds < 0.5),
+            }
+        )
+        over = server[0]["ratio_to_lint"]
+        out.append(
+            {
+                "goal": "language server: change -> diagnostics over stdio <= 1.5x lint_policy",
+                "ratio": over,
+                "target": 1.5,
+                "met": bool(over <= 1.5),
             }
         )
     return out
@@ -627,7 +658,7 @@ def table(results: list[dict[str, Any]]) -> str:
 def goal_table(checks: list[dict[str, Any]]) -> str:
     lines = ["| goal | measured | target | met |", "|---|---:|---:|---|"]
     for c in checks:
-        unit = " GiB" if "RSS" in c["goal"] else "x"
+        unit = " GiB" if "RSS" in c["goal"] else " s" if c["goal"].endswith(" s") else "x"
         lines.append(
             f"| {c['goal']} | {c['ratio']:.2f}{unit} | {c['target']:.2f}{unit} | "
             f"{'yes' if c['met'] else '**no**'} |"
@@ -646,7 +677,10 @@ def main(argv: list[str] | None = None) -> int:
         "--explain-rows", type=int, default=50_000, help="records decided with explanations"
     )
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["simple", "full", "stream", "load"]
+        "--skip",
+        action="append",
+        default=[],
+        choices=["simple", "full", "stream", "load", "lsp"],
     )
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     parser.add_argument("--docs", help="rewrite the results section of this Markdown file")
@@ -680,6 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     if "load" not in args.skip:
         print("4. policy load")
         bench_load(results)
+    if "lsp" not in args.skip:
+        print("5. language server")
+        bench_lsp(results)
     if args.update and Path(args.out).exists():
         previous = json.loads(Path(args.out).read_text(encoding="utf-8"))
         measured = {r["group"] for r in results}

@@ -638,3 +638,21 @@ def test_duplicate_assessment_years_are_rejected_naming_the_path() -> None:
     # Distinct years load.
     years[2]["year"] = 2021
     assert len(load_applicant(base_applicant(assessments=years)).assessments or []) == 3
+
+
+def test_looking_up_a_term_finds_what_a_scan_of_every_vocabulary_finds() -> None:
+    """The index behind lookup_enum_member gives the members, in order, that reading every
+    member of every vocabulary gives, for every spelling and for words that are none."""
+    from titlerules.facts import ENUMS, lookup_enum_member
+
+    members = [m for cls in ENUMS.values() for m in cls]
+
+    def scan(term: str) -> list[object]:
+        text = term.strip()
+        return [m for m in members if text in m.terms or text.lower() in m.english_names]
+
+    words = {"", "nothing", "评审时间", " 记过 "}
+    for m in members:
+        words.update({*m.terms, *m.english_names, m.name, m.name.upper(), str(m.value)})
+    assert any(len(scan(word)) > 1 for word in words)  # ambiguous words are among them
+    assert all(lookup_enum_member(word) == scan(word) for word in words)

@@ -42,7 +42,7 @@ LAYERS: dict[str, int] = {
     "engine": 3,
     **dict.fromkeys(("batch", "redact"), 4),
     **dict.fromkeys(("audit", "report", "decision_log", "testing"), 5),
-    **dict.fromkeys(("cli", "synthetic", "(package)"), 6),
+    **dict.fromkeys(("cli", "lsp", "highlight", "synthetic", "(package)"), 6),
 }
 
 # The few imports of a lower layer from a higher one there are, each with its reason.
@@ -178,6 +178,22 @@ def test_the_core_sits_between_the_language_and_the_engine() -> None:
 
 def test_nothing_in_the_package_imports_the_synthetic_records() -> None:
     assert [i.where() for i in IMPORTS if i.target == "titlerules.synthetic"] == []
+
+
+def test_only_the_lsp_command_imports_the_language_server_and_nothing_the_lexer() -> None:
+    """pygls, lsprotocol and Pygments (the lsp extra) are needed only to run them."""
+    found = [
+        i.where()
+        for i in IMPORTS
+        if (_part(i.target) == "lsp" and _part(i.module) not in ("lsp", "cli"))
+        or (
+            _part(i.target) == "lsp"
+            and _part(i.module) == "cli"
+            and i.module != "titlerules.cli.lsp_cmd"
+        )
+        or _part(i.target) == "highlight"
+    ]
+    assert found == []
 
 
 def _private(i: Import) -> bool:

@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "titlerules.cli.plan_cmd",
     "titlerules.cli.validate_records_cmd",
     "titlerules.cli.demo_cmd",
+    "titlerules.cli.lsp_cmd",
 )
 
 

@@ -734,13 +734,14 @@ LOADED = LoadedPolicies()
 """The process's loaded policies: :func:`load_policy` takes from and adds to it."""
 
 
-def lint_policy(path: Path) -> tuple[ResolvedPolicy, list[Diagnostic]]:
+def lint_policy(path: Path, text: str | None = None) -> tuple[ResolvedPolicy, list[Diagnostic]]:
     """Resolve and check a policy file, and its citations against its notice; every
-    diagnostic, errors and warnings."""
+    diagnostic, errors and warnings.  ``text`` is the file's text when an editor holds a
+    newer one than the disk (the language server)."""
     from titlerules.lang.citations import check_citations
 
     try:
-        resolved = resolve(path)
+        resolved = resolve(path, text)
         return resolved, [*check(resolved), *check_citations(resolved)]
     except RecursionError:
         raise _too_deep(path) from None

@@ -902,9 +902,29 @@ def lookup_enum_member(term: str) -> list[ZhEnum]:
     :class:`NoticeContent` and a :class:`FilingContent`); none means it is unknown.
     """
     text = term.strip()
-    lowered = text.lower()
-    return [
-        member
-        for member in _all_members()
-        if text in member.terms or lowered in member.english_names
-    ]
+    chinese, english = _members_by_spelling()
+    found = {*chinese.get(text, ()), *english.get(text.lower(), ())}
+    members = _every_member()
+    return [members[index] for index in sorted(found)]
+
+
+@cache
+def _every_member() -> tuple[ZhEnum, ...]:
+    return tuple(_all_members())
+
+
+@cache
+def _members_by_spelling() -> tuple[Mapping[str, tuple[int, ...]], Mapping[str, tuple[int, ...]]]:
+    """Each Chinese spelling and each lowercased English name, with the members (their
+    places in :func:`_every_member`) spelled so: the checker looks up every term it reads."""
+    chinese: dict[str, list[int]] = {}
+    english: dict[str, list[int]] = {}
+    for index, member in enumerate(_every_member()):
+        for spelling in dict.fromkeys(member.terms):
+            chinese.setdefault(spelling, []).append(index)
+        for name in dict.fromkeys(member.english_names):
+            english.setdefault(name, []).append(index)
+    return (
+        MappingProxyType({k: tuple(v) for k, v in chinese.items()}),
+        MappingProxyType({k: tuple(v) for k, v in english.items()}),
+    )

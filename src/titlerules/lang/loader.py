@@ -119,9 +119,15 @@ def find_policy(name: str, relative_to: Path | None = None) -> Path:
     )
 
 
-def resolve(path: Path) -> ResolvedPolicy:
-    """Load a policy file with everything it imports or extends."""
-    root, text = parse_file(path)
+def resolve(path: Path, text: str | None = None) -> ResolvedPolicy:
+    """Load a policy file with everything it imports or extends.  ``text``, when given, is
+    the file's text as an editor holds it (read from disk otherwise); what it imports or
+    extends is read from disk."""
+    if text is None:
+        root, text = parse_file(path)
+    else:
+        spelling = SPELLING_OF_SUFFIX.get(path.suffix.lower(), "dsl")
+        root = load_text(text, spelling, str(path))
     resolved = ResolvedPolicy(header=root.header, path=str(path), root_file=root)
     _merge(resolved, root, path, text, stack=[path.resolve()], own=True)
     return resolved
