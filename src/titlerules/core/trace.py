@@ -9,7 +9,9 @@ backend reports the same events in the same order:
 * ``compared(node, left, right, result, paths)``: a comparison decided, with both operands'
   values and, for an operand read from the record, its record path (``node`` is the core
   :class:`~titlerules.core.nodes.Compare`, with its span);
-* ``derived(name, value)``: a named ``let`` value computed for the record.
+* ``derived(name, value)``: a named ``let`` value computed for the record;
+* ``chose(node, branch)``: a ``coalesce`` or ``if`` (the core node) gave the value of
+  ``branch`` (so an operand that is one is named after the branch that gave its value).
 
 :class:`Trace` records them; explanations are built from it.  To observe an evaluation
 otherwise, subclass it and override the methods.
@@ -30,6 +32,9 @@ class Comparison:
     right: Any
     result: Any
     paths: tuple[str | None, str | None] = (None, None)  # record paths of the operands
+    # The nodes that gave each operand's value: the operand itself, or for a coalesce or an
+    # if, the branch it chose (explanations name a labelled let or def after its label).
+    sources: tuple[Any, Any] = (None, None)
 
     @property
     def op(self) -> str:
@@ -40,12 +45,25 @@ class Trace(list[tuple[str, Any]]):
     """A recording tracer: the reads (the list's items), the comparisons decided and the
     derived values, in the order the evaluation met them."""
 
-    __slots__ = ("comparisons", "derived_values")
+    __slots__ = ("choices", "comparisons", "derived_values")
 
     def __init__(self) -> None:
         super().__init__()
         self.comparisons: list[Comparison] = []
         self.derived_values: list[tuple[str, Any]] = []
+        self.choices: dict[int, Any] = {}  # id of a coalesce/if node -> the branch it chose
+
+    def chose(self, node: Any, branch: Any) -> None:
+        self.choices[id(node)] = branch
+
+    def source(self, node: Any) -> Any:
+        """The node that gave ``node``'s latest value: through the branches chosen."""
+        for _ in range(64):  # a chain of nested choices is as deep as the policy writes it
+            branch = self.choices.get(id(node))
+            if branch is None:
+                return node
+            node = branch
+        return node
 
     def compared(
         self,
@@ -55,7 +73,8 @@ class Trace(list[tuple[str, Any]]):
         result: Any,
         paths: tuple[str | None, str | None] = (None, None),
     ) -> None:
-        self.comparisons.append(Comparison(node, left, right, result, paths))
+        sources = (self.source(node.left), self.source(node.right))
+        self.comparisons.append(Comparison(node, left, right, result, paths, sources))
 
     def derived(self, name: str, value: Any) -> None:
         self.derived_values.append((name, value))

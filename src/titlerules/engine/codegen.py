@@ -563,10 +563,12 @@ class _Generator:
         self.line(f"if type({cond}) is U: {out} = {cond}")
         self.line(f"elif {cond}:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.then)})")
         self.line(f"{out} = {self.value(e.then)}")
         self.depth -= 1
         self.line("else:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.else_)})")
         self.line(f"{out} = {self.value(e.else_)}")
         self.depth -= 1
         return out
@@ -589,9 +591,14 @@ class _Generator:
         first = self.value(e.first)
         self.line(f"if type({first}) is U:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.second)})")
         self.line(f"{out} = {self.value(e.second)}")
         self.depth -= 1
-        self.line(f"else: {out} = {first}")
+        self.line("else:")
+        self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.first)})")
+        self.line(f"{out} = {first}")
+        self.depth -= 1
         return out
 
     def _call(self, e: n.Call) -> str:

@@ -59,6 +59,8 @@ class CompiledRule:
     violation: Fn
     exceptions: tuple[CompiledException, ...]
     core: n.Rule
+    # The values its message template names, each a function of the record (explanations).
+    message_values: tuple[tuple[str, Fn], ...] = ()
 
 
 class Compiler:
@@ -102,7 +104,8 @@ class Compiler:
             for exc in rule.unless
         )
         document = self.core.resolved.header.document
-        return CompiledRule(source, document, applies, violation, exceptions, rule)
+        message_values = tuple((name, self.expr(value)) for name, value in rule.message_values)
+        return CompiledRule(source, document, applies, violation, exceptions, rule, message_values)
 
     # ------------------------------------------------ expressions
     def function(self, e: n.Expr, name: str) -> Fn:
@@ -211,9 +214,17 @@ class Compiler:
     def _coalesce(self, e: n.Coalesce) -> Fn:
         first, second = self.expr(e.first), self.expr(e.second)
 
+        first_node, second_node = e.first, e.second
+
         def coalesce(env: Env) -> Any:
             value = first(env)
-            return second(env) if type(value) is Unknown else value
+            if type(value) is Unknown:
+                if env.trace is not None:
+                    env.trace.chose(e, second_node)
+                return second(env)
+            if env.trace is not None:
+                env.trace.chose(e, first_node)
+            return value
 
         return coalesce
 
@@ -396,10 +407,14 @@ class Compiler:
     def _if(self, e: n.If) -> Fn:
         cond, then, other = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
 
+        then_node, else_node = e.then, e.else_
+
         def choose(env: Env) -> Any:
             value = cond(env)
             if type(value) is Unknown:
                 return value
+            if env.trace is not None:
+                env.trace.chose(e, then_node if value else else_node)
             return then(env) if value else other(env)
 
         return choose

@@ -53,7 +53,8 @@ class FactRead(BaseModel):
 
 class Operand(BaseModel):
     """One side of a comparison an evaluation decided: as the policy writes it, its value,
-    and where the value came from (a record path, or a parameter)."""
+    and where the value came from (a record path, or a parameter); a value a labelled
+    ``let`` or ``def`` gave carries its label (``label`` in Chinese, ``label_en``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -61,6 +62,8 @@ class Operand(BaseModel):
     value: Any
     path: str | None = None
     param: str | None = None
+    label: str | None = None
+    label_en: str | None = None
 
 
 class ComparisonRead(BaseModel):
@@ -87,11 +90,19 @@ class RuleResult(BaseModel):
     citation: Citation | None
     facts: list[FactRead] = []
     exceptions_applied: list[str] = []
+    exceptions_applied_en: list[str] = []
+    """The exceptions that applied, in English where the policy gives it (else as above)."""
     missing: list[str] = []
     comparisons: list[ComparisonRead] = []
     """With explanations: the comparisons that decided a failed or unknown rule."""
     derived: list[FactRead] = []
     """With explanations: the named ``let`` values the rule computed or used."""
+    message: str | None = None
+    message_en: str | None = None
+    """The rule's message template for a failure (Chinese, English), if it has one."""
+    message_values: list[FactRead] = []
+    """With explanations, for a failed rule with a message: the values it names, by
+    placeholder (``left`` / ``right`` are the first deciding comparison's)."""
 
 
 class Receipt(BaseModel):
