@@ -340,7 +340,21 @@ class Compiler:
     def _listmethod(self, e: n.ListMethod) -> Fn:
         obj = self.expr(e.obj)
         body = self.function(e.body, "lambda") if e.body is not None else None
-        return _list_method(e.method, obj, e.var, body)
+        return _list_method(e.method, obj, e.var, body, self.list_path(e.obj))
+
+    def list_path(self, e: n.Expr) -> Fn:
+        """A function giving the record path of the list a ``min``/``max`` takes its value
+        from (through ``where`` filters and lets): an empty one names the list the clerk
+        must fill (see :func:`empty_list_reason`)."""
+        for _ in range(64):
+            if isinstance(e, n.ListMethod) and e.method == "where":
+                e = e.obj
+            elif isinstance(e, n.LetRef) and e.name in self.core.lets:
+                e = self.core.lets[e.name]
+            else:
+                break
+        spell: Fn = self.path_of(e)
+        return spell
 
     def _arith(self, e: n.Arith) -> Fn:
         left, right, op = self.expr(e.left), self.expr(e.right), e.op
@@ -483,7 +497,13 @@ def _root_reader(root: str, names: list[str]) -> Fn:
     return read
 
 
-def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
+def empty_list_reason(method: str, path: str) -> str:
+    """The missing fact of a ``min``/``max`` of an empty list: the list, by its record path
+    (``applicant.titles: empty, no min``); the columnar path spells it the same way."""
+    return f"{path}: empty, no {method}"
+
+
+def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO_PATH) -> Fn:
     def elements(env: Env) -> Any:
         seq = obj(env)
         if type(seq) is Unknown:
@@ -552,7 +572,7 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
                 total = arithmetic("+", total, value, env)
             return total
         if not values:
-            return unknown(f"{method} of an empty list")
+            return unknown(empty_list_reason(method, str(path(env) or "(list)")))
         return (min if method == "min" else max)(values, key=rank)
 
     return run

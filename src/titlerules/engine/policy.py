@@ -480,10 +480,18 @@ def _operand(node: Any, text: str, value: Any, read_at: str | None, source: Any 
         path = "as_of"
     elif path is not None and (path.startswith("(") or path == _own_name(node)):
         path = None  # a value computed in the policy, not a fact of the record
-    fields = {"text": text, "value": _shown(value), "path": path, "param": param}
-    if words is not None:
-        fields["label"], fields["label_en"] = words
-    return _construct(Operand, fields)
+    label, label_en = words if words is not None else (None, None)
+    return _construct(
+        Operand,
+        {
+            "text": text,
+            "value": _shown(value),
+            "path": path,
+            "param": param,
+            "label": label,
+            "label_en": label_en,
+        },
+    )
 
 
 def _message_value(value: Any) -> Any:

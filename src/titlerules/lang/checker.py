@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field
 
 from titlerules.core.builtins import BUILTINS
+from titlerules.errors import PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang import types as T
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
@@ -317,7 +318,7 @@ class Checker:
                 if name.split(".", 1)[0] in self.roots and "." in name:
                     try:
                         expr = parse_expr(name)
-                    except Exception:  # noqa: BLE001 - any mistake: not a record path
+                    except PolicySyntaxError:
                         expr = None
                     problem = "is not a record field"
                     if isinstance(expr, ir.Attr) and all(

@@ -112,10 +112,11 @@ _NOT_FIELDS: dict[str, tuple[str, str]] = {
         "the evaluation date (the record states no application.submitted_on and no --as-of "
         "was given)",
     ),
-    "min of an empty list": ("列表为空，无法取最早/最小值", "an empty list has no minimum"),
-    "max of an empty list": ("列表为空，无法取最晚/最大值", "an empty list has no maximum"),
     "division by zero": ("除数为零，无法计算", "a division by zero"),
 }
+
+# A min/max of an empty list (titlerules.engine.compiler.empty_list_reason): the list to fill.
+_EMPTY_LIST = re.compile(r"^(.+): empty, no (min|max)$")
 
 _ITEMS = re.compile(r"^(\d+) item\(s\)$")
 _FRACTION = re.compile(r"^(-?\d+)/(\d+)$")
@@ -180,6 +181,12 @@ def missing_text(path: str, lang: Lang) -> str:
     if path in _NOT_FIELDS:
         zh, en = _NOT_FIELDS[path]
         return zh if lang == "zh" else en
+    empty = _EMPTY_LIST.match(path)
+    if empty:
+        listed = missing_text(empty.group(1), lang)
+        if lang == "zh":
+            return f"{listed}：没有符合条件的项（须补充）"
+        return f"{listed}: no item that qualifies (to be supplied)"
     name = label(path, lang)
     if name is None:
         return path if lang == "en" else f"（{path}）"
@@ -194,7 +201,7 @@ def _side(operand: Operand, lang: Lang) -> str:
     if named:  # a labelled let or def gave the value: said in words, not as written
         if value is not None:
             return f"{named} {value}"
-        return f"{named}（未知）" if lang == "zh" else f"{named} (unknown)"
+        return f"{named} 未知" if lang == "zh" else f"{named} (unknown)"
     if operand.path == "as_of":
         evaluation = "评估日期" if lang == "zh" else "the evaluation date"
         return f"{evaluation} {value}" if value else evaluation
