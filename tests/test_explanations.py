@@ -228,7 +228,8 @@ def test_an_empty_list_is_a_missing_fact_named_by_the_list(
     from titlerules.report.explanation import missing_text
 
     text = """
-let first_title "最早取得职称的日期" en "the date of the first title" = applicant.titles.where(t -> t.level >= 助理级).min(t -> t.obtained_on)
+let first_title "最早取得职称的日期" en "the date of the first title" =
+    applicant.titles.where(t -> t.level >= 助理级).min(t -> t.obtained_on)
 requirement r "最早职称在2020年前" en "First title before 2020" {
   cite 一 "任职"
   require first_title < 2020-01-01
@@ -248,11 +249,9 @@ requirement r "最早职称在2020年前" en "First title before 2020" {
 
 
 def test_an_empty_list_reads_the_same_on_the_columnar_path(make_policy: Any) -> None:
-    pytest.importorskip("polars")
+    pl = pytest.importorskip("polars")  # as tests/test_batch.py: the batch extra
     from titlerules.batch.runner import ColumnarPolicy
     from titlerules.synthetic import flat_rows
-
-    import polars as pl
 
     policy = make_policy(
         """

@@ -315,6 +315,7 @@ class Checker:
                     self.used.add(name)
                     continue
                 problem = None
+                inner_hint = None
                 if name.split(".", 1)[0] in self.roots and "." in name:
                     try:
                         expr = parse_expr(name)
@@ -330,6 +331,7 @@ class Checker:
                         found, self.diagnostics = self.diagnostics, saved
                         errors = [d for d in found if d.level == "error"]
                         problem = f"is not a record field ({errors[0].message})" if errors else None
+                        inner_hint = errors[0].hint if errors else None
                     if problem is None:
                         continue
                 self.error(
@@ -337,7 +339,8 @@ class Checker:
                     f"rule '{rule.id}': the message names {{{name}}}, which "
                     + (problem or "is no value of the rule"),
                     node,
-                    did_you_mean(name, known)
+                    inner_hint
+                    or did_you_mean(name, known)
                     or "a placeholder names {left}, {right}, a let, a param or a record field "
                     "such as {applicant.person.birth_date}",
                 )

@@ -593,7 +593,7 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
     return ir.Def(name, params, body, comments, span, label, label_en)
 
 
-def _labels(read: _Reader, data: Mapping[str, Any], where: str) -> tuple[str | None, str | None]:
+def _labels(read: _Reader, data: dict[str, Any], where: str) -> tuple[str | None, str | None]:
     """A let's, def's or exception's ``label`` and ``label_en`` (English only with Chinese)."""
     label = read.optional(data, "label", where, read.string)
     label_en = read.optional(data, "label_en", where, read.string)
