@@ -268,3 +268,117 @@ requirement r "最早职称在2020年前" {
     expected = policy.evaluate({"applicant": applicant}).missing_facts
     assert expected == ["applicant.titles: empty, no min"]
     assert row["missing"] == expected, row
+
+
+# ---------------------------------------------------------------- one language per view
+
+_RECEIPT = re.compile(r'<p style="font-size:smaller[^"]*">.*?</p>', re.S)
+
+
+def _words_of(html_or_text: str) -> str:
+    """What a view says in words: tags, the receipt's identifiers (hashes, versions) and
+    parenthesised parts (record paths, citations) taken out."""
+    import html
+
+    text = _RECEIPT.sub(" ", html_or_text)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return _outside_parentheses(text)
+
+
+def _english_words(text: str, names: set[str]) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in names}
+
+
+def _chinese_words(text: str, names: set[str]) -> set[str]:
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return set(re.findall(r"[\u4e00-\u9fff]+", text))
+
+
+def _decision_views_case() -> Decision:
+    policy = load_policy("eryuan-2024")
+    _, record = next(r for r in _examples("eryuan-2024") if "duan-li" in r[0])
+    return policy.evaluate(record)
+
+
+def test_a_decision_view_speaks_one_language() -> None:
+    pytest.importorskip("pandas")
+    decision = _decision_views_case()
+    ids = {r.id for r in decision.rules}
+    ids |= set(re.findall(r"[A-Za-z_]+", decision.receipt.policy_id))
+    # Names: the applicant, the committees and the notice's clause numbers (二(一) ...).
+    names = {decision.record or "", "大理州中小学教师中级职称评审委员会"}
+    names |= {"洱源县中小学教师中级职称评审委员会"}
+    clauses = {r.citation.clause for r in decision.rules if r.citation}
+    names |= clauses | {re.split(r"[(（]", c)[0] for c in clauses}
+    zh_html, en_html = decision.html("zh"), decision.html("en")
+    assert decision._repr_html_() == zh_html
+    assert not _english_words(_words_of(zh_html), ids), _english_words(_words_of(zh_html), ids)
+    assert not _chinese_words(_words_of(en_html), names), _chinese_words(_words_of(en_html), names)
+    words = ["title", "explanation", "missing", "exceptions"]
+    zh_frame, en_frame = decision.to_pandas("zh"), decision.to_pandas("en")
+    assert list(zh_frame.columns) == list(en_frame.columns)
+    zh_text = "\n".join(str(v) for column in words for v in zh_frame[column])
+    en_text = "\n".join(str(v) for column in words for v in en_frame[column])
+    assert "同年度其他申报的处理完毕日" in zh_text and "属于不得申报情形" in zh_text
+    assert not _english_words(_outside_parentheses(zh_text), ids)
+    assert "the date the other application was concluded" in en_text
+    assert not _chinese_words(_outside_parentheses(en_text), names)
+    # The explanation column is the report layer's rule line in the frame's language.
+    from titlerules.report.explanation import rule_line
+
+    failed = next(r for r in decision.rules if r.outcome.value == "failed")
+    (row,) = en_frame[en_frame["rule"] == failed.id].to_dict("records")
+    assert row["explanation"] == rule_line(failed, "en")
+
+
+def test_a_missing_fact_and_an_exception_are_in_the_frame_language() -> None:
+    pytest.importorskip("pandas")
+    policy = load_policy("yuncheng-2024")
+    _, record = next(r for r in _examples("yuncheng-2024") if "zhang-wei" in r[0])
+    record = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    record["applicant"]["employment"]["employer_kind"] = "民营企业"  # exempt from assessments
+    record["applicant"]["assessments"] = []
+    decision = policy.evaluate(record)
+    applied = [r for r in decision.rules if r.exceptions_applied]
+    assert applied
+    zh_frame, en_frame = decision.to_pandas("zh"), decision.to_pandas("en")
+    zh_exceptions = set(zh_frame["exceptions"]) - {""}
+    en_exceptions = set(en_frame["exceptions"]) - {""}
+    assert (
+        "非公经济组织、个体工商户、灵活就业人员、自由职业者等可不提供年度考核材料" in zh_exceptions
+    )
+    assert all(not re.search(r"[\u4e00-\u9fff]", e) for e in en_exceptions), en_exceptions
+
+
+def test_a_historical_records_view_speaks_one_language(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    import titlerules
+
+    source = ROOT / "examples" / "xianning-2024" / "historical-titles.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    broken = (
+        lines[1]
+        .replace("421202197508230240", "421202197508230241")
+        .replace("2012-10-15", "2012-13-45")
+    )
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join([lines[0], broken, *lines[2:]]) + "\n", encoding="utf-8")
+    report = titlerules.validate_records(path)
+    assert report.summary.invalid == 1
+    zh, en = report.html("zh"), report.html("en")
+    assert report._repr_html_() == zh
+    file_names = {"records", "csv"} | set(re.findall(r"[A-Za-z_]+", str(path)))
+    assert not _english_words(_words_of(zh), file_names), _english_words(_words_of(zh), set())
+    # Names and the rows' own values (names, numbers, dates) are the data, not our words.
+    values = {p.value or "" for r in report.rows for p in [*r.errors, *r.warnings]}
+    names = {r.name or "" for r in report.rows} | values
+    assert not _chinese_words(_words_of(en), names), _chinese_words(_words_of(en), names)
+    for lang, check in (("zh", _english_words), ("en", _chinese_words)):
+        frame = report.to_pandas(lang)
+        problems = report.problems_frame(lang)
+        text = "\n".join([*frame["errors"], *frame["warnings"], *problems["message"]])
+        text += "\n" + "\n".join(problems["column"])
+        assert text.strip()
+        assert not check(_outside_parentheses(text), names | {"field"}), (lang, text)
+    assert "message_zh" not in report.problems_frame("zh").columns

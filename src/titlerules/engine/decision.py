@@ -121,9 +121,9 @@ class Receipt(BaseModel):
 class DecisionViews(Protocol):
     """What draws a decision in a notebook (:mod:`titlerules.audit.notebook`)."""
 
-    def decision_html(self, decision: Decision) -> str: ...
+    def decision_html(self, decision: Decision, lang: str = "zh") -> str: ...
 
-    def decision_frame(self, decision: Decision) -> Any: ...
+    def decision_frame(self, decision: Decision, lang: str = "zh") -> Any: ...
 
 
 class Decision(BaseModel):
@@ -162,13 +162,21 @@ class Decision(BaseModel):
             )
         return render(self, lang, verbose)
 
-    def _repr_html_(self) -> str:
-        """Jupyter: the decision as an HTML table, one row per rule."""
-        return _views().decision_html(self)
+    @checked
+    def html(self, lang: str = "zh") -> str:
+        """The decision as an HTML table, one row per rule with its explanation, all in
+        ``lang`` (``"zh"`` or ``"en"``)."""
+        return _views().decision_html(self, lang)
 
-    def to_pandas(self) -> Any:
-        """One row per rule, as a pandas DataFrame (needs ``titlerules[notebook]``)."""
-        return _views().decision_frame(self)
+    def _repr_html_(self) -> str:
+        """Jupyter: the decision as an HTML table in Chinese (:meth:`html` for English)."""
+        return self.html("zh")
+
+    @checked
+    def to_pandas(self, lang: str = "zh") -> Any:
+        """One row per rule, as a pandas DataFrame, its words (title, explanation, missing
+        facts, exceptions) in ``lang`` (needs ``titlerules[notebook]``)."""
+        return _views().decision_frame(self, lang)
 
 
 def _views() -> DecisionViews:
