@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from titlerules.atomic import AtomicOutput
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome
@@ -531,6 +531,7 @@ def decision_frame(decision: Decision, lang: str = "zh", *, failures_first: bool
     lang = _lang(lang)
     pd = _pandas()
     sep = "；" if lang == "zh" else "; "
+    tongue: Literal["zh", "en"] = "en" if lang == "en" else "zh"
     return pd.DataFrame(
         [
             {
@@ -542,7 +543,7 @@ def decision_frame(decision: Decision, lang: str = "zh", *, failures_first: bool
                 "clause": r.citation.clause if r.citation else None,
                 "title": r.title_en if lang == "en" and r.title_en else r.title,
                 "explanation": rule_line(r, lang),
-                "missing": sep.join(missing_text(p, lang) for p in r.missing),
+                "missing": sep.join(missing_text(p, tongue) for p in r.missing),
                 "exceptions": sep.join(
                     r.exceptions_applied_en
                     if lang == "en" and r.exceptions_applied_en
