@@ -169,9 +169,9 @@ def test_sanction_period_shows_the_sanction_its_start_and_its_end() -> None:
     zh = _because(policy, record, "sanctioned_staff", "zh")
     en = _because(policy, record, "sanctioned_staff", "en")
     assert "处分种类 记过，不少于记过" in zh, zh
-    assert "起始日 2024-03-15，不晚于2024-07-10" in zh, zh
+    assert "起始日 2024-03-15，不晚于评估日期 2024-07-10" in zh, zh
     assert "不晚于处分期满日 2025-03-15" in zh, zh
-    assert "2024-03-15 is not later than 2024-07-10" in en, en
+    assert "2024-03-15 is not later than the evaluation date 2024-07-10" in en, en
     assert "is not later than the end of the sanction period 2025-03-15" in en, en
 
 
@@ -382,3 +382,39 @@ def test_a_historical_records_view_speaks_one_language(tmp_path: Path) -> None:
         assert text.strip()
         assert not check(_outside_parentheses(text), names | {"field"}), (lang, text)
     assert "message_zh" not in report.problems_frame("zh").columns
+
+
+def test_a_def_parameter_is_named_after_its_argument(
+    make_policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``on`` inside a def is the labelled let it was called with; a lambda's variable of the
+    same name inside the def is an element, never the argument."""
+    text = """
+let day "评审日" en "the evaluation day" = applicant.application.submitted_on
+def after(t, on) = t.obtained_on > on
+def shadowed(on) = applicant.titles.any(on -> on.level > 员级 and after(on, day))
+exclusion late "评审日后取得职称" en "Title obtained after the evaluation day" {
+  cite 一 "任职"
+  when shadowed(day)
+}
+"""
+    record = {
+        "applicant": {
+            "titles": [{"level": "助理级", "obtained_on": "2024-08-01"}],
+            "application": {"submitted_on": "2024-07-01"},
+        }
+    }
+    for generate in ("on", "off"):
+        monkeypatch.setenv("TITLERULES_CODEGEN", generate)
+        decision = make_policy(text).evaluate(record)
+        (rule,) = decision.rules
+        assert rule.outcome.value == "failed"
+        dated = [c for c in rule.comparisons if c.op == ">" and c.right.text == "on"]
+        assert dated, rule.comparisons
+        assert (dated[0].right.label, dated[0].right.label_en) == ("评审日", "the evaluation day")
+        assert dated[0].right.value == "2024-07-01"
+        levels = [c for c in rule.comparisons if c.left.text == "on.level"]
+        assert levels and levels[0].left.label is None, generate
+        zh = explain(decision, "zh")
+        assert "晚于评审日 2024-07-01" in zh, zh
+        assert "the evaluation day 2024-07-01" in explain(decision, "en")

@@ -11,7 +11,11 @@ backend reports the same events in the same order:
   :class:`~titlerules.core.nodes.Compare`, with its span);
 * ``derived(name, value)``: a named ``let`` value computed for the record;
 * ``chose(node, branch)``: a ``coalesce`` or ``if`` (the core node) gave the value of
-  ``branch`` (so an operand that is one is named after the branch that gave its value).
+  ``branch`` (so an operand that is one is named after the branch that gave its value);
+* ``bind(name, node)`` / ``unbind(name)``: a ``def``'s parameter is bound to the value of
+  ``node`` (its argument, through the bindings and choices made so far), or a lambda's
+  variable to an element (``node`` None), until it is unbound — so a parameter that is an
+  operand is named after its argument (a labelled let's label).
 
 :class:`Trace` records them; explanations are built from it.  To observe an evaluation
 otherwise, subclass it and override the methods.
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from titlerules.core.nodes import Var
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +51,36 @@ class Trace(list[tuple[str, Any]]):
     """A recording tracer: the reads (the list's items), the comparisons decided and the
     derived values, in the order the evaluation met them."""
 
-    __slots__ = ("choices", "comparisons", "derived_values")
+    __slots__ = ("bindings", "choices", "comparisons", "derived_values")
 
     def __init__(self) -> None:
         super().__init__()
         self.comparisons: list[Comparison] = []
         self.derived_values: list[tuple[str, Any]] = []
         self.choices: dict[int, Any] = {}  # id of a coalesce/if node -> the branch it chose
+        self.bindings: dict[str, list[Any]] = {}  # a variable -> the sources bound, innermost last
 
     def chose(self, node: Any, branch: Any) -> None:
         self.choices[id(node)] = branch
 
+    def bind(self, name: str, node: Any) -> None:
+        self.bindings.setdefault(name, []).append(node)
+
+    def unbind(self, name: str) -> None:
+        stack = self.bindings.get(name)
+        if stack:
+            stack.pop()
+
     def source(self, node: Any) -> Any:
-        """The node that gave ``node``'s latest value: through the branches chosen."""
+        """The node that gave ``node``'s latest value: through the branches chosen and the
+        arguments a def's parameters are bound to."""
         for _ in range(64):  # a chain of nested choices is as deep as the policy writes it
+            if type(node) is Var:
+                stack = self.bindings.get(node.name)
+                if not stack or stack[-1] is None:
+                    return node
+                node = stack[-1]
+                continue
             branch = self.choices.get(id(node))
             if branch is None:
                 return node

@@ -298,6 +298,7 @@ class Compiler:
             body = self._def_fns[name] = self.function(definition.body, f"def {name}")
         args = [self.expr(a) for a in e.args]
         arg_paths = [self.path_of(a) for a in e.args]
+        arg_nodes = e.args
         params = definition.params
 
         def call(env: Env) -> Any:
@@ -307,9 +308,17 @@ class Compiler:
             for param, value, path in zip(params, values, arg_paths, strict=True):
                 env.vars[param] = value
                 env.var_paths[param] = path(env)
+            trace = env.trace
+            if trace is not None:
+                sources = [trace.source(node) for node in arg_nodes]
+                for param, source in zip(params, sources, strict=True):
+                    trace.bind(param, source)
             try:
                 return body(env)
             finally:
+                if trace is not None:
+                    for param in params:
+                        trace.unbind(param)
                 for param in params:
                     if saved[param] is ABSENT:
                         env.vars.pop(param, None)
@@ -524,6 +533,9 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO
         # The element's path is spelled only if a missing fact or the trace asks for it.
         cursor = ElementPath(seq)
         var_paths[var] = cursor
+        trace = env.trace
+        if trace is not None:
+            trace.bind(var, None)  # an element, not a def's argument
         try:
             for index, item in enumerate(seq.items):
                 variables[var] = item
@@ -531,6 +543,8 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO
                 out.append(body(env))
         finally:
             unbind(variables, var_paths, var, saved, saved_path)
+            if trace is not None:
+                trace.unbind(var)
         return out
 
     if method in ("any", "all") and body is not None:
@@ -599,6 +613,9 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
         var_paths[var] = cursor
         found = False
         missing: frozenset[str] | None = None
+        trace = env.trace
+        if trace is not None:
+            trace.bind(var, None)  # an element, not a def's argument
         try:
             for index, item in enumerate(items):
                 variables[var] = item
@@ -610,6 +627,8 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
                     missing = value.paths if missing is None else missing | value.paths
         finally:
             unbind(variables, var_paths, var, saved, saved_path)
+            if trace is not None:
+                trace.unbind(var)
         if found:
             return decisive
         return (not decisive) if missing is None else Unknown(missing)

@@ -476,7 +476,7 @@ def _operand(node: Any, text: str, value: Any, read_at: str | None, source: Any 
         param = node.origin
     elif isinstance(node, n.Param):
         param = node.name
-    elif isinstance(node, n.AsOf):
+    elif isinstance(node, n.AsOf) or isinstance(source, n.AsOf):
         path = "as_of"
     elif path is not None and (path.startswith("(") or path == _own_name(node)):
         path = None  # a value computed in the policy, not a fact of the record
