@@ -418,3 +418,23 @@ exclusion late "评审日后取得职称" en "Title obtained after the evaluatio
         zh = explain(decision, "zh")
         assert "晚于评审日 2024-07-01" in zh, zh
         assert "the evaluation day 2024-07-01" in explain(decision, "en")
+
+
+def test_an_audit_in_english_names_the_exception_in_english() -> None:
+    import titlerules
+    from titlerules.audit.render import finding_lines
+
+    record = yaml.safe_load((ROOT / "examples/kunming-2020/procedure.yaml").read_text("utf-8"))
+    committee = record["procedure"]["committee"]
+    committee.update({"valid_until": "2020-06-30", "refiled": True, "refiled_on": "2020-07-01"})
+    report = titlerules.audit("kunming-2020", record)
+    finding = report.finding("committee_in_term")
+    assert finding.exceptions_applied == ["期满后已重新组建并核准备案"]
+    assert finding.exceptions_applied_en == [
+        "re-formed and its filing approved after the term ended"
+    ]
+    en = "\n".join(finding_lines(finding, "en"))
+    zh = "\n".join(finding_lines(finding, "zh"))
+    assert "exception applied: re-formed and its filing approved after the term ended" in en
+    assert "期满后已重新组建并核准备案" not in en
+    assert "例外适用: 期满后已重新组建并核准备案" in zh
