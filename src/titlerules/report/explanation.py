@@ -274,7 +274,9 @@ def _items_text(items: list[Any], spec: str, lang: Lang) -> str:
         [item.get(f) for f in fields] if isinstance(item, dict) and fields else [item]
         for item in items
     ]
-    numbers = [p[0] for p in picked if len(p) == 1 and isinstance(p[0], int)]
+    numbers = [
+        p[0] for p in picked if len(p) == 1 and isinstance(p[0], int) and not isinstance(p[0], bool)
+    ]
     if len(numbers) == len(picked):
         return _ranges(sorted(numbers), lang)
     texts = [" ".join(words(v, lang) for v in p if v is not None) for p in picked]
