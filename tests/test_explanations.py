@@ -79,14 +79,14 @@ def test_explanations_read_in_one_language(policy_id: str) -> None:
         bare = _outside_parentheses(zh)
         assert "applicant." not in bare and "procedure." not in bare, (name, zh)
         assert not re.search(r"\b(True|False)\b", zh), (name, zh)
-        # Rule titles are the policy author's English ("False application materials"), and
-        # exception labels have no English spelling yet: the rest is checked.
+        # Rule titles are the policy author's English ("False application materials"); the
+        # rest, exception labels included, is checked.
         words = en
         for rule in decision.rules:
             words = words.replace(rule.title_en or rule.title, "")
-        words = "\n".join(
-            line for line in words.splitlines() if not line.strip().startswith("exception")
-        )
+        for rule in decision.rules:
+            for label in rule.exceptions_applied:  # in English: the Chinese label never shows
+                assert label not in en, (name, label, en)
         assert not re.search(r"\b(True|False)\b", words), (name, en)
         assert "item(s)" not in zh + en, (name, zh, en)
         tokens = set(re.split(r"[\s;:,()（）；：，、]+", words))
@@ -136,7 +136,7 @@ def test_retirement_shows_the_retirement_date_and_the_cut_off() -> None:
     policy = load_policy("kunming-2020")
     _, record = next(r for r in _examples("kunming-2020") if "chen-gang" in r[0])
     zh = _because(policy, record, "of_retirement_age", "zh")
-    assert "2020-08-15" in zh and "2020-10-31" in zh and "不晚于" in zh, zh
+    assert "于 2020-08 达到" in zh and "2020-10-31" in zh and "不晚于" in zh, zh
     assert "出生日期 1960-08-15" in zh and "性别 男" in zh, zh
 
 
@@ -169,7 +169,272 @@ def test_sanction_period_shows_the_sanction_its_start_and_its_end() -> None:
     zh = _because(policy, record, "sanctioned_staff", "zh")
     en = _because(policy, record, "sanctioned_staff", "en")
     assert "处分种类 记过，不少于记过" in zh, zh
-    assert "起始日 2024-03-15，不晚于2024-07-10" in zh, zh
-    assert "2025-03-15（sanction_period_end(s)）" in zh, zh
-    assert "2024-03-15 is not later than 2024-07-10" in en, en
-    assert "2025-03-15 (sanction_period_end(s))" in en, en
+    assert "起始日 2024-03-15，不晚于评估日期 2024-07-10" in zh, zh
+    assert "不晚于处分期满日 2025-03-15" in zh, zh
+    assert "2024-03-15 is not later than the evaluation date 2024-07-10" in en, en
+    assert "is not later than the end of the sanction period 2025-03-15" in en, en
+
+
+def test_a_message_template_words_the_retirement_case_in_both_languages() -> None:
+    policy = load_policy("kunming-2020")
+    _, record = next(r for r in _examples("kunming-2020") if "chen-gang" in r[0])
+    zh = _because(policy, record, "of_retirement_age", "zh")
+    en = _because(policy, record, "of_retirement_age", "en")
+    assert "男，1960-08-15 出生，60 周岁于 2020-08 达到法定退休年龄" in zh, zh
+    assert "不晚于评审会议 2020-10-27 当月（截至 2020-10-31）" in zh, zh
+    assert "male, born 1960-08-15, reaches the statutory retirement age of 60 in 2020-08" in en, en
+    assert "retirement_date" not in zh + en and "{" not in zh + en
+    # A woman born later: the values follow the record, not the text.
+    body = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    body["applicant"]["person"]["birth_date"] = "1960-09-03"
+    body["applicant"]["person"].pop("id_number", None)  # it states the birth date too
+    zh = _because(policy, body, "of_retirement_age", "zh")
+    assert "1960-09-03 出生，60 周岁于 2020-09 达到" in zh, zh
+
+
+def _tenure_record(grade_2020: str, required: int) -> dict[str, Any]:
+    _, record = next(r for r in _examples("yuncheng-2024") if "zhang-wei" in r[0])
+    record = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    for assessment in record["applicant"]["assessments"]:
+        if assessment["year"] == 2020:
+            assessment["grade"] = grade_2020
+    record["applicant"]["application"]["required_tenure_years"] = required
+    return record
+
+
+def test_tenure_shows_the_count_the_years_counted_and_the_years_excluded() -> None:
+    policy = load_policy("yuncheng-2024")
+    # 2017-2023 graded, 2020 only 基本合格, the application year 2024 counting: 7 years, one
+    # short of the 8 required.
+    record = _tenure_record("基本合格", 8)
+    zh = _because(policy, record, "tenure_counted", "zh")
+    en = _because(policy, record, "tenure_counted", "en")
+    assert zh.startswith("不符合："), zh
+    assert "任职年限 7 年（计入 2017–2019、2021–2023；2020 基本合格 不计；申报当年计入：是）" in zh
+    assert "少于规定的 8 年" in zh, zh
+    assert "tenure of 7 years (counted: 2017–2019, 2021–2023;" in en, en
+    assert "not counted: 2020 basically competent" in en, en
+    assert "is less than the required 8 years" in en, en
+    # One year fewer required: the same record passes, and says nothing of it.
+    decision = policy.evaluate(_tenure_record("基本合格", 7))
+    (result,) = [r for r in decision.rules if r.id == "tenure_counted"]
+    assert result.outcome.value == "passed"
+
+
+def test_an_empty_list_is_a_missing_fact_named_by_the_list(
+    make_policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from titlerules.engine import codegen
+    from titlerules.report.explanation import missing_text
+
+    text = """
+let first_title "最早取得职称的日期" en "the date of the first title" =
+    applicant.titles.where(t -> t.level >= 助理级).min(t -> t.obtained_on)
+requirement r "最早职称在2020年前" en "First title before 2020" {
+  cite 一 "任职"
+  require first_title < 2020-01-01
+}
+"""
+    record = {"applicant": {"titles": [], "application": {"submitted_on": "2024-07-01"}}}
+    for generate in ("on", "off"):
+        monkeypatch.setenv("TITLERULES_CODEGEN", generate)
+        assert codegen.enabled() is (generate == "on")
+        decision = make_policy(text).evaluate(record)
+        assert decision.missing_facts == ["applicant.titles: empty, no min"], generate
+        zh, en = explain(decision, "zh"), explain(decision, "en")
+        assert "已取得职称 (titles)：没有符合条件的项（须补充）" in zh, zh
+        assert "titles held (titles): no item that qualifies (to be supplied)" in en, en
+        assert "empty" not in zh and "min" not in zh
+    assert missing_text("applicant.titles: empty, no max", "zh").startswith("已取得职称 (titles)")
+
+
+def test_an_empty_list_reads_the_same_on_the_columnar_path(make_policy: Any) -> None:
+    pl = pytest.importorskip("polars")  # as tests/test_batch.py: the batch extra
+    from titlerules.batch.runner import ColumnarPolicy
+    from titlerules.synthetic import flat_rows
+
+    policy = make_policy(
+        """
+requirement r "最早职称在2020年前" {
+  cite 一 "任职"
+  require applicant.titles.min(t -> t.obtained_on) < 2020-01-01
+}
+"""
+    )
+    applicant = {"titles": [], "application": {"submitted_on": "2024-07-01"}}
+    columns = flat_rows([applicant])
+    table = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    (row,) = ColumnarPolicy(policy).evaluate(table, explain=True, lang="zh").to_dicts()
+    expected = policy.evaluate({"applicant": applicant}).missing_facts
+    assert expected == ["applicant.titles: empty, no min"]
+    assert row["missing"] == expected, row
+
+
+# ---------------------------------------------------------------- one language per view
+
+_RECEIPT = re.compile(r'<p style="font-size:smaller[^"]*">.*?</p>', re.S)
+
+
+def _words_of(html_or_text: str) -> str:
+    """What a view says in words: tags, the receipt's identifiers (hashes, versions) and
+    parenthesised parts (record paths, citations) taken out."""
+    import html
+
+    text = _RECEIPT.sub(" ", html_or_text)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return _outside_parentheses(text)
+
+
+def _english_words(text: str, names: set[str]) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in names}
+
+
+def _chinese_words(text: str, names: set[str]) -> set[str]:
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return set(re.findall(r"[\u4e00-\u9fff]+", text))
+
+
+def _decision_views_case() -> Decision:
+    policy = load_policy("eryuan-2024")
+    _, record = next(r for r in _examples("eryuan-2024") if "duan-li" in r[0])
+    return policy.evaluate(record)
+
+
+def test_a_decision_view_speaks_one_language() -> None:
+    pytest.importorskip("pandas")
+    decision = _decision_views_case()
+    ids = {r.id for r in decision.rules}
+    ids |= set(re.findall(r"[A-Za-z_]+", decision.receipt.policy_id))
+    # Names: the applicant, the committees and the notice's clause numbers (二(一) ...).
+    names = {decision.record or "", "大理州中小学教师中级职称评审委员会"}
+    names |= {"洱源县中小学教师中级职称评审委员会"}
+    clauses = {r.citation.clause for r in decision.rules if r.citation}
+    names |= clauses | {re.split(r"[(（]", c)[0] for c in clauses}
+    zh_html, en_html = decision.html("zh"), decision.html("en")
+    assert decision._repr_html_() == zh_html
+    assert not _english_words(_words_of(zh_html), ids), _english_words(_words_of(zh_html), ids)
+    assert not _chinese_words(_words_of(en_html), names), _chinese_words(_words_of(en_html), names)
+    words = ["title", "explanation", "missing", "exceptions"]
+    zh_frame, en_frame = decision.to_pandas("zh"), decision.to_pandas("en")
+    assert list(zh_frame.columns) == list(en_frame.columns)
+    zh_text = "\n".join(str(v) for column in words for v in zh_frame[column])
+    en_text = "\n".join(str(v) for column in words for v in en_frame[column])
+    assert "同年度其他申报的处理完毕日" in zh_text and "属于不得申报情形" in zh_text
+    assert not _english_words(_outside_parentheses(zh_text), ids)
+    assert "the date the other application was concluded" in en_text
+    assert not _chinese_words(_outside_parentheses(en_text), names)
+    # The explanation column is the report layer's rule line in the frame's language.
+    from titlerules.report.explanation import rule_line
+
+    failed = next(r for r in decision.rules if r.outcome.value == "failed")
+    (row,) = en_frame[en_frame["rule"] == failed.id].to_dict("records")
+    assert row["explanation"] == rule_line(failed, "en")
+
+
+def test_a_missing_fact_and_an_exception_are_in_the_frame_language() -> None:
+    pytest.importorskip("pandas")
+    policy = load_policy("yuncheng-2024")
+    _, record = next(r for r in _examples("yuncheng-2024") if "zhang-wei" in r[0])
+    record = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    record["applicant"]["employment"]["employer_kind"] = "民营企业"  # exempt from assessments
+    record["applicant"]["assessments"] = []
+    decision = policy.evaluate(record)
+    applied = [r for r in decision.rules if r.exceptions_applied]
+    assert applied
+    zh_frame, en_frame = decision.to_pandas("zh"), decision.to_pandas("en")
+    zh_exceptions = set(zh_frame["exceptions"]) - {""}
+    en_exceptions = set(en_frame["exceptions"]) - {""}
+    assert (
+        "非公经济组织、个体工商户、灵活就业人员、自由职业者等可不提供年度考核材料" in zh_exceptions
+    )
+    assert all(not re.search(r"[\u4e00-\u9fff]", e) for e in en_exceptions), en_exceptions
+
+
+def test_a_historical_records_view_speaks_one_language(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    import titlerules
+
+    source = ROOT / "examples" / "xianning-2024" / "historical-titles.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    broken = (
+        lines[1]
+        .replace("421202197508230240", "421202197508230241")
+        .replace("2012-10-15", "2012-13-45")
+    )
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join([lines[0], broken, *lines[2:]]) + "\n", encoding="utf-8")
+    report = titlerules.validate_records(path)
+    assert report.summary.invalid == 1
+    zh, en = report.html("zh"), report.html("en")
+    assert report._repr_html_() == zh
+    file_names = {"records", "csv"} | set(re.findall(r"[A-Za-z_]+", str(path)))
+    assert not _english_words(_words_of(zh), file_names), _english_words(_words_of(zh), set())
+    # Names and the rows' own values (names, numbers, dates) are the data, not our words.
+    values = {p.value or "" for r in report.rows for p in [*r.errors, *r.warnings]}
+    names = {r.name or "" for r in report.rows} | values
+    assert not _chinese_words(_words_of(en), names), _chinese_words(_words_of(en), names)
+    for lang, check in (("zh", _english_words), ("en", _chinese_words)):
+        frame = report.to_pandas(lang)
+        problems = report.problems_frame(lang)
+        text = "\n".join([*frame["errors"], *frame["warnings"], *problems["message"]])
+        text += "\n" + "\n".join(problems["column"])
+        assert text.strip()
+        assert not check(_outside_parentheses(text), names | {"field"}), (lang, text)
+    assert "message_zh" not in report.problems_frame("zh").columns
+
+
+def test_a_def_parameter_is_named_after_its_argument(
+    make_policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``on`` inside a def is the labelled let it was called with; a lambda's variable of the
+    same name inside the def is an element, never the argument."""
+    text = """
+let day "评审日" en "the evaluation day" = applicant.application.submitted_on
+def after(t, on) = t.obtained_on > on
+def shadowed(on) = applicant.titles.any(on -> on.level > 员级 and after(on, day))
+exclusion late "评审日后取得职称" en "Title obtained after the evaluation day" {
+  cite 一 "任职"
+  when shadowed(day)
+}
+"""
+    record = {
+        "applicant": {
+            "titles": [{"level": "助理级", "obtained_on": "2024-08-01"}],
+            "application": {"submitted_on": "2024-07-01"},
+        }
+    }
+    for generate in ("on", "off"):
+        monkeypatch.setenv("TITLERULES_CODEGEN", generate)
+        decision = make_policy(text).evaluate(record)
+        (rule,) = decision.rules
+        assert rule.outcome.value == "failed"
+        dated = [c for c in rule.comparisons if c.op == ">" and c.right.text == "on"]
+        assert dated, rule.comparisons
+        assert (dated[0].right.label, dated[0].right.label_en) == ("评审日", "the evaluation day")
+        assert dated[0].right.value == "2024-07-01"
+        levels = [c for c in rule.comparisons if c.left.text == "on.level"]
+        assert levels and levels[0].left.label is None, generate
+        zh = explain(decision, "zh")
+        assert "晚于评审日 2024-07-01" in zh, zh
+        assert "the evaluation day 2024-07-01" in explain(decision, "en")
+
+
+def test_an_audit_in_english_names_the_exception_in_english() -> None:
+    import titlerules
+    from titlerules.audit.render import finding_lines
+
+    record = yaml.safe_load((ROOT / "examples/kunming-2020/procedure.yaml").read_text("utf-8"))
+    committee = record["procedure"]["committee"]
+    committee.update({"valid_until": "2020-06-30", "refiled": True, "refiled_on": "2020-07-01"})
+    report = titlerules.audit("kunming-2020", record)
+    finding = report.finding("committee_in_term")
+    assert finding.exceptions_applied == ["期满后已重新组建并核准备案"]
+    assert finding.exceptions_applied_en == [
+        "re-formed and its filing approved after the term ended"
+    ]
+    en = "\n".join(finding_lines(finding, "en"))
+    zh = "\n".join(finding_lines(finding, "zh"))
+    assert "exception applied: re-formed and its filing approved after the term ended" in en
+    assert "期满后已重新组建并核准备案" not in en
+    assert "例外适用: 期满后已重新组建并核准备案" in zh

@@ -50,7 +50,7 @@ def test_decision_html_and_frame() -> None:
     policy = titlerules.load_policy("eryuan-2024")
     decision = policy.evaluate(load_applicant(ERYUAN / "applicants" / "zhao-min.yaml"))
     html = decision._repr_html_()
-    assert html.startswith("<p><b>赵敏: ")
+    assert html.startswith("<p><b>赵敏：")
     assert "<table>" in html and decision.rules[0].id in html
     assert "不符合申报条件" in html and ">说明</th>" in html
     # The failed rule is the table's first row, though the policy lists it later.
@@ -179,7 +179,8 @@ def test_plan_cross_and_records_render(timeline: titlerules.audit.Plan) -> None:
     assert "跨记录核查" in cross._repr_html_()
     assert "cross-record checks" in notebook.view(cross, "en")._repr_html_()
     records = titlerules.validate_records(EXAMPLES / "xianning-2024" / "historical-titles.csv")
-    assert "6 rows, 6 valid" in records._repr_html_()
+    assert "共 6 行，合格 6 行" in records._repr_html_()
+    assert "6 rows, 6 valid" in notebook.view(records, "en")._repr_html_()
     pytest.importorskip("pandas")
     assert len(timeline.to_pandas()) == len(timeline.steps)
     assert len(records.to_pandas()) == 6

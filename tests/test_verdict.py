@@ -171,7 +171,9 @@ def _one_by_one(policy: Policy, decision: Decision, model: Any) -> list[RuleResu
 
 
 def _without_facts(result: RuleResult) -> RuleResult:
-    return result.model_copy(update={"facts": [], "comparisons": [], "derived": []})
+    return result.model_copy(
+        update={"facts": [], "comparisons": [], "derived": [], "message_values": []}
+    )
 
 
 @pytest.mark.parametrize("explain", [False, True])

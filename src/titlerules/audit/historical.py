@@ -144,22 +144,26 @@ class RecordsReport(BaseModel):
     def __str__(self) -> str:
         return self.text("zh")
 
-    def _repr_html_(self) -> str:
+    def html(self, lang: str = "zh") -> str:
+        """The report as an HTML table, all in ``lang`` (``"zh"`` or ``"en"``)."""
         from titlerules.audit.notebook import records_html
 
-        return records_html(self)
+        return records_html(self, lang)
 
-    def to_pandas(self) -> Any:
-        """One row per input row (needs ``titlerules[notebook]``)."""
+    def _repr_html_(self) -> str:
+        return self.html("zh")
+
+    def to_pandas(self, lang: str = "zh") -> Any:
+        """One row per input row, its problems in ``lang`` (needs ``titlerules[notebook]``)."""
         from titlerules.audit.notebook import records_frame
 
-        return records_frame(self)
+        return records_frame(self, lang)
 
-    def problems_frame(self) -> Any:
-        """One row per problem (needs ``titlerules[notebook]``)."""
+    def problems_frame(self, lang: str = "zh") -> Any:
+        """One row per problem, in ``lang`` (needs ``titlerules[notebook]``)."""
         from titlerules.audit.notebook import problems_frame
 
-        return problems_frame(self)
+        return problems_frame(self, lang)
 
 
 # ---------------------------------------------------------------- reading
@@ -337,7 +341,9 @@ def check_row(
             try:
                 info = check_id_number(number)
             except IdNumberError as error:
-                errors.append(_problem("id_number", str(error), f"证件号码无效：{error}", number))
+                errors.append(
+                    _problem("id_number", str(error), f"证件号码无效：{error.zh}", number)
+                )
             else:
                 mismatch = id_number_mismatch(id_type, info.number, birth, gender)
                 if mismatch is not None:

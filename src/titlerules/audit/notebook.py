@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from titlerules.atomic import AtomicOutput
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome
@@ -297,11 +297,16 @@ def view(subject: Any, lang: str = "zh", *, failures_first: bool = True) -> HTML
         return HTMLView(cross_html(subject, lang, failures_first=failures_first))
     if isinstance(subject, Decisions):
         return HTMLView(subject.html(lang))
+    from titlerules.audit.historical import RecordsReport
+
+    if isinstance(subject, RecordsReport):
+        return HTMLView(records_html(subject, lang))
     from titlerules.errors import UsageError
 
     raise UsageError(
         f"cannot show a {type(subject).__name__} as a table",
-        hint="pass a decision, an audit report, a plan, cross-record checks or Decisions",
+        hint="pass a decision, an audit report, a plan, cross-record checks, Decisions or "
+        "a historical-records report",
     )
 
 
@@ -321,7 +326,7 @@ def decision_html(decision: Decision, lang: str = "zh", *, failures_first: bool 
         )
         for rule in _ordered(decision.rules, failures_first)
     ]
-    who = f"{_e(decision.record)}: " if decision.record else ""
+    who = f"{_e(decision.record)}{'：' if lang == 'zh' else ': '}" if decision.record else ""
     word = DECISION_WORDS[lang][(decision.subject, decision.outcome)]
     head = (
         f"<p><b>{who}{_badge(word, decision.outcome.value)}</b> "
@@ -457,21 +462,55 @@ def cross_html(report: CrossRecordReport, lang: str = "zh", *, failures_first: b
     return head + table + _receipt_html(report.receipt, lang)
 
 
-def records_html(report: RecordsReport, limit: int = 100) -> str:
+_RECORDS_WORDS = {
+    "zh": {
+        "summary": "{file}：共 {rows} 行，合格 {valid} 行，{invalid}，有提示 {warned} 行",
+        "invalid": "不合格 {n} 行",
+        "more": "…… 另有 {n} 行不合格",
+        "columns": ("行", "文件行", "姓名", "字段", "问题", "值"),
+    },
+    "en": {
+        "summary": "{file}: {rows} rows, {valid} valid, {invalid}, {warned} with warnings",
+        "invalid": "{n} invalid",
+        "more": "... {n} more invalid rows",
+        "columns": ("row", "line", "name", "field", "problem", "value"),
+    },
+}
+
+
+def _problem_text(problem: Any, lang: str) -> tuple[str, str]:
+    """A problem's field and message in ``lang``: the Chinese column name and message, or the
+    field's English name and message."""
+    if lang == "zh":
+        return problem.column, problem.message_zh
+    return problem.field, problem.message
+
+
+def records_html(report: RecordsReport, lang: str = "zh", limit: int = 100) -> str:
+    """A historical-records report in ``lang``: the summary, then the invalid rows' problems."""
+    lang = _lang(lang)
+    words = _RECORDS_WORDS[lang]
     summary = report.summary
+    invalid = str(words["invalid"]).format(n=summary.invalid)
     head = (
-        f"<p><b>{_e(report.file)}</b>: {summary.rows} rows, {summary.valid} valid, "
-        f"<span style='color:{_COLOURS['failed']}'>{summary.invalid} invalid</span>, "
-        f"{summary.with_warnings} with warnings</p>"
+        "<p>"
+        + str(words["summary"]).format(
+            file=f"<b>{_e(report.file)}</b>",
+            rows=summary.rows,
+            valid=summary.valid,
+            invalid=f"<span style='color:{_COLOURS['failed']}'>{_e(invalid)}</span>",
+            warned=summary.with_warnings,
+        )
+        + "</p>"
     )
     rows = [
-        (str(r.row), str(r.line), r.name or "", p.column, p.message_zh, p.value or "")
+        (str(r.row), str(r.line), r.name or "", *_problem_text(p, lang), p.value or "")
         for r in report.invalid[:limit]
         for p in r.errors
     ]
     more = len(report.invalid) - limit
-    tail = f"<p>… {more} more invalid rows</p>" if more > 0 else ""
-    return head + _table(("row", "line", "name", "column", "problem", "value"), rows) + tail
+    tail = f"<p>{_e(str(words['more']).format(n=more))}</p>" if more > 0 else ""
+    return head + _table(tuple(words["columns"]), rows) + tail
 
 
 def _date(value: dt.date | None) -> str:
@@ -483,12 +522,16 @@ def _date(value: dt.date | None) -> str:
 
 def decision_frame(decision: Decision, lang: str = "zh", *, failures_first: bool = True) -> Any:
     """One row per rule of a decision, failed rules first unless ``failures_first`` is false;
-    ``explanation`` is the rule's line in ``lang`` (:func:`titlerules.report.explanation.rule_line`)
-    and ``title`` its title in ``lang``."""
-    from titlerules.report.explanation import rule_line
+    ``explanation`` is the rule's line in ``lang`` (the report layer's ``rule_line``),
+    ``title`` its title, ``missing`` the missing facts by their labels and ``exceptions`` the
+    exceptions that applied, all in ``lang``; ``rule``, ``kind``, ``severity`` and ``outcome``
+    are the data's codes."""
+    from titlerules.report.explanation import missing_text, rule_line
 
     lang = _lang(lang)
     pd = _pandas()
+    sep = "；" if lang == "zh" else "; "
+    tongue: Literal["zh", "en"] = "en" if lang == "en" else "zh"
     return pd.DataFrame(
         [
             {
@@ -500,8 +543,12 @@ def decision_frame(decision: Decision, lang: str = "zh", *, failures_first: bool
                 "clause": r.citation.clause if r.citation else None,
                 "title": r.title_en if lang == "en" and r.title_en else r.title,
                 "explanation": rule_line(r, lang),
-                "missing": ", ".join(r.missing),
-                "exceptions": ", ".join(r.exceptions_applied),
+                "missing": sep.join(missing_text(p, tongue) for p in r.missing),
+                "exceptions": sep.join(
+                    r.exceptions_applied_en
+                    if lang == "en" and r.exceptions_applied_en
+                    else r.exceptions_applied
+                ),
             }
             for r in _ordered(decision.rules, failures_first)
         ],
@@ -636,9 +683,16 @@ def cross_frame(report: CrossRecordReport, lang: str = "zh") -> Any:
     )
 
 
-def records_frame(report: RecordsReport) -> Any:
-    """One row per input row of a historical-records file."""
+def records_frame(report: RecordsReport, lang: str = "zh") -> Any:
+    """One row per input row of a historical-records file; its problems in ``lang``."""
+    lang = _lang(lang)
     pd = _pandas()
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+
+    def problems(found: list[Any]) -> str:
+        return sep.join(colon.join(_problem_text(p, lang)) for p in found)
+
     return pd.DataFrame(
         [
             {
@@ -647,16 +701,19 @@ def records_frame(report: RecordsReport) -> Any:
                 "ok": r.ok,
                 "name": r.name,
                 "id_number": r.id_number,
-                "errors": "; ".join(f"{p.column}: {p.message_zh}" for p in r.errors),
-                "warnings": "; ".join(f"{p.column}: {p.message_zh}" for p in r.warnings),
+                "errors": problems(r.errors),
+                "warnings": problems(r.warnings),
             }
             for r in report.rows
-        ]
+        ],
+        columns=["row", "line", "ok", "name", "id_number", "errors", "warnings"],
     )
 
 
-def problems_frame(report: RecordsReport) -> Any:
-    """One row per problem (errors and warnings) of a historical-records file."""
+def problems_frame(report: RecordsReport, lang: str = "zh") -> Any:
+    """One row per problem (errors and warnings) of a historical-records file: ``field`` is
+    the field's name (the data's key), ``column`` and ``message`` are in ``lang``."""
+    lang = _lang(lang)
     pd = _pandas()
     return pd.DataFrame(
         [
@@ -664,16 +721,15 @@ def problems_frame(report: RecordsReport) -> Any:
                 "row": r.row,
                 "line": r.line,
                 "field": p.field,
-                "column": p.column,
+                "column": _problem_text(p, lang)[0],
                 "level": p.level,
-                "message": p.message,
-                "message_zh": p.message_zh,
+                "message": _problem_text(p, lang)[1],
                 "value": p.value,
             }
             for r in report.rows
             for p in [*r.errors, *r.warnings]
         ],
-        columns=["row", "line", "field", "column", "level", "message", "message_zh", "value"],
+        columns=["row", "line", "field", "column", "level", "message", "value"],
     )
 
 

@@ -114,6 +114,7 @@ class Finding(BaseModel):
     derived: list[FactRead] = []
     working_days: list[WorkingDays] = []
     exceptions_applied: list[str] = []
+    exceptions_applied_en: list[str] = []
     missing: list[str] = []
 
     @property
@@ -281,6 +282,7 @@ def audit(
                 ],
                 working_days=_windows(loaded, recording.calls),
                 exceptions_applied=result.exceptions_applied,
+                exceptions_applied_en=result.exceptions_applied_en,
                 missing=result.missing,
             )
         )

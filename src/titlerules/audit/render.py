@@ -164,7 +164,10 @@ def finding_lines(finding: Finding, lang: str = "zh", *, detail: bool = True) ->
         lines.append(f"{indent}{label}: {', '.join(finding.missing)}")
     if finding.exceptions_applied:
         label = "例外适用" if lang == "zh" else "exception applied"
-        lines.append(f"{indent}{label}: {', '.join(finding.exceptions_applied)}")
+        applied = finding.exceptions_applied
+        if lang == "en" and finding.exceptions_applied_en:
+            applied = finding.exceptions_applied_en
+        lines.append(f"{indent}{label}: {', '.join(applied)}")
     involved = [*finding.dates, *finding.counts, *finding.derived]
     if not involved:
         involved = [f for f in finding.facts if not str(f.value).endswith("item(s)")]

@@ -36,6 +36,10 @@ class _Lowerer:
         self.params: dict[str, Any] = {}
         self.param_years: dict[str, frozenset[int]] = {}
         self.defs: dict[str, n.Def] = {}
+        self.let_labels: dict[str, n.Words | None] = {
+            name: _words(sourced.item)  # type: ignore[arg-type]
+            for name, sourced in policy.lets.items()
+        }
         self._scope: list[frozenset[str]] = []
 
     def policy(self) -> n.CorePolicy:
@@ -77,10 +81,25 @@ class _Lowerer:
         else:
             require = tuple(self.expr(condition) for condition in rule.require)
         unless = tuple(
-            n.Exception_(exc.label, self.expr(exc.condition), format_expr(exc.condition))
+            n.Exception_(
+                exc.label, self.expr(exc.condition), format_expr(exc.condition), exc.label_en
+            )
             for exc in rule.unless
         )
-        return n.Rule(rule, applies, require, when, unless)
+        return n.Rule(rule, applies, require, when, unless, self.message_values(rule))
+
+    def message_values(self, rule: ir.Rule) -> tuple[tuple[str, n.Expr], ...]:
+        """The values a rule's message template names, lowered (``left`` and ``right`` are
+        the deciding comparison's and need none)."""
+        from titlerules.lang.exprparse import parse_expr
+        from titlerules.lang.messages import placeholders
+
+        found: dict[str, n.Expr] = {}
+        for template in (rule.message, rule.message_en):
+            for name, _spec in placeholders(template or ""):
+                if name not in found and name not in ("left", "right"):
+                    found[name] = self.expr(parse_expr(name))
+        return tuple(found.items())
 
     def definition(self, name: str) -> n.Def:
         found = self.defs.get(name)
@@ -88,7 +107,7 @@ class _Lowerer:
             return found
         item = self.source.defs[name].item
         assert isinstance(item, ir.Def)
-        definition = self.defs[name] = n.Def(name, tuple(item.params))
+        definition = self.defs[name] = n.Def(name, tuple(item.params), label=_words(item))
         saved, self._scope = self._scope, [frozenset(item.params)]
         try:
             definition.body = self.expr(item.body)
@@ -130,7 +149,7 @@ class _Lowerer:
             assert isinstance(item, ir.Param)
             return self.expr(item.value)
         if name in self.source.lets:
-            return n.LetRef(name, span)
+            return n.LetRef(name, span, self.let_labels.get(name))
         if name in ROOTS:
             return n.Root(name, span)  # type: ignore[arg-type]
         if name == "as_of":
@@ -212,6 +231,10 @@ class _Lowerer:
 
     def _ifthenelse(self, e: ir.IfThenElse) -> n.Expr:
         return n.If(self.expr(e.cond), self.expr(e.then), self.expr(e.else_), e.span)
+
+
+def _words(item: ir.Let | ir.Def) -> n.Words | None:
+    return (item.label, item.label_en) if item.label is not None else None
 
 
 _FOLDABLE = (n.SetLit, n.Compare, n.Arith, n.Not, n.Neg, n.Call)

@@ -75,12 +75,18 @@ class Var:
     span: Span = field(default_factory=_span)
 
 
+Words = tuple[str, str | None]
+"""A label in Chinese and (if the policy gives one) English."""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class LetRef:
-    """A policy ``let``: evaluated at most once per record."""
+    """A policy ``let``: evaluated at most once per record; ``label`` is what its value is
+    in words (an explanation shows it in place of the expression)."""
 
     name: str
     span: Span = field(default_factory=_span)
+    label: Words | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -124,6 +130,7 @@ class Def:
     name: str
     params: tuple[str, ...]
     body: Expr | None = None  # set once lowered (a def may be called before it is lowered)
+    label: Words | None = None  # what a call's value is, in words
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -255,6 +262,7 @@ class Exception_:
     label: str | None
     condition: Expr
     text: str  # the condition as written (shown when an exception without label applies)
+    label_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +275,9 @@ class Rule:
     require: tuple[Expr, ...]  # a requirement's conditions, each (empty for an exclusion)
     when: Expr | None  # an exclusion's condition
     unless: tuple[Exception_, ...]
+    # The values a failure's message template names (lets, parameters, record fields), by
+    # the placeholder's text; ``left`` and ``right`` come from the deciding comparison.
+    message_values: tuple[tuple[str, Expr], ...] = ()
 
     @property
     def id(self) -> str:
@@ -292,3 +303,14 @@ class CorePolicy:
     lets: dict[str, Expr]
     defs: dict[str, Def]
     rules: tuple[Rule, ...]
+
+
+def label_of(e: Expr) -> Words | None:
+    """The label of the value ``e`` gives, if it is a labelled ``let`` or a call of a
+    labelled ``def`` (a :class:`Coalesce` or :class:`If` takes its chosen branch's: see
+    :meth:`titlerules.core.trace.Trace.chose`)."""
+    if isinstance(e, LetRef):
+        return e.label
+    if isinstance(e, DefCall):
+        return e.definition.label
+    return None

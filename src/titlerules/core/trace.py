@@ -9,7 +9,13 @@ backend reports the same events in the same order:
 * ``compared(node, left, right, result, paths)``: a comparison decided, with both operands'
   values and, for an operand read from the record, its record path (``node`` is the core
   :class:`~titlerules.core.nodes.Compare`, with its span);
-* ``derived(name, value)``: a named ``let`` value computed for the record.
+* ``derived(name, value)``: a named ``let`` value computed for the record;
+* ``chose(node, branch)``: a ``coalesce`` or ``if`` (the core node) gave the value of
+  ``branch`` (so an operand that is one is named after the branch that gave its value);
+* ``bind(name, node)`` / ``unbind(name)``: a ``def``'s parameter is bound to the value of
+  ``node`` (its argument, through the bindings and choices made so far), or a lambda's
+  variable to an element (``node`` None), until it is unbound — so a parameter that is an
+  operand is named after its argument (a labelled let's label).
 
 :class:`Trace` records them; explanations are built from it.  To observe an evaluation
 otherwise, subclass it and override the methods.
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from titlerules.core.nodes import Var
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,9 @@ class Comparison:
     right: Any
     result: Any
     paths: tuple[str | None, str | None] = (None, None)  # record paths of the operands
+    # The nodes that gave each operand's value: the operand itself, or for a coalesce or an
+    # if, the branch it chose (explanations name a labelled let or def after its label).
+    sources: tuple[Any, Any] = (None, None)
 
     @property
     def op(self) -> str:
@@ -40,12 +51,41 @@ class Trace(list[tuple[str, Any]]):
     """A recording tracer: the reads (the list's items), the comparisons decided and the
     derived values, in the order the evaluation met them."""
 
-    __slots__ = ("comparisons", "derived_values")
+    __slots__ = ("bindings", "choices", "comparisons", "derived_values")
 
     def __init__(self) -> None:
         super().__init__()
         self.comparisons: list[Comparison] = []
         self.derived_values: list[tuple[str, Any]] = []
+        self.choices: dict[int, Any] = {}  # id of a coalesce/if node -> the branch it chose
+        self.bindings: dict[str, list[Any]] = {}  # a variable -> the sources bound, innermost last
+
+    def chose(self, node: Any, branch: Any) -> None:
+        self.choices[id(node)] = branch
+
+    def bind(self, name: str, node: Any) -> None:
+        self.bindings.setdefault(name, []).append(node)
+
+    def unbind(self, name: str) -> None:
+        stack = self.bindings.get(name)
+        if stack:
+            stack.pop()
+
+    def source(self, node: Any) -> Any:
+        """The node that gave ``node``'s latest value: through the branches chosen and the
+        arguments a def's parameters are bound to."""
+        for _ in range(64):  # a chain of nested choices is as deep as the policy writes it
+            if type(node) is Var:
+                stack = self.bindings.get(node.name)
+                if not stack or stack[-1] is None:
+                    return node
+                node = stack[-1]
+                continue
+            branch = self.choices.get(id(node))
+            if branch is None:
+                return node
+            node = branch
+        return node
 
     def compared(
         self,
@@ -55,7 +95,8 @@ class Trace(list[tuple[str, Any]]):
         result: Any,
         paths: tuple[str | None, str | None] = (None, None),
     ) -> None:
-        self.comparisons.append(Comparison(node, left, right, result, paths))
+        sources = (self.source(node.left), self.source(node.right))
+        self.comparisons.append(Comparison(node, left, right, result, paths, sources))
 
     def derived(self, name: str, value: Any) -> None:
         self.derived_values.append((name, value))

@@ -378,6 +378,7 @@ class _Generator:
         # The body first, into a buffer of its own: whether it calls a closure decides
         # whether the variable must be bound in the environment.
         body, body_lines, binds = self._bound_body(lam_body, {param: (item, cursor)}, 2)
+        self.line(f"if trace is not None: trace.bind({var}, None)")  # an element
         self.line(f"{found} = False")
         self.line(f"{missing} = None")
         if binds:
@@ -407,6 +408,7 @@ class _Generator:
             self.depth -= 1
             self.line("finally:")
             self.line(f"    unbind(env.vars, env.var_paths, {var}, {saved}, {saved_path})")
+        self.line(f"if trace is not None: trace.unbind({var})")
         self.line(f"if {found}: {out} = {decisive}")
         self.line(f"else: {out} = {not decisive} if {missing} is None else U({missing})")
         self.depth -= 2
@@ -448,8 +450,17 @@ class _Generator:
             body, body_lines, binds = self._bound_body(definition.body, bound, 1)
         finally:
             self._inlining.pop()
+        # Traced, each parameter is bound to its argument's source (explanations name it).
+        for param, node in zip(params, e.args, strict=True):
+            self.line(
+                f"if trace is not None: "
+                f"trace.bind({self.const(param)}, trace.source({self.const(node)}))"
+            )
+        unbinds = [f"if trace is not None: trace.unbind({self.const(p)})" for p in params]
         if not binds:
             self.lines.extend(line[4:] for line in body_lines)
+            for line in unbinds:
+                self.line(line)
             return body
         saved = [(self.const(p), self.temp(), self.temp()) for p in params]
         for (name, value, path), argument, spelled in zip(saved, values, paths, strict=True):
@@ -462,6 +473,8 @@ class _Generator:
         self.line("finally:")
         for name, value, path in saved:
             self.line(f"    unbind(env.vars, env.var_paths, {name}, {value}, {path})")
+        for line in unbinds:
+            self.line("    " + line)
         return body
 
     def _path_expr(self, e: n.Expr) -> str:
@@ -563,10 +576,12 @@ class _Generator:
         self.line(f"if type({cond}) is U: {out} = {cond}")
         self.line(f"elif {cond}:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.then)})")
         self.line(f"{out} = {self.value(e.then)}")
         self.depth -= 1
         self.line("else:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.else_)})")
         self.line(f"{out} = {self.value(e.else_)}")
         self.depth -= 1
         return out
@@ -589,9 +604,14 @@ class _Generator:
         first = self.value(e.first)
         self.line(f"if type({first}) is U:")
         self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.second)})")
         self.line(f"{out} = {self.value(e.second)}")
         self.depth -= 1
-        self.line(f"else: {out} = {first}")
+        self.line("else:")
+        self.depth += 1
+        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.first)})")
+        self.line(f"{out} = {first}")
+        self.depth -= 1
         return out
 
     def _call(self, e: n.Call) -> str:

@@ -59,6 +59,8 @@ class CompiledRule:
     violation: Fn
     exceptions: tuple[CompiledException, ...]
     core: n.Rule
+    # The values its message template names, each a function of the record (explanations).
+    message_values: tuple[tuple[str, Fn], ...] = ()
 
 
 class Compiler:
@@ -102,7 +104,8 @@ class Compiler:
             for exc in rule.unless
         )
         document = self.core.resolved.header.document
-        return CompiledRule(source, document, applies, violation, exceptions, rule)
+        message_values = tuple((name, self.expr(value)) for name, value in rule.message_values)
+        return CompiledRule(source, document, applies, violation, exceptions, rule, message_values)
 
     # ------------------------------------------------ expressions
     def function(self, e: n.Expr, name: str) -> Fn:
@@ -211,9 +214,17 @@ class Compiler:
     def _coalesce(self, e: n.Coalesce) -> Fn:
         first, second = self.expr(e.first), self.expr(e.second)
 
+        first_node, second_node = e.first, e.second
+
         def coalesce(env: Env) -> Any:
             value = first(env)
-            return second(env) if type(value) is Unknown else value
+            if type(value) is Unknown:
+                if env.trace is not None:
+                    env.trace.chose(e, second_node)
+                return second(env)
+            if env.trace is not None:
+                env.trace.chose(e, first_node)
+            return value
 
         return coalesce
 
@@ -287,6 +298,7 @@ class Compiler:
             body = self._def_fns[name] = self.function(definition.body, f"def {name}")
         args = [self.expr(a) for a in e.args]
         arg_paths = [self.path_of(a) for a in e.args]
+        arg_nodes = e.args
         params = definition.params
 
         def call(env: Env) -> Any:
@@ -296,9 +308,17 @@ class Compiler:
             for param, value, path in zip(params, values, arg_paths, strict=True):
                 env.vars[param] = value
                 env.var_paths[param] = path(env)
+            trace = env.trace
+            if trace is not None:
+                sources = [trace.source(node) for node in arg_nodes]
+                for param, source in zip(params, sources, strict=True):
+                    trace.bind(param, source)
             try:
                 return body(env)
             finally:
+                if trace is not None:
+                    for param in params:
+                        trace.unbind(param)
                 for param in params:
                     if saved[param] is ABSENT:
                         env.vars.pop(param, None)
@@ -329,7 +349,21 @@ class Compiler:
     def _listmethod(self, e: n.ListMethod) -> Fn:
         obj = self.expr(e.obj)
         body = self.function(e.body, "lambda") if e.body is not None else None
-        return _list_method(e.method, obj, e.var, body)
+        return _list_method(e.method, obj, e.var, body, self.list_path(e.obj))
+
+    def list_path(self, e: n.Expr) -> Fn:
+        """A function giving the record path of the list a ``min``/``max`` takes its value
+        from (through ``where`` filters and lets): an empty one names the list the clerk
+        must fill (see :func:`empty_list_reason`)."""
+        for _ in range(64):
+            if isinstance(e, n.ListMethod) and e.method == "where":
+                e = e.obj
+            elif isinstance(e, n.LetRef) and e.name in self.core.lets:
+                e = self.core.lets[e.name]
+            else:
+                break
+        spell: Fn = self.path_of(e)
+        return spell
 
     def _arith(self, e: n.Arith) -> Fn:
         left, right, op = self.expr(e.left), self.expr(e.right), e.op
@@ -396,10 +430,14 @@ class Compiler:
     def _if(self, e: n.If) -> Fn:
         cond, then, other = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
 
+        then_node, else_node = e.then, e.else_
+
         def choose(env: Env) -> Any:
             value = cond(env)
             if type(value) is Unknown:
                 return value
+            if env.trace is not None:
+                env.trace.chose(e, then_node if value else else_node)
             return then(env) if value else other(env)
 
         return choose
@@ -468,7 +506,13 @@ def _root_reader(root: str, names: list[str]) -> Fn:
     return read
 
 
-def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
+def empty_list_reason(method: str, path: str) -> str:
+    """The missing fact of a ``min``/``max`` of an empty list: the list, by its record path
+    (``applicant.titles: empty, no min``); the columnar path spells it the same way."""
+    return f"{path}: empty, no {method}"
+
+
+def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO_PATH) -> Fn:
     def elements(env: Env) -> Any:
         seq = obj(env)
         if type(seq) is Unknown:
@@ -489,6 +533,9 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
         # The element's path is spelled only if a missing fact or the trace asks for it.
         cursor = ElementPath(seq)
         var_paths[var] = cursor
+        trace = env.trace
+        if trace is not None:
+            trace.bind(var, None)  # an element, not a def's argument
         try:
             for index, item in enumerate(seq.items):
                 variables[var] = item
@@ -496,6 +543,8 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
                 out.append(body(env))
         finally:
             unbind(variables, var_paths, var, saved, saved_path)
+            if trace is not None:
+                trace.unbind(var)
         return out
 
     if method in ("any", "all") and body is not None:
@@ -537,7 +586,7 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None) -> Fn:
                 total = arithmetic("+", total, value, env)
             return total
         if not values:
-            return unknown(f"{method} of an empty list")
+            return unknown(empty_list_reason(method, str(path(env) or "(list)")))
         return (min if method == "min" else max)(values, key=rank)
 
     return run
@@ -564,6 +613,9 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
         var_paths[var] = cursor
         found = False
         missing: frozenset[str] | None = None
+        trace = env.trace
+        if trace is not None:
+            trace.bind(var, None)  # an element, not a def's argument
         try:
             for index, item in enumerate(items):
                 variables[var] = item
@@ -575,6 +627,8 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
                     missing = value.paths if missing is None else missing | value.paths
         finally:
             unbind(variables, var_paths, var, saved, saved_path)
+            if trace is not None:
+                trace.unbind(var)
         if found:
             return decisive
         return (not decisive) if missing is None else Unknown(missing)

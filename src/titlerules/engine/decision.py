@@ -53,7 +53,8 @@ class FactRead(BaseModel):
 
 class Operand(BaseModel):
     """One side of a comparison an evaluation decided: as the policy writes it, its value,
-    and where the value came from (a record path, or a parameter)."""
+    and where the value came from (a record path, or a parameter); a value a labelled
+    ``let`` or ``def`` gave carries its label (``label`` in Chinese, ``label_en``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -61,6 +62,8 @@ class Operand(BaseModel):
     value: Any
     path: str | None = None
     param: str | None = None
+    label: str | None = None
+    label_en: str | None = None
 
 
 class ComparisonRead(BaseModel):
@@ -87,11 +90,19 @@ class RuleResult(BaseModel):
     citation: Citation | None
     facts: list[FactRead] = []
     exceptions_applied: list[str] = []
+    exceptions_applied_en: list[str] = []
+    """The exceptions that applied, in English where the policy gives it (else as above)."""
     missing: list[str] = []
     comparisons: list[ComparisonRead] = []
     """With explanations: the comparisons that decided a failed or unknown rule."""
     derived: list[FactRead] = []
     """With explanations: the named ``let`` values the rule computed or used."""
+    message: str | None = None
+    message_en: str | None = None
+    """The rule's message template for a failure (Chinese, English), if it has one."""
+    message_values: list[FactRead] = []
+    """With explanations, for a failed rule with a message: the values it names, by
+    placeholder (``left`` / ``right`` are the first deciding comparison's)."""
 
     renderer: ClassVar[Callable[[RuleResult, str], str] | None] = None
     """A rule's result in words on one line (a table cell): registered by
@@ -126,9 +137,9 @@ class Receipt(BaseModel):
 class DecisionViews(Protocol):
     """What draws a decision in a notebook (:mod:`titlerules.audit.notebook`)."""
 
-    def decision_html(self, decision: Decision) -> str: ...
+    def decision_html(self, decision: Decision, lang: str = "zh") -> str: ...
 
-    def decision_frame(self, decision: Decision) -> Any: ...
+    def decision_frame(self, decision: Decision, lang: str = "zh") -> Any: ...
 
 
 class Decision(BaseModel):
@@ -167,13 +178,21 @@ class Decision(BaseModel):
             )
         return render(self, lang, verbose)
 
-    def _repr_html_(self) -> str:
-        """Jupyter: the decision as an HTML table, one row per rule."""
-        return _views().decision_html(self)
+    @checked
+    def html(self, lang: str = "zh") -> str:
+        """The decision as an HTML table, one row per rule with its explanation, all in
+        ``lang`` (``"zh"`` or ``"en"``)."""
+        return _views().decision_html(self, lang)
 
-    def to_pandas(self) -> Any:
-        """One row per rule, as a pandas DataFrame (needs ``titlerules[notebook]``)."""
-        return _views().decision_frame(self)
+    def _repr_html_(self) -> str:
+        """Jupyter: the decision as an HTML table in Chinese (:meth:`html` for English)."""
+        return self.html("zh")
+
+    @checked
+    def to_pandas(self, lang: str = "zh") -> Any:
+        """One row per rule, as a pandas DataFrame, its words (title, explanation, missing
+        facts, exceptions) in ``lang`` (needs ``titlerules[notebook]``)."""
+        return _views().decision_frame(self, lang)
 
 
 def _views() -> DecisionViews:

@@ -39,7 +39,7 @@ from titlerules.engine.decision import (
     Receipt,
     RuleResult,
 )
-from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.engine.runtime import Env, Seq, Unknown, jsonable
 from titlerules.engine.verdict import (
     FAILED,
     NOT_APPLICABLE,
@@ -130,14 +130,19 @@ class Policy:
         return self._kind(type(model)).stamp(model)[0]
 
     def rule_result(
-        self, compiled: CompiledRule, verdict: Verdict, trace: list[tuple[str, Any]] | None
+        self,
+        compiled: CompiledRule,
+        verdict: Verdict,
+        trace: list[tuple[str, Any]] | None,
+        env: Env | None = None,
     ) -> RuleResult:
         """A rule's result, with the facts it read and, from a recording trace, the
-        comparisons that decided it (for callers running rules one by one)."""
+        comparisons that decided it (for callers running rules one by one; with the
+        environment the rule ran in, also the values its message names)."""
         if isinstance(trace, Trace):
             step = self._step_of.get(compiled.rule.id)
             if step is not None and step.compiled is compiled:
-                return step.result(verdict, trace)
+                return step.result(verdict, trace, env)
         facts = _facts(trace, self._facts)[0] if trace else []
         return _result(compiled, verdict, facts, _citation(compiled))
 
@@ -237,7 +242,7 @@ class Policy:
                             elif outcome is RuleOutcome.UNKNOWN:
                                 unknown = True
                                 missing = missing | verdict.missing
-                        results.append(step.result(verdict, env.trace))
+                        results.append(step.result(verdict, env.trace, env))
                 except TitleRulesError as exc:
                     if exc.location is None and step is not None:
                         exc.location = self.location(step.compiled.rule)
@@ -400,7 +405,7 @@ class _Step:
         self._results: dict[tuple[Any, ...], RuleResult] = {}
         self._polarity: Polarities | None = None  # worked out on the first explanation
 
-    def result(self, verdict: Verdict, trace: Trace | None) -> RuleResult:
+    def result(self, verdict: Verdict, trace: Trace | None, env: Env | None = None) -> RuleResult:
         if not (trace or verdict.missing or verdict.exceptions):
             shared = self._shared.get(verdict.outcome)
             if shared is not None:
@@ -409,8 +414,13 @@ class _Step:
         if trace is not None and verdict.outcome in _EXPLAINED:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
-            if comparisons or derived:
-                return _result(self.compiled, verdict, facts, self._citation, comparisons, derived)
+            values: list[FactRead] = []
+            if verdict.outcome is RuleOutcome.FAILED and self.compiled.rule.message is not None:
+                values = self._message_values(comparisons, env)
+            if comparisons or derived or values:
+                return _result(
+                    self.compiled, verdict, facts, self._citation, comparisons, derived, values
+                )
         if facts_key is None:
             return _result(self.compiled, verdict, facts, self._citation)
         key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
@@ -421,6 +431,30 @@ class _Step:
                 self._results.clear()
             self._results[key] = result
         return result
+
+    def _message_values(self, comparisons: list[ComparisonRead], env: Env | None) -> list[FactRead]:
+        """The values the rule's message names: the first deciding comparison's operands as
+        ``left`` and ``right``, and each let, parameter or record field it names, computed
+        in the record's environment (apart from the rule's own trace)."""
+        values: list[FactRead] = []
+        if comparisons:
+            first = comparisons[0]
+            values.append(_construct(FactRead, {"path": "left", "value": first.left.value}))
+            values.append(_construct(FactRead, {"path": "right", "value": first.right.value}))
+        if env is None:
+            return values
+        saved = env.trace
+        env.trace = Trace()  # a let computed here keeps its reads for the rules after it
+        try:
+            for name, fn in self.compiled.message_values:
+                try:
+                    value = fn(env)
+                except (TitleRulesError, ArithmeticError, ValueError, TypeError):
+                    value = None
+                values.append(_construct(FactRead, {"path": name, "value": _message_value(value)}))
+        finally:
+            env.trace = saved
+        return values
 
     def _deciding(self, trace: Trace, failed: bool) -> list[ComparisonRead]:
         """The comparisons that decided this rule (failed, else unknown), with their values:
@@ -457,18 +491,43 @@ def _derived(trace: Trace) -> list[FactRead]:
     ]
 
 
-def _operand(node: Any, text: str, value: Any, read_at: str | None) -> Operand:
+def _operand(node: Any, text: str, value: Any, read_at: str | None, source: Any = None) -> Operand:
     path: str | None = read_at
     param: str | None = None
+    words = n.label_of(source if source is not None else node)
     if isinstance(node, n.Const):
         param = node.origin
     elif isinstance(node, n.Param):
         param = node.name
-    elif isinstance(node, n.AsOf):
+    elif isinstance(node, n.AsOf) or isinstance(source, n.AsOf):
         path = "as_of"
     elif path is not None and (path.startswith("(") or path == _own_name(node)):
         path = None  # a value computed in the policy, not a fact of the record
-    return _construct(Operand, {"text": text, "value": _shown(value), "path": path, "param": param})
+    label, label_en = words if words is not None else (None, None)
+    return _construct(
+        Operand,
+        {
+            "text": text,
+            "value": _shown(value),
+            "path": path,
+            "param": param,
+            "label": label,
+            "label_en": label_en,
+        },
+    )
+
+
+def _message_value(value: Any) -> Any:
+    """A value a message names, JSON-friendly: a list of records as a list of their fields
+    (a message may name a field of each item: ``{counted:year}``)."""
+    if isinstance(value, Seq):
+        return [
+            {name: jsonable(getattr(item, name)) for name in type(item).model_fields}
+            if isinstance(item, BaseModel)
+            else _shown(item)
+            for item in value.items
+        ]
+    return _shown(value)
 
 
 def _own_name(node: Any) -> str | None:
@@ -491,8 +550,12 @@ def _comparison_read(comparison: Any) -> ComparisonRead:
         ComparisonRead,
         {
             "op": node.op,
-            "left": _operand(node.left, left_text, comparison.left, comparison.paths[0]),
-            "right": _operand(node.right, right_text, comparison.right, comparison.paths[1]),
+            "left": _operand(
+                node.left, left_text, comparison.left, comparison.paths[0], comparison.sources[0]
+            ),
+            "right": _operand(
+                node.right, right_text, comparison.right, comparison.paths[1], comparison.sources[1]
+            ),
             "holds": result if type(result) is bool else None,
         },
     )
@@ -519,6 +582,7 @@ def _result(
     citation: Citation | None,
     comparisons: list[ComparisonRead] | None = None,
     derived: list[FactRead] | None = None,
+    message_values: list[FactRead] | None = None,
 ) -> RuleResult:
     rule = compiled.rule
     return _construct(
@@ -533,11 +597,23 @@ def _result(
             "citation": citation,
             "facts": facts,
             "exceptions_applied": list(verdict.exceptions),
+            "exceptions_applied_en": _in_english(compiled, verdict.exceptions),
             "missing": sorted(verdict.missing),
             "comparisons": comparisons or [],
             "derived": derived or [],
+            "message": rule.message,
+            "message_en": rule.message_en,
+            "message_values": message_values or [],
         },
     )
+
+
+def _in_english(compiled: CompiledRule, applied: tuple[str, ...]) -> list[str]:
+    """The exceptions that applied, by their English labels where the policy gives them."""
+    if not applied:
+        return []
+    english = {e.label: e.label_en for e in compiled.core.unless if e.label and e.label_en}
+    return [english.get(label, label) for label in applied]
 
 
 # Decision parts are immutable, and the same fact read with the same value, or the same rule

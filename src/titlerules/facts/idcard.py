@@ -26,7 +26,12 @@ _SHAPE = re.compile(r"[0-9]{17}[0-9Xx]")
 
 
 class IdNumberError(ValueError):
-    """An identity number that is not a valid GB 11643 number; the message says why."""
+    """An identity number that is not a valid GB 11643 number; the message says why, and
+    ``zh`` says it in Chinese."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh if zh is not None else message
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,9 @@ class IdInfo:
 def id_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise IdNumberError(f"expected 17 digits, got {first17!r}")
+        raise IdNumberError(
+            f"expected 17 digits, got {first17!r}", f"应为 17 位数字，实为 {first17!r}"
+        )
     total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARACTERS[total % 11]
 
@@ -61,21 +68,34 @@ def check_id_number(number: str) -> IdInfo:
     """
     text = number.strip().upper()
     if len(text) != 18:
-        raise IdNumberError(f"an identity number has 18 characters, got {len(text)}")
+        raise IdNumberError(
+            f"an identity number has 18 characters, got {len(text)}",
+            f"身份证号码应为 18 位，实为 {len(text)} 位",
+        )
     if not (text[:17].isascii() and text[:17].isdigit()):
-        raise IdNumberError("the first 17 characters of an identity number must be digits")
+        raise IdNumberError(
+            "the first 17 characters of an identity number must be digits",
+            "身份证号码前 17 位须为数字",
+        )
     if not (text[17].isdigit() or text[17] == "X"):
-        raise IdNumberError(f"the last character must be a digit or 'X', got {text[17]!r}")
+        raise IdNumberError(
+            f"the last character must be a digit or 'X', got {text[17]!r}",
+            f"最后一位须为数字或 X，实为 {text[17]!r}",
+        )
     birth_text = text[6:14]
     try:
         birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:]))
     except ValueError:
         raise IdNumberError(
-            f"characters 7-14 should be a birth date YYYYMMDD, got {birth_text!r}"
+            f"characters 7-14 should be a birth date YYYYMMDD, got {birth_text!r}",
+            f"第 7–14 位应为出生日期（年月日 8 位），实为 {birth_text!r}",
         ) from None
     expected = id_check_character(text[:17])
     if text[17] != expected:
-        raise IdNumberError(f"check digit should be {expected!r}, got {text[17]!r}")
+        raise IdNumberError(
+            f"check digit should be {expected!r}, got {text[17]!r}",
+            f"校验位应为 {expected!r}，实为 {text[17]!r}",
+        )
     return IdInfo(
         number=text,
         region_code=text[:6],

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field
 
 from titlerules.core.builtins import BUILTINS
+from titlerules.errors import PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang import types as T
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
@@ -269,7 +270,80 @@ class Checker:
         conditions.extend(exc.condition for exc in rule.unless)
         for condition in conditions:
             self._expect_bool(condition, _Scope())
+        self._check_words(rule)
+        self._check_message(rule)
         self._rule_kind = None
+
+    def _check_words(self, rule: ir.Rule) -> None:
+        """An explanation in English needs the English of every label a rule shows."""
+        for exception in rule.unless:
+            if exception.label is not None and exception.label_en is None:
+                self.warning(
+                    "TR329",
+                    f"rule '{rule.id}': the exception label {exception.label!r} has no English",
+                    exception,
+                    f'write: unless "{exception.label}" en "<English>": ...',
+                )
+        if rule.message is not None and rule.message_en is None:
+            self.warning(
+                "TR329",
+                f"rule '{rule.id}': the message has no English",
+                _At(rule.message_span) if rule.message_span.line else rule,
+                'write: message "<中文>" en "<English>" with the same placeholders',
+            )
+
+    def _check_message(self, rule: ir.Rule) -> None:
+        """Every placeholder of a rule's message names a value the rule has."""
+        from titlerules.lang.exprparse import parse_expr
+        from titlerules.lang.messages import placeholders
+
+        node = _At(rule.message_span) if rule.message_span.line else rule
+        known = ["left", "right", *self.policy.lets, *self.policy.params]
+        for template in (rule.message, rule.message_en):
+            for name, _spec in placeholders(template or ""):
+                if name in ("{", "}"):
+                    self.error(
+                        "TR328",
+                        f"rule '{rule.id}': the message has a lone '{name}'",
+                        node,
+                        "write {{ or }} for a brace, {name} for a value",
+                    )
+                    continue
+                if name in ("left", "right") or name in self.policy.lets:
+                    continue
+                if name in self.policy.params:
+                    self.used.add(name)
+                    continue
+                problem = None
+                inner_hint = None
+                if name.split(".", 1)[0] in self.roots and "." in name:
+                    try:
+                        expr = parse_expr(name)
+                    except PolicySyntaxError:
+                        expr = None
+                    problem = "is not a record field"
+                    if isinstance(expr, ir.Attr) and all(
+                        isinstance(n, (ir.Attr, ir.Name)) for n in ir.walk(expr)
+                    ):
+                        saved = self.diagnostics
+                        self.diagnostics = []
+                        self.infer(expr, _Scope())
+                        found, self.diagnostics = self.diagnostics, saved
+                        errors = [d for d in found if d.level == "error"]
+                        problem = f"is not a record field ({errors[0].message})" if errors else None
+                        inner_hint = errors[0].hint if errors else None
+                    if problem is None:
+                        continue
+                self.error(
+                    "TR328",
+                    f"rule '{rule.id}': the message names {{{name}}}, which "
+                    + (problem or "is no value of the rule"),
+                    node,
+                    inner_hint
+                    or did_you_mean(name, known)
+                    or "a placeholder names {left}, {right}, a let, a param or a record field "
+                    "such as {applicant.person.birth_date}",
+                )
 
     def _expect_bool(self, expr: ir.Expr, scope: _Scope) -> None:
         actual = self.infer(expr, scope)
@@ -623,6 +697,13 @@ _OP_WORDS = {
     "/": "divide",
     "%": "take the remainder of",
 }
+
+
+@dataclass(frozen=True)
+class _At:
+    """A place to report at (a statement the IR keeps only the span of)."""
+
+    span: ir.Span
 
 
 def arithmetic_type(op: str, left: Type, right: Type) -> Type | None:

@@ -243,19 +243,29 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Let:
+    """``let NAME ["中文" en "English"] = value``: a named value of the record; the optional
+    label says what it is in words (explanations show it instead of the expression)."""
+
     name: str
     value: Expr
     comments: tuple[Comment, ...] = ()
     span: Span = _span()
+    label: str | None = None
+    label_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Def:
+    """``def NAME(params) ["中文" en "English"] = body``: the label says what a call's value
+    is in words."""
+
     name: str
     params: tuple[str, ...]
     body: Expr
     comments: tuple[Comment, ...] = ()
     span: Span = _span()
+    label: str | None = None
+    label_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,11 +279,13 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Exception_:
-    """``unless [label:] condition``: when the condition holds the rule does not apply."""
+    """``unless ["中文" [en "English"]:] condition``: when the condition holds the rule does
+    not apply; the label names the exception in each language."""
 
     condition: Expr
     label: str | None = None
     span: Span = _span()
+    label_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +298,11 @@ class Rule:
     ``applies`` (optional) restricts the rule to the records it is about; where it is false
     the rule is *not applicable*.  ``comments`` are keyed by the statement they stand before:
     ``header``, ``cite``, ``applies``, ``when``, ``require[i]``, ``unless[i]``, ``severity``,
-    ``note[i]``, ``end``.
+    ``note[i]``, ``consequence``, ``message``, ``end``.
+
+    ``message`` / ``message_en`` (optional): how a failure of the rule is worded, a template
+    whose ``{placeholders}`` name the rule's lets, parameters, or ``left`` / ``right`` (the
+    values of the comparison that decided).
     """
 
     kind: RuleKind
@@ -304,6 +320,9 @@ class Rule:
     override: bool = False
     comments: tuple[tuple[str, tuple[Comment, ...]], ...] = ()
     span: Span = _span()
+    message: str | None = None
+    message_en: str | None = None
+    message_span: Span = _span()
 
     def comments_at(self, slot: str) -> tuple[Comment, ...]:
         for key, value in self.comments:

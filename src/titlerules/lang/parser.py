@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from contextvars import ContextVar
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
@@ -663,20 +663,28 @@ class _Builder(Transformer[Token, Any]):
     def param_decl(self, meta: Meta, c: list[Any]) -> ir.Param:
         return ir.Param(str(c[0]), c[1], c[2], span=_span_of(meta))
 
+    def name_label(self, meta: Meta, c: list[Any]) -> _NameLabel:
+        en = unquote(c[1]) if len(c) > 1 and c[1] is not None else None
+        return _NameLabel(unquote(c[0]), en)
+
     def let_decl(self, meta: Meta, c: list[Any]) -> ir.Let:
-        return ir.Let(str(c[0]), c[1], span=_span_of(meta))
+        words = c[1] if isinstance(c[1], _NameLabel) else _NameLabel(None, None)
+        return ir.Let(str(c[0]), c[2], span=_span_of(meta), label=words.zh, label_en=words.en)
 
     def def_decl(self, meta: Meta, c: list[Any]) -> ir.Def:
         name, *rest = c
         body = rest[-1]
-        params = tuple(str(p) for p in rest[:-1] if p is not None)
+        words = rest[-2] if isinstance(rest[-2], _NameLabel) else _NameLabel(None, None)
+        params = tuple(str(p) for p in rest[:-2] if p is not None)
         if len(set(params)) != len(params):
             raise _BuildError(
                 f"'{name}' names a parameter twice",
                 meta,
                 hint="give each parameter of a def its own name",
             )
-        return ir.Def(str(name), params, body, span=_span_of(meta))
+        return ir.Def(
+            str(name), params, body, span=_span_of(meta), label=words.zh, label_en=words.en
+        )
 
     def consequence_decl(self, meta: Meta, c: list[Any]) -> ir.Consequence:
         span = _span_of(meta)
@@ -738,6 +746,9 @@ class _Builder(Transformer[Token, Any]):
             consequence=fields.get("consequence"),
             comments=comments,
             span=span,
+            message=fields.get("message", (None, None))[0],
+            message_en=fields.get("message", (None, None))[1],
+            message_span=dict(slots).get("message", ir.NO_SPAN),
         )
 
     def _rule_comments(
@@ -787,10 +798,16 @@ class _Builder(Transformer[Token, Any]):
 
     def unless_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
         span = _span_of(meta)
-        if len(c) == 2:
-            label = unquote(c[0]) if c[0] is not None else None
-            return ("unless", ir.Exception_(c[1], label, span=span), span)
-        return ("unless", ir.Exception_(c[0], None, span=span), span)
+        # The label's strings are tokens; the condition (even a string literal) is IR.
+        labels = [unquote(t) for t in c[:-1] if isinstance(t, Token)]
+        label = labels[0] if labels else None
+        label_en = labels[1] if len(labels) > 1 else None
+        exception = ir.Exception_(c[-1], label, span=span, label_en=label_en)
+        return ("unless", exception, span)
+
+    def message_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        en = unquote(c[1]) if len(c) > 1 and c[1] is not None else None
+        return ("message", (unquote(c[0]), en), _span_of(meta))
 
     def severity_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
         return ("severity", str(c[0]), _span_of(meta))
@@ -886,6 +903,7 @@ _DUPLICATE_HINTS = {
     "when": "combine the conditions with 'and' / 'or'",
     "severity": "a rule has one severity: blocking or advisory",
     "consequence": "a rule names one consequence; declare a consequence that covers both",
+    "message": "a rule has one message; say everything in one template",
 }
 
 _STMT_WORD = {
@@ -894,6 +912,7 @@ _STMT_WORD = {
     "when": "when",
     "severity": "severity",
     "consequence": "consequence",
+    "message": "message",
 }
 
 
@@ -907,6 +926,7 @@ _SLOT_ORDER = (
     "severity",
     "note",
     "consequence",
+    "message",
     "end",
 )
 
@@ -914,6 +934,13 @@ _SLOT_ORDER = (
 def _slot_key(slot: str) -> tuple[int, int]:
     base, _, index = slot.partition("[")
     return _SLOT_ORDER.index(base), int(index.rstrip("]") or 0)
+
+
+class _NameLabel(NamedTuple):
+    """A let's or def's label, as the grammar's ``name_label`` gives it."""
+
+    zh: str | None
+    en: str | None
 
 
 def _token_meta(span: ir.Span) -> Token:

@@ -9,7 +9,8 @@ formatted file changes nothing.  The canonical layout:
 * two-space indentation, one blank line between items, except that consecutive one-line
   imports, extends, params, lets and defs stay together as a group;
 * rule statements in a fixed order: ``cite``, ``applies``, ``when``, ``require``...,
-  ``unless``..., ``severity`` (only when not ``blocking``), ``note``..., ``consequence``;
+  ``unless``..., ``severity`` (only when not ``blocking``), ``note``..., ``consequence``,
+  ``message``;
 * leading comments on their own lines above what they belong to, trailing comments two
   spaces after it; comments the parser could not place are printed at the end of the file;
 * expressions with the fewest parentheses the precedence allows, and a long ``and`` /
@@ -248,10 +249,23 @@ def _simple_item(
         override = "override " if item.override else ""
         lines = _statement("", f"{override}param {item.name}: {item.type} =", item.value)
     elif isinstance(item, ir.Let):
-        lines = _statement("", f"let {item.name} =", item.value)
+        lines = _statement("", f"let {item.name}{_name_label(item)} =", item.value)
     else:
-        lines = _statement("", f"def {item.name}({', '.join(item.params)}) =", item.body)
+        head = f"def {item.name}({', '.join(item.params)}){_name_label(item)} ="
+        lines = _statement("", head, item.body)
     return [*_leading(item.comments, ""), *_with_trailing(lines, item.comments)]
+
+
+def _words(zh: str | None, en: str | None) -> str:
+    """``"中文" en "English"`` (a label or title in both languages), or ``""``."""
+    if zh is None:
+        return ""
+    return quote(zh) + (f" en {quote(en)}" if en is not None else "")
+
+
+def _name_label(item: ir.Let | ir.Def) -> str:
+    words = _words(item.label, item.label_en)
+    return f" {words}" if words else ""
 
 
 def _rule(rule: ir.Rule) -> list[str]:
@@ -277,7 +291,8 @@ def _rule(rule: ir.Rule) -> list[str]:
     for index, condition in enumerate(rule.require):
         add(f"require[{index}]", _statement(INDENT, "require", condition))
     for index, exception in enumerate(rule.unless):
-        label = f"{quote(exception.label)}: " if exception.label is not None else ""
+        words = _words(exception.label, exception.label_en)
+        label = f"{words}: " if words else ""
         add(f"unless[{index}]", _statement(INDENT, f"unless {label}".rstrip(), exception.condition))
     if rule.severity != "blocking" or rule.comments_at("severity"):
         add("severity", [f"{INDENT}severity {rule.severity}"])
@@ -285,6 +300,8 @@ def _rule(rule: ir.Rule) -> list[str]:
         add(f"note[{index}]", [f"{INDENT}note {quote(note)}"])
     if rule.consequence is not None:
         add("consequence", [f"{INDENT}consequence {rule.consequence}"])
+    if rule.message is not None:
+        add("message", [f"{INDENT}message {_words(rule.message, rule.message_en)}"])
     body.extend(_leading(rule.comments_at("end"), INDENT))
 
     header_comments = rule.comments_at("header")

@@ -11,7 +11,9 @@ Both spellings share one plain-data shape (:func:`to_data` / :func:`from_data`):
         title: 受记过以上处分期间不得申报
         cite: {clause: 二(一), quote: ...}
         when: "applicant.sanctions.any(s -> s.kind >= 记过)"
-        unless: [{if: "...", label: 延迟退休}, "plain condition"]
+        unless: [{if: "...", label: 延迟退休, label_en: delayed retirement}, "plain condition"]
+        message: "...{left}..."
+        message_en: "...{left}..."
     trailing_comments: ["# ..."]
 
 Expressions are DSL strings, printed by :func:`titlerules.lang.printer.format_expr` and read
@@ -59,15 +61,15 @@ _POLICY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
 _MODULE_PATH = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
 _CLAUSE = re.compile(r'[^\s"{}#]+')
 _SLOT = re.compile(
-    r"header|before|cite|applies|when|severity|consequence|end|(require|unless|note)\[\d+\]"
+    r"header|before|cite|applies|when|severity|consequence|message|end|(require|unless|note)\[\d+\]"
 )
 
 _ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "import": ("kind", "path", "comments"),
     "extends": ("kind", "path", "comments"),
     "param": ("kind", "name", "type", "value", "override", "comments"),
-    "let": ("kind", "name", "value", "comments"),
-    "def": ("kind", "name", "params", "body", "comments"),
+    "let": ("kind", "name", "label", "label_en", "value", "comments"),
+    "def": ("kind", "name", "params", "label", "label_en", "body", "comments"),
     "consequence": ("kind", "name", "cite", "gloss", "comments"),
     "clause": ("kind", "clause", "reason_kind", "reason", "comments"),
 }
@@ -85,6 +87,8 @@ _RULE_KEYS = (
     "severity",
     "notes",
     "consequence",
+    "message",
+    "message_en",
     "comments",
 )
 
@@ -143,7 +147,8 @@ def _item_data(item: ir.Item) -> dict[str, Any]:
         if item.override:
             out["override"] = True
     elif isinstance(item, ir.Let):
-        out = {"kind": "let", "name": item.name, "value": format_expr(item.value)}
+        out = {"kind": "let", "name": item.name, **_label_data(item)}
+        out["value"] = format_expr(item.value)
     elif isinstance(item, ir.Consequence):
         cite = {"clause": item.citation.clause, "quote": item.citation.quote}
         out = {"kind": "consequence", "name": item.name, "cite": cite}
@@ -161,10 +166,20 @@ def _item_data(item: ir.Item) -> dict[str, Any]:
             "kind": "def",
             "name": item.name,
             "params": list(item.params),
+            **_label_data(item),
             "body": format_expr(item.body),
         }
     if item.comments:
         out["comments"] = _comments_data(item.comments)
+    return out
+
+
+def _label_data(item: ir.Let | ir.Def | ir.Exception_) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if item.label is not None:
+        out["label"] = item.label
+    if item.label_en is not None:
+        out["label_en"] = item.label_en
     return out
 
 
@@ -186,7 +201,7 @@ def _rule_data(rule: ir.Rule) -> dict[str, Any]:
         out["unless"] = [
             format_expr(u.condition)
             if u.label is None
-            else {"if": format_expr(u.condition), "label": u.label}
+            else {"if": format_expr(u.condition), **_label_data(u)}
             for u in rule.unless
         ]
     if rule.severity != "blocking":
@@ -195,6 +210,10 @@ def _rule_data(rule: ir.Rule) -> dict[str, Any]:
         out["notes"] = list(rule.notes)
     if rule.consequence is not None:
         out["consequence"] = rule.consequence
+    if rule.message is not None:
+        out["message"] = rule.message
+    if rule.message_en is not None:
+        out["message_en"] = rule.message_en
     if rule.comments:
         out["comments"] = {slot: _comments_data(c) for slot, c in rule.comments}
     return out
@@ -559,8 +578,10 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
             comments,
             span,
         )
+    label, label_en = _labels(read, data, where)
     if kind == "let":
-        return ir.Let(name, read.expr(data["value"], _join(where, "value")), comments, span)
+        value = read.expr(data["value"], _join(where, "value"))
+        return ir.Let(name, value, comments, span, label, label_en)
     params_where = _join(where, "params")
     params = tuple(
         read.string(p, f"{params_where}[{i}]", _NAME)
@@ -568,10 +589,20 @@ def _item(read: _Reader, value: object, where: str) -> ir.Item:
     )
     if len(set(params)) != len(params):
         read.fail(params_where, f"'{name}' names a parameter twice")
-    return ir.Def(name, params, read.expr(data["body"], _join(where, "body")), comments, span)
+    body = read.expr(data["body"], _join(where, "body"))
+    return ir.Def(name, params, body, comments, span, label, label_en)
 
 
-_OPTIONAL_KEYS = frozenset({"comments", "override", "gloss"})
+def _labels(read: _Reader, data: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """A let's, def's or exception's ``label`` and ``label_en`` (English only with Chinese)."""
+    label = read.optional(data, "label", where, read.string)
+    label_en = read.optional(data, "label_en", where, read.string)
+    if label_en is not None and label is None:
+        read.fail(where, "'label_en' is given without 'label'")
+    return label, label_en
+
+
+_OPTIONAL_KEYS = frozenset({"comments", "override", "gloss", "label", "label_en"})
 _TYPE = re.compile(r"\s*([^\W\d]\w*)\s*(?:\[\s*([^\W\d]\w*)\s*\])?\s*")
 
 
@@ -606,6 +637,10 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         read.string(n, f"{notes_where}[{i}]")
         for i, n in enumerate(read.list(data.get("notes") or [], notes_where))
     )
+    message = read.optional(data, "message", where, read.string)
+    message_en = read.optional(data, "message_en", where, read.string)
+    if message_en is not None and message is None:
+        read.fail(where, "'message_en' is given without 'message'")
     comments_where = _join(where, "comments")
     slots = read.mapping(data.get("comments") or {}, comments_where, None)
     comments = tuple(
@@ -628,6 +663,9 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         severity=cast(ir.Severity, severity),
         notes=notes,
         consequence=read.optional(data, "consequence", where, _name_reader(read)),
+        message=message,
+        message_en=message_en,
+        message_span=read.span(_join(where, "message")) if message is not None else ir.NO_SPAN,
         override=read.optional(data, "override", where, read.boolean) or False,
         comments=comments,
         span=read.span(where),
@@ -649,11 +687,10 @@ def _name_reader(read: _Reader) -> Callable[[object, str], str]:
 
 def _exception(read: _Reader, value: object, where: str) -> ir.Exception_:
     if isinstance(value, Mapping):
-        data = read.mapping(value, where, ("if", "label"), ("if",))
+        data = read.mapping(value, where, ("if", "label", "label_en"), ("if",))
+        label, label_en = _labels(read, data, where)
         return ir.Exception_(
-            read.expr(data["if"], _join(where, "if")),
-            read.optional(data, "label", where, read.string),
-            read.span(where),
+            read.expr(data["if"], _join(where, "if")), label, read.span(where), label_en
         )
     return ir.Exception_(read.expr(value, where), span=read.span(where))
 

@@ -32,6 +32,7 @@ from titlerules.engine.decision import (
 )
 from titlerules.engine.verdict import DECISION_WORDS
 from titlerules.facts.labels import UnknownFieldError, field_label, value_text
+from titlerules.lang.messages import fill
 
 Lang = Literal["zh", "en"]
 
@@ -111,10 +112,11 @@ _NOT_FIELDS: dict[str, tuple[str, str]] = {
         "the evaluation date (the record states no application.submitted_on and no --as-of "
         "was given)",
     ),
-    "min of an empty list": ("列表为空，无法取最早/最小值", "an empty list has no minimum"),
-    "max of an empty list": ("列表为空，无法取最晚/最大值", "an empty list has no maximum"),
     "division by zero": ("除数为零，无法计算", "a division by zero"),
 }
+
+# A min/max of an empty list (titlerules.engine.compiler.empty_list_reason): the list to fill.
+_EMPTY_LIST = re.compile(r"^(.+): empty, no (min|max)$")
 
 _ITEMS = re.compile(r"^(\d+) item\(s\)$")
 _FRACTION = re.compile(r"^(-?\d+)/(\d+)$")
@@ -179,6 +181,12 @@ def missing_text(path: str, lang: Lang) -> str:
     if path in _NOT_FIELDS:
         zh, en = _NOT_FIELDS[path]
         return zh if lang == "zh" else en
+    empty = _EMPTY_LIST.match(path)
+    if empty:
+        listed = missing_text(empty.group(1), lang)
+        if lang == "zh":
+            return f"{listed}：没有符合条件的项（须补充）"
+        return f"{listed}: no item that qualifies (to be supplied)"
     name = label(path, lang)
     if name is None:
         return path if lang == "en" else f"（{path}）"
@@ -189,6 +197,11 @@ def missing_text(path: str, lang: Lang) -> str:
 def _side(operand: Operand, lang: Lang) -> str:
     """One side of a comparison: what it is and its value."""
     value = words(operand.value, lang) if operand.value is not None else None
+    named = operand.label if lang == "zh" else operand.label_en
+    if named:  # a labelled let or def gave the value: said in words, not as written
+        if value is not None:
+            return f"{named} {value}"
+        return f"{named} 未知" if lang == "zh" else f"{named} (unknown)"
     if operand.path == "as_of":
         evaluation = "评估日期" if lang == "zh" else "the evaluation date"
         return f"{evaluation} {value}" if value else evaluation
@@ -228,6 +241,57 @@ def comparison_text(comparison: ComparisonRead, lang: Lang) -> str:
         return f"{left} {comparison.op} {right}"
     verb = relation[1 if dated else 0]
     return f"{left}，{verb}{right}" if lang == "zh" else f"{left} {verb} {right}"
+
+
+def _message(result: RuleResult, lang: Lang) -> str | None:
+    """A failed rule's message template, filled with its values; None if the rule has no
+    message in this language (the general phrasing is used then)."""
+    template = result.message if lang == "zh" else result.message_en
+    if template is None or result.outcome is not RuleOutcome.FAILED or not result.message_values:
+        return None
+    values = {v.path: v.value for v in result.message_values}
+
+    def value(name: str, spec: str | None) -> str:
+        found = values.get(name)
+        if found is None:
+            return "未知" if lang == "zh" else "unknown"
+        if spec and isinstance(found, str) and _ISO.match(found):
+            return dt.date.fromisoformat(found).strftime(spec)
+        if isinstance(found, list) and (spec or not found):
+            return _items_text(found, spec or "", lang)
+        return words(found, lang)
+
+    return fill(template, value)
+
+
+def _items_text(items: list[Any], spec: str, lang: Lang) -> str:
+    """A list a message names, by the fields ``spec`` names (``year+grade``) of each item;
+    whole numbers in a row (years) as a range, ``2017–2023``; none as 无 / none."""
+    if not items:
+        return "无" if lang == "zh" else "none"
+    fields = [f.strip() for f in spec.split("+") if f.strip()]
+    picked = [
+        [item.get(f) for f in fields] if isinstance(item, dict) and fields else [item]
+        for item in items
+    ]
+    numbers = [
+        p[0] for p in picked if len(p) == 1 and isinstance(p[0], int) and not isinstance(p[0], bool)
+    ]
+    if len(numbers) == len(picked):
+        return _ranges(sorted(numbers), lang)
+    texts = [" ".join(words(v, lang) for v in p if v is not None) for p in picked]
+    return ("、" if lang == "zh" else ", ").join(_limited(texts, lang))
+
+
+def _ranges(numbers: list[int], lang: Lang) -> str:
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        elif not runs or number != runs[-1][-1]:
+            runs.append([number])
+    texts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
+    return ("、" if lang == "zh" else ", ").join(texts)
 
 
 def _title(result: RuleResult, lang: Lang) -> str:
@@ -280,7 +344,8 @@ def rule_lines(result: RuleResult, lang: Lang = "zh") -> list[str]:
     if result.severity == "advisory" and result.outcome is not RuleOutcome.FAILED:
         head += "（提示）" if lang == "zh" else " (advisory)"
     lines = [head]
-    because = [comparison_text(c, lang) for c in result.comparisons]
+    message = _message(result, lang)
+    because = [message] if message else [comparison_text(c, lang) for c in result.comparisons]
     shown_paths = {c.left.path for c in result.comparisons if c.left.path}
     shown_paths |= {c.right.path for c in result.comparisons if c.right.path}
     if because:
@@ -299,7 +364,10 @@ def rule_lines(result: RuleResult, lang: Lang = "zh") -> list[str]:
         )
     if result.exceptions_applied:
         label_ = "例外适用：" if lang == "zh" else "exception applied: "
-        lines.append(label_ + _sep(lang).join(result.exceptions_applied))
+        applied = result.exceptions_applied
+        if lang == "en" and result.exceptions_applied_en:
+            applied = result.exceptions_applied_en
+        lines.append(label_ + _sep(lang).join(applied))
     return lines
 
 

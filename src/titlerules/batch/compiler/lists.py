@@ -37,6 +37,7 @@ from titlerules.batch.compiler.values import (
     run_stages,
 )
 from titlerules.core import nodes as n
+from titlerules.engine.compiler import empty_list_reason
 
 
 def _aligned(grouped: Any, row_id: str, height: int) -> list[Any]:
@@ -157,9 +158,11 @@ class ListMethods(CompilerCore):
         return self._masked(out_value, mask)
 
     def _empty_reason(self, method: str, obj: Lst) -> Mask:
-        """``min``/``max`` of a known, empty list: unknown for that reason."""
+        """``min``/``max`` of a known, empty list: unknown for that reason (the list named
+        as the per-record path names it, :func:`~titlerules.engine.compiler.empty_list_reason`)."""
         empty = _list_known(obj) & (obj.expr.list.len() == 0)
-        return self.provenance.bit(f"{method} of an empty list").where(empty.fill_null(False))
+        reason = empty_list_reason(method, f"applicant.{obj.field.path}")
+        return self.provenance.bit(reason).where(empty.fill_null(False))
 
     def _aggregate_element(self, method: str, obj: Lst, body: Value) -> Value:
         pl = polars()
