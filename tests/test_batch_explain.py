@@ -612,3 +612,31 @@ def test_rows_with_the_same_facts_share_a_line_and_others_do_not(
         dated, counted = text.splitlines()
         assert date in dated and vote in counted
     _assert_explained_as_per_record(policy, table, result, lang)
+
+
+WORDED = """
+requirement civil "非公务员" en "Not a civil servant" {
+  cite 一(1) "公务员不得申报"
+  require not applicant.employment.is_civil_servant
+  message "公务员（出生日期 {applicant.person.birth_date}）" en "a civil servant (born {applicant.person.birth_date})"
+}
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_message_naming_facts_the_rule_does_not_read_is_worded_per_row(
+    make_policy: Callable[[str], Policy], lang: str
+) -> None:
+    """A message template may name a value the rule's condition does not read: rows that
+    state the same facts for the condition but differ in that value get their own words."""
+    policy = make_policy(WORDED)
+    columnar = ColumnarPolicy(policy)
+    records = [
+        {"employment": {"is_civil_servant": "true"}, "person": {"birth_date": born}}
+        for born in ("1980-01-02", "1975-06-30")
+    ]
+    table = _table(records)
+    result = columnar.evaluate(table, explain=True, lang=lang)
+    first, second = result["explanation"].to_list()
+    assert "1980-01-02" in first and "1975-06-30" in second
+    _assert_explained_as_per_record(policy, table, result, lang)

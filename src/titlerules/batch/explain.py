@@ -75,8 +75,12 @@ class Explainer:
         provenance: Provenance,
         schema: TableSchema,
         as_of: dt.date | None,
+        worded: frozenset[str] = frozenset(),
     ) -> None:
         self.columns = columns
+        # Rules with a message template: it may name values the rule does not read, so each
+        # of their lines is the engine's for that row alone.
+        self.worded = worded
         self.provenance = provenance
         self.schema = schema
         self.as_of = as_of
@@ -164,8 +168,11 @@ class Explainer:
         """What a rule's result depends on: the facts it reads (a list field's element
         facts through the list), the as-of date's column unless it is fixed, and which
         sub-records the row states at all (a sub-record the row leaves out is a missing
-        fact of its own: ``applicant.unit_publicity``, not its fields)."""
+        fact of its own: ``applicant.unit_publicity``, not its fields); for a rule with a
+        message template, the row itself."""
         pl = polars()
+        if rule_id in self.worded:
+            return [pl.col("__i").alias("__row")]
         columns: dict[str, None] = {}
         fields: dict[str, list[str]] = {}  # a list's element facts read, by list
         for fact in self.columns[rule_id].reads:

@@ -147,7 +147,8 @@ class ColumnarPolicy:
         )
         explainer = None
         if explain:
-            explainer = Explainer(compiled, compiler.provenance, self.schema, self.as_of)
+            worded = frozenset(c.rule.id for c in self._rules if c.rule.message is not None)
+            explainer = Explainer(compiled, compiler.provenance, self.schema, self.as_of, worded)
         return _Variant(compiler, compiled, fallback, explainer)
 
     def _variant(self, explain: bool) -> _Variant:

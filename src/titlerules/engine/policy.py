@@ -358,7 +358,9 @@ class Policy:
         for step in self._steps[kind.subject]:
             if step.compiled.rule.id in wanted:
                 env.trace = trace = Trace()
-                results[step.compiled.rule.id] = step.result(run_rule(step.compiled, env), trace)
+                results[step.compiled.rule.id] = step.result(
+                    run_rule(step.compiled, env), trace, env
+                )
         return results
 
 
