@@ -618,7 +618,8 @@ WORDED = """
 requirement civil "非公务员" en "Not a civil servant" {
   cite 一(1) "公务员不得申报"
   require not applicant.employment.is_civil_servant
-  message "公务员（出生日期 {applicant.person.birth_date}）" en "a civil servant (born {applicant.person.birth_date})"
+  message "公务员（出生日期 {applicant.person.birth_date}）"
+      en "a civil servant (born {applicant.person.birth_date})"
 }
 """
 
