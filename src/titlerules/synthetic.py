@@ -370,15 +370,26 @@ def spelled(
 
 
 def flat_rows(
-    records: list[dict[str, Any]], schema: TableSchema | None = None
+    records: list[dict[str, Any]],
+    schema: TableSchema | None = None,
+    *,
+    terms: str = "zh",
+    quoted: bool = False,
 ) -> dict[str, list[str | None]]:
-    """Text columns by record path (lists as JSON text): the CSV spelling of the records."""
+    """Text columns by record path (lists as JSON text): the CSV spelling of the records.
+
+    List cells are natural JSON (``{"year": 2021, "full_time": true}``), or with ``quoted``
+    every value in them is a JSON string (``{"year": "2021", "full_time": "true"}``).
+    Vocabulary terms are written in Chinese (``terms="zh"``) or as their English values
+    (``"en"``).
+    """
     schema = schema or applicant_schema()
     lists = {field.path for field in schema.lists}
     columns: dict[str, list[str | None]] = {name: [] for name in schema.columns}
+    style = _Style(terms, quoted)
     for index, record in enumerate(records):
         flat: dict[str, str | None] = {}
-        _flatten(record, "", flat, lists)
+        _flatten(record, "", flat, lists, style)
         for name in flat:
             if name not in columns:
                 columns[name] = [None] * index
@@ -387,43 +398,51 @@ def flat_rows(
     return {name: values for name, values in columns.items() if any(v is not None for v in values)}
 
 
-def _flatten(value: Any, path: str, out: dict[str, str | None], lists: set[str]) -> None:
+class _Style:
+    def __init__(self, terms: str, quoted: bool) -> None:
+        if terms not in ("zh", "en"):
+            raise ValueError(f"terms must be 'zh' or 'en', not {terms!r}")
+        self.english = terms == "en"
+        self.quoted = quoted
+
+    def term(self, member: Any) -> str:
+        return str(member.value) if self.english else _term(member)
+
+    def plain(self, value: Any) -> Any:
+        """A list cell's value as JSON: terms in the chosen language (a vocabulary member
+        is also a str: json would write its value), dates as text, text with ``quoted``."""
+        if isinstance(value, dict):
+            return {k: self.plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.plain(v) for v in value]
+        if isinstance(value, enum.Enum):
+            return self.term(value)
+        if isinstance(value, dt.date) or (self.quoted and value is not None):
+            return self.text(value)
+        return value
+
+    def text(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, enum.Enum):
+            return self.term(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+
+def _flatten(
+    value: Any, path: str, out: dict[str, str | None], lists: set[str], style: _Style
+) -> None:
     if path in lists:
-        out[path] = json.dumps(_plain(value), ensure_ascii=False, default=_json_default)
+        out[path] = json.dumps(style.plain(value), ensure_ascii=False, default=str)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _flatten(item, f"{path}.{key}" if path else key, out, lists)
+            _flatten(item, f"{path}.{key}" if path else key, out, lists, style)
     else:
-        out[path] = _text(value)
-
-
-def _plain(value: Any) -> Any:
-    """Terms in Chinese (a vocabulary member is also a str: json would write its value)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    return str(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+        out[path] = style.text(value)
 
 
 def typed_table(records: list[dict[str, Any]], schema: TableSchema | None = None) -> Any:
