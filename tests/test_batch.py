@@ -23,7 +23,7 @@ from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import Policy, load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError  # noqa: E402
 from titlerules.resources import policies_dir  # noqa: E402
-from titlerules.synthetic import applicants, flat_rows, spelled  # noqa: E402
+from titlerules.synthetic import applicants, flat_rows, population, spelled  # noqa: E402
 
 SIMPLE = """
 param service_cutoff: date = 2024-12-31
@@ -493,6 +493,44 @@ def test_check_command_streams_a_table_to_a_result_file(
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["row"] for r in rows] == list(range(1, 13))
     assert {"outcome", "failed", "unknown", "error", "rule.basic"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_check_command_decides_a_natural_json_csv_columnar_counting_the_rest_by_reason(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A county's population as a CSV export writes it (list cells in natural JSON) goes
+    through ``check --out`` column-wise, with the same decisions as per record; the few
+    rows spelled otherwise are decided per record and counted by reason."""
+    policy = load_policy(name)
+    records = population(name, 400, seed=2)
+    columns = flat_rows(records)
+    odd = {7: "2021.5", 40: "二〇二一", 41: "2022.0"}  # years only the models read
+    for row, year in odd.items():
+        columns["assessments"][row] = f'[{{"year": "{year}", "grade": "合格"}}]'
+    source = tmp_path / "applicants.csv"
+    pl.DataFrame(columns, schema={k: pl.String for k in columns}).write_csv(source)
+    out = tmp_path / "out.jsonl"
+    assert main(["check", name, str(source), "--out", str(out)]) == 2  # two error rows
+    text = capsys.readouterr().out
+    assert "3 row(s) decided on the per-record path" in text, text
+    assert (
+        "3 row(s) per-record: assessments[].year: not a plain whole number in range "
+        "(or missing: it is required) (first: row 8, '2021.5')"
+    ) in text, text
+    assert main(["check", name, str(source), "--out", str(out), "--json"]) == 2
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["per_record_rows"] == 3
+    assert [r["rows"] for r in summary["per_record_reasons"].values()] == [3]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(records)
+    expected = [policy.evaluate(r).outcome.value for r in records]
+    decided = [r["outcome"] for r in rows]
+    assert [d for i, d in enumerate(decided) if i not in odd] == [
+        e for i, e in enumerate(expected) if i not in odd
+    ]
+    assert [decided[i] for i in odd] == ["error", "error", expected[41]]
+    assert decided.count("eligible") > len(records) // 2
 
 
 def test_check_command_prints_result_rows_without_out(
