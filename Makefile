@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean venv wheel-check
+.PHONY: demo test fuzz lint bench clean venv wheel-check
 
 venv: $(STAMP)
 
@@ -19,6 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The fuzz tests with their long budgets: 10,000 inputs per entry point (tests/test_fuzz.py;
+# `make test` runs the same tests with 1,000).  Tens of minutes.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	TITLERULES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
