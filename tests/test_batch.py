@@ -328,7 +328,7 @@ def test_odd_natural_json_values_decide_as_per_record_and_are_counted(
     assert summary.per_record_rows == reasons.total == columnar.last_per_record_rows
     assert len(reasons.counts) >= 5, reasons.counts
     text = summary.render()
-    assert "assessments: a key stated twice in one element (first: row 5" in text, text
+    assert "assessments: a key the records do not have, or one stated twice" in text, text
     assert "row(s) per-record: titles: a number or true/false where text" in text, text
 
 

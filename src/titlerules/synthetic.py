@@ -21,7 +21,6 @@ agree with the generated birth dates and genders.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import enum
 import json
@@ -584,7 +583,7 @@ def _templates(policy: str) -> tuple[_Template, ...]:
         record = model.model_dump(mode="python", exclude_none=True)
 
         def gives(change: _Change, wanted: str, record: dict[str, Any] = record) -> bool:
-            changed = copy.deepcopy(record)
+            changed = _copy(record)
             change(tries, changed)
             return outcome(changed) == wanted
 
@@ -603,7 +602,7 @@ def _vary(
     """A copy of ``template`` as another applicant: facts that do not decide eligibility
     drawn afresh (a name, a birth date up to six years later, a matching identity number,
     the vote, the grades of the annual assessments, the degree)."""
-    record = copy.deepcopy(template)
+    record = _copy(template)
     record["id"] = f"P{index:08d}"
     person = record.setdefault("person", {})
     person["name"] = rng.choice(_NAMES)
@@ -628,6 +627,15 @@ def _vary(
         if education.get("level") is E.EducationLevel.BACHELOR and rng.random() < 0.2:
             education["level"] = E.EducationLevel.MASTER
     return record
+
+
+def _copy(value: Any) -> Any:
+    """A copy of nested dicts and lists (their leaves are immutable): deepcopy, quicker."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:

@@ -87,8 +87,7 @@ def count_rows(path: str | Path) -> int | None:
 
 def _text_frame(rows: list[list[str]], header: list[str]) -> Any:
     pl = polars()
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
-    return pl.DataFrame(columns, schema={name: pl.String for name in header})
+    return pl.DataFrame(rows, schema={name: pl.String for name in header}, orient="row")
 
 
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
