@@ -519,7 +519,9 @@ POPULATION_MIX = {"eligible": 0.75, "ineligible": 0.20, "undetermined": 0.05}
 _NAMES = ("李华", "张敏", "王强", "赵丽", "杨军", "段莉", "陈刚", "刘艳", "周平", "吴霞", "孙磊")
 
 
-def population(policy: str, count: int, *, seed: int = 2024) -> list[dict[str, Any]]:
+def population(
+    policy: str, count: int, *, seed: int = 2024, mix: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
     """``count`` applicant records for a bundled ``policy``'s evaluation whose outcomes are
     mixed as in a real county (:data:`POPULATION_MIX`): each record starts from one of the
     policy's eligible example applicants (``examples/POLICY/applicants``) with its own name,
@@ -527,13 +529,19 @@ def population(policy: str, count: int, *, seed: int = 2024) -> list[dict[str, A
     one common condition (a civil servant, retired, a publicity period or a vote too short,
     a failed assessment, a sanction or a credit record in force, a late submission, no
     professional technical work ...), and one in twenty leaves a deciding fact blank.
-    Reproducible from ``seed``; nested dicts of Python values, as :func:`applicants`."""
+    ``mix`` gives other shares (``{"eligible": 0.8, "ineligible": 0.2}``: every deciding
+    fact stated).  Reproducible from ``seed``; nested dicts of Python values, as
+    :func:`applicants`."""
     templates = _templates(policy)
     rng = random.Random(f"{policy}:{seed}")
     generator = _Generator(seed, 0.0, False)
     generator.rng = rng
-    shares = list(POPULATION_MIX.values())
-    kinds = list(POPULATION_MIX)
+    wanted = POPULATION_MIX if mix is None else mix
+    unknown = set(wanted) - set(POPULATION_MIX)
+    if unknown:
+        raise ValueError(f"mix: unknown outcome(s) {sorted(unknown)}; use {list(POPULATION_MIX)}")
+    shares = list(wanted.values())
+    kinds = list(wanted)
     out = []
     for index in range(count):
         template = rng.choice(templates)

@@ -132,10 +132,11 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
                 rows.append(line.cells)
                 numbers.append(number)
             if len(rows) + len(errors) >= chunk_rows:
-                yield Chunk(
+                chunk = Chunk(
                     _text_frame(rows, header), numbers, errors, None, _fraction(handle, size)
                 )
-                rows, numbers, errors = [], [], []
+                rows, numbers, errors = [], [], []  # (not held while the chunk is decided)
+                yield chunk
         if rows or errors:
             yield Chunk(_text_frame(rows, header), numbers, errors, None, 1.0)
 
