@@ -610,7 +610,7 @@ def _vary(
     """A copy of ``template`` as another applicant: facts that do not decide eligibility
     drawn afresh (a name, a birth date up to six years later, a matching identity number,
     the vote, the grades of the annual assessments, the degree)."""
-    record = _copy(template)
+    record: dict[str, Any] = _copy(template)
     record["id"] = f"P{index:08d}"
     person = record.setdefault("person", {})
     person["name"] = rng.choice(_NAMES)
