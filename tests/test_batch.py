@@ -193,6 +193,10 @@ def test_rows_outside_the_calendar_are_decided_per_record(
         record["unit_publicity"] = {"start": "1999-12-20", "end": "1999-12-31", "objections": "0"}
     _assert_same(policy, columnar, records)
     assert columnar.last_per_record_rows >= 10
+    # Counted by the policy's own reason, first at row 1.
+    reasons = columnar.last_per_record_reasons
+    assert reasons.counts["a date outside the working-day calendar"] >= 10, reasons.counts
+    assert reasons.first["a date outside the working-day calendar"] == (1, None)
 
 
 def test_a_rule_without_columnar_form_runs_per_record(
