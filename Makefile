@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The fuzz tests with their long budgets: 10,000 inputs per entry point (tests/test_fuzz.py;
-# `make test` runs the same tests with 1,000).  Tens of minutes.
+# `make test` runs the same tests with 1,000).  A few minutes.
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)
 	TITLERULES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/test_fuzz.py
