@@ -554,7 +554,7 @@ def bench_csv(data: dict[str, Any], results: list[dict[str, Any]]) -> None:
                 "ratio_to_parquet": rate / parquet_rate,
                 "summary": summary,
                 "note": f"{rate / parquet_rate:.2f}x Parquet; {summary['per_record_rows']:,} rows "
-                f"per record{': ' + why if why else ''}; {source.stat().st_size / 2**20:,.0f} MB; "
+                f"per record{': ' + why if why else ''}; {source.stat().st_size / 2**20:,.1f} MB; "
                 "a fresh process, import and policy load included",
                 "mix": summary_mix(summary),
             }
