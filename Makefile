@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean venv wheel-check
+.PHONY: demo test fuzz lint bench clean venv wheel-check
 
 venv: $(STAMP)
 
@@ -17,8 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/titlerules demo
 
+# The suite on every core (pytest-xdist; TEST_WORKERS=1 for one process).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+
+# The fuzz tests with their long budgets: 10,000 inputs per entry point (tests/test_fuzz.py;
+# `make test` runs the same tests with 1,000).  A few minutes.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	TITLERULES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

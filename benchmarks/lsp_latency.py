@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.lsp_client import LspClient  # noqa: E402
 
-GROUP = "5. language server (largest bundled policy)"
+GROUP = "6. language server (largest bundled policy)"
 
 
 def largest_policy() -> Path:

@@ -8,8 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from titlerules.engine.policy import Policy, load_policy
+
+# Property tests are deterministic (the same examples every run, so a failure on CI is a
+# failure on every machine) and never time-limited: tests do not assert wall-clock time,
+# and a loaded two-core machine makes a fast example slow now and then.  `make fuzz` runs
+# the long budgets (tests/test_fuzz.py, TITLERULES_FUZZ_EXAMPLES).
+settings.register_profile("titlerules", derandomize=True, deadline=None, database=None)
+settings.load_profile("titlerules")
 
 # The compile cache of the test run lives in a folder of its own, never in the user's cache.
 os.environ.setdefault("TITLERULES_CACHE_DIR", tempfile.mkdtemp(prefix="titlerules-test-cache-"))

@@ -23,7 +23,7 @@ from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import Policy, load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError  # noqa: E402
 from titlerules.resources import policies_dir  # noqa: E402
-from titlerules.synthetic import applicants, flat_rows, spelled  # noqa: E402
+from titlerules.synthetic import applicants, flat_rows, population, spelled  # noqa: E402
 
 SIMPLE = """
 param service_cutoff: date = 2024-12-31
@@ -193,6 +193,10 @@ def test_rows_outside_the_calendar_are_decided_per_record(
         record["unit_publicity"] = {"start": "1999-12-20", "end": "1999-12-31", "objections": "0"}
     _assert_same(policy, columnar, records)
     assert columnar.last_per_record_rows >= 10
+    # Counted by the policy's own reason, first at row 1.
+    reasons = columnar.last_per_record_reasons
+    assert reasons.counts["a date outside the working-day calendar"] >= 10, reasons.counts
+    assert reasons.first["a date outside the working-day calendar"] == (1, None)
 
 
 def test_a_rule_without_columnar_form_runs_per_record(
@@ -211,6 +215,125 @@ requirement same_series "同系列" {
     assert set(columnar.fallback_rules) == {"same_series"}
     assert columnar.columnar_rules == ("basic",)
     _assert_same(policy, columnar, spelled(applicants(60, seed=8, missing=0.1)))
+
+
+# ---------------------------------------------------------------- natural JSON, English terms
+
+
+def _assert_same_table(
+    policy: Policy, columnar: ColumnarPolicy, table: Any, records: list[dict[str, Any]]
+) -> None:
+    """Every row of ``table`` (the spelling of ``records``) decided as the per-record path
+    decides the record the row spells (what the CSV reader hands it)."""
+    result = columnar.evaluate(table)
+    assert result.height == len(records)
+    for raw, row in zip(table.iter_rows(named=True), result.iter_rows(named=True), strict=True):
+        expected = _expected(policy, batch_schema.row_record(raw, columnar.schema))
+        assert row["outcome"] == expected.outcome, (row, expected)
+        if expected.outcome == "error":
+            assert row["error"] == expected.error
+            continue
+        assert {k[5:]: v for k, v in row.items() if k.startswith("rule.")} == expected.rules
+        assert row["failed"] == expected.failed
+
+
+@pytest.mark.parametrize("terms", ["zh", "en"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_natural_json_and_english_terms_run_columnar(
+    terms: str, quoted: bool, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    """List cells in natural JSON (numbers and booleans unquoted) or quoted, terms in
+    Chinese or English: every row decided column-wise, exactly as per record."""
+    policy, columnar = compiled(BUNDLED[0])
+    records = applicants(300, seed=31, missing=0.05)
+    columns = flat_rows(records, terms=terms, quoted=quoted)
+    sample = next(v for v in columns["assessments"] if v and v != "[]")
+    assert ('"year": "' in sample) == quoted, sample
+    table = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    _assert_same_table(policy, columnar, table, records)
+    assert columnar.last_per_record_rows == 0, columnar.last_per_record_reasons.lines()
+
+
+def test_english_terms_in_any_case_read_as_the_models_read_them(
+    compiled: Callable[[str], tuple[Policy, ColumnarPolicy]],
+) -> None:
+    policy, columnar = compiled(BUNDLED[0])
+    records = applicants(40, seed=5)
+    columns = flat_rows(records, terms="en")
+    kinds = columns["employment.employer_kind"]
+    spellings = [str.upper, str.title, str.lower, lambda t: f" {t}", lambda t: t.replace("_", " ")]
+    columns["employment.employer_kind"] = [
+        None if kind is None else spellings[i % len(spellings)](kind)
+        for i, kind in enumerate(kinds)
+    ]
+    table = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    _assert_same_table(policy, columnar, table, records)
+    # Upper, title and lower case are read column-wise; a blank or a space for "_" is not.
+    reasons = columnar.last_per_record_reasons
+    assert set(reasons.counts) == {"employment.employer_kind: a term the fast reader does not read"}
+    assert reasons.total == sum(1 for i, k in enumerate(kinds) if k and i % 5 in (3, 4))
+
+
+# Odd values in natural-JSON list cells: each row is decided as the per-record path decides
+# it (an error row included), and counted by its reason.
+ODD_CELLS = {
+    "assessments": [
+        '[{"year": 2021.0, "grade": "合格"}]',  # a whole float: the models read 2021
+        '[{"year": 2021.5, "grade": "合格"}]',  # refused by the models
+        '[{"year": 2021, "grade": 1}]',  # a number for a term
+        '[{"year": 2021, "grade": true}]',
+        '[{"year": "2021", "year": 2022, "grade": "合格"}]',  # a key twice: the last counts
+        "[null]",
+        '[{"year": 2021, "grade": "合格", "note": 1}]',
+        '[{"year": 1e3, "grade": "合格"}]',
+        '[{"year": -0, "grade": "合格"}, {"year": 2022, "grade": null}]',
+    ],
+    "education": [
+        '[{"level": "本科", "full_time": 1}]',  # 1 is true to the models
+        '[{"level": "本科", "full_time": 2}]',
+        '[{"level": "本科", "full_time": 1.0}]',
+        '[{"level": "bachelor", "obtained_on": 20060701}]',  # a number for a date
+        '[{"level": "BACHELOR", "obtained_on": "2006-07-01"}]',
+    ],
+    "titles": [
+        '[{"level": "中级", "specialty": 12}]',  # a whole number as text: "12"
+        '[{"level": "中级", "specialty": 1.5}]',  # a fraction as text: "1.5" (not Polars\')
+        '[{"level": "中级", "specialty": false}]',
+        '[{"level": "中级", "specialty": 123456789012345678901234567890}]',
+    ],
+    "continuing_education": [
+        '[{"year": 2021, "hours": 12.5, "compliant": true}]',
+        '[{"year": 2021, "hours": 0.1, "compliant": false}]',
+        '[{"year": 2021, "hours": 1e-7}]',
+        '[{"year": 2021, "hours": true}]',
+    ],
+}
+
+
+def test_odd_natural_json_values_decide_as_per_record_and_are_counted(
+    tmp_path: Path, compiled: Callable[[str], tuple[Policy, ColumnarPolicy]]
+) -> None:
+    policy, columnar = compiled(BUNDLED[0])
+    records = applicants(sum(len(v) for v in ODD_CELLS.values()) + 20, seed=17)
+    columns = flat_rows(records)
+    row = 0
+    for column, cells in ODD_CELLS.items():
+        for cell in cells:
+            columns[column][row] = cell
+            row += 1
+    table = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    _assert_same_table(policy, columnar, table, records)
+    assert 5 <= columnar.last_per_record_rows < row  # the rest read column-wise
+    path = tmp_path / "odd.csv"
+    table.write_csv(path)
+    summary, result = run_file(columnar, path)
+    assert result.height == len(records)
+    reasons = summary.per_record_reasons
+    assert summary.per_record_rows == reasons.total == columnar.last_per_record_rows
+    assert len(reasons.counts) >= 5, reasons.counts
+    text = summary.render()
+    assert "assessments: a key the records do not have, or one stated twice" in text, text
+    assert "row(s) per-record: titles: a number or true/false where text" in text, text
 
 
 # ---------------------------------------------------------------- the fast reader is exact
@@ -374,6 +497,44 @@ def test_check_command_streams_a_table_to_a_result_file(
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["row"] for r in rows] == list(range(1, 13))
     assert {"outcome", "failed", "unknown", "error", "rule.basic"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_check_command_decides_a_natural_json_csv_columnar_counting_the_rest_by_reason(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A county's population as a CSV export writes it (list cells in natural JSON) goes
+    through ``check --out`` column-wise, with the same decisions as per record; the few
+    rows spelled otherwise are decided per record and counted by reason."""
+    policy = load_policy(name)
+    records = population(name, 400, seed=2)
+    columns = flat_rows(records)
+    odd = {7: "2021.5", 40: "二〇二一", 41: "2022.0"}  # years only the models read
+    for row, year in odd.items():
+        columns["assessments"][row] = f'[{{"year": "{year}", "grade": "合格"}}]'
+    source = tmp_path / "applicants.csv"
+    pl.DataFrame(columns, schema={k: pl.String for k in columns}).write_csv(source)
+    out = tmp_path / "out.jsonl"
+    assert main(["check", name, str(source), "--out", str(out)]) == 2  # two error rows
+    text = capsys.readouterr().out
+    assert "3 row(s) decided on the per-record path" in text, text
+    assert (
+        "3 row(s) per-record: assessments[].year: not a plain whole number in range "
+        "(or missing: it is required) (first: row 8, '2021.5')"
+    ) in text, text
+    assert main(["check", name, str(source), "--out", str(out), "--json"]) == 2
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["per_record_rows"] == 3
+    assert [r["rows"] for r in summary["per_record_reasons"].values()] == [3]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(records)
+    expected = [policy.evaluate(r).outcome.value for r in records]
+    decided = [r["outcome"] for r in rows]
+    assert [d for i, d in enumerate(decided) if i not in odd] == [
+        e for i, e in enumerate(expected) if i not in odd
+    ]
+    assert [decided[i] for i in odd] == ["error", "error", expected[41]]
+    assert decided.count("eligible") > len(records) // 2
 
 
 def test_check_command_prints_result_rows_without_out(

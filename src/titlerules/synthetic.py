@@ -10,6 +10,11 @@ record validates against the models, unless ``messy`` asks for odd spellings and
 malformed values (bad dates, unknown terms, more yes votes than attendees), which the batch
 path must turn into the same decisions, or error rows, as the per-record path.
 
+:func:`population` writes a policy's applicants as a county would see them: most eligible,
+some ineligible for one common reason each, a few undetermined (each starts from one of the
+policy's eligible example applicants).  :func:`flat_rows` spells records as CSV cells (list
+cells in natural JSON or quoted, terms in Chinese or English).
+
 Nothing here is real data; the identity numbers are valid GB 11643 numbers made up to
 agree with the generated birth dates and genders.
 """
@@ -20,6 +25,9 @@ import datetime as dt
 import enum
 import json
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from titlerules.batch.schema import Leaf, TableSchema, applicant_schema
@@ -370,15 +378,26 @@ def spelled(
 
 
 def flat_rows(
-    records: list[dict[str, Any]], schema: TableSchema | None = None
+    records: list[dict[str, Any]],
+    schema: TableSchema | None = None,
+    *,
+    terms: str = "zh",
+    quoted: bool = False,
 ) -> dict[str, list[str | None]]:
-    """Text columns by record path (lists as JSON text): the CSV spelling of the records."""
+    """Text columns by record path (lists as JSON text): the CSV spelling of the records.
+
+    List cells are natural JSON (``{"year": 2021, "full_time": true}``), or with ``quoted``
+    every value in them is a JSON string (``{"year": "2021", "full_time": "true"}``).
+    Vocabulary terms are written in Chinese (``terms="zh"``) or as their English values
+    (``"en"``).
+    """
     schema = schema or applicant_schema()
     lists = {field.path for field in schema.lists}
     columns: dict[str, list[str | None]] = {name: [] for name in schema.columns}
+    style = _Style(terms, quoted)
     for index, record in enumerate(records):
         flat: dict[str, str | None] = {}
-        _flatten(record, "", flat, lists)
+        _flatten(record, "", flat, lists, style)
         for name in flat:
             if name not in columns:
                 columns[name] = [None] * index
@@ -387,43 +406,51 @@ def flat_rows(
     return {name: values for name, values in columns.items() if any(v is not None for v in values)}
 
 
-def _flatten(value: Any, path: str, out: dict[str, str | None], lists: set[str]) -> None:
+class _Style:
+    def __init__(self, terms: str, quoted: bool) -> None:
+        if terms not in ("zh", "en"):
+            raise ValueError(f"terms must be 'zh' or 'en', not {terms!r}")
+        self.english = terms == "en"
+        self.quoted = quoted
+
+    def term(self, member: Any) -> str:
+        return str(member.value) if self.english else _term(member)
+
+    def plain(self, value: Any) -> Any:
+        """A list cell's value as JSON: terms in the chosen language (a vocabulary member
+        is also a str: json would write its value), dates as text, text with ``quoted``."""
+        if isinstance(value, dict):
+            return {k: self.plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.plain(v) for v in value]
+        if isinstance(value, enum.Enum):
+            return self.term(value)
+        if isinstance(value, dt.date) or (self.quoted and value is not None):
+            return self.text(value)
+        return value
+
+    def text(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, enum.Enum):
+            return self.term(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+
+def _flatten(
+    value: Any, path: str, out: dict[str, str | None], lists: set[str], style: _Style
+) -> None:
     if path in lists:
-        out[path] = json.dumps(_plain(value), ensure_ascii=False, default=_json_default)
+        out[path] = json.dumps(style.plain(value), ensure_ascii=False, default=str)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _flatten(item, f"{path}.{key}" if path else key, out, lists)
+            _flatten(item, f"{path}.{key}" if path else key, out, lists, style)
     else:
-        out[path] = _text(value)
-
-
-def _plain(value: Any) -> Any:
-    """Terms in Chinese (a vocabulary member is also a str: json would write its value)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    return str(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return _term(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+        out[path] = style.text(value)
 
 
 def typed_table(records: list[dict[str, Any]], schema: TableSchema | None = None) -> Any:
@@ -481,3 +508,254 @@ def typed_table(records: list[dict[str, Any]], schema: TableSchema | None = None
         else:
             exprs.append(pl.col(name))
     return text.select(exprs)
+
+
+# ---------------------------------------------------------------- a county's population
+
+#: The share of each kind of applicant in :func:`population`: most are eligible; the rest
+#: fail one common condition each, or leave a deciding fact blank (undetermined).
+POPULATION_MIX = {"eligible": 0.75, "ineligible": 0.20, "undetermined": 0.05}
+
+_NAMES = ("李华", "张敏", "王强", "赵丽", "杨军", "段莉", "陈刚", "刘艳", "周平", "吴霞", "孙磊")
+
+
+def population(
+    policy: str, count: int, *, seed: int = 2024, mix: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """``count`` applicant records for a bundled ``policy``'s evaluation whose outcomes are
+    mixed as in a real county (:data:`POPULATION_MIX`): each record starts from one of the
+    policy's eligible example applicants (``examples/POLICY/applicants``) with its own name,
+    identity number, birth date, votes, assessment grades and education; a fifth then fails
+    one common condition (a civil servant, retired, a publicity period or a vote too short,
+    a failed assessment, a sanction or a credit record in force, a late submission, no
+    professional technical work ...), and one in twenty leaves a deciding fact blank.
+    ``mix`` gives other shares (``{"eligible": 0.8, "ineligible": 0.2}``: every deciding
+    fact stated).  Reproducible from ``seed``; nested dicts of Python values, as
+    :func:`applicants`."""
+    templates = _templates(policy)
+    rng = random.Random(f"{policy}:{seed}")
+    generator = _Generator(seed, 0.0, False)
+    generator.rng = rng
+    wanted = POPULATION_MIX if mix is None else mix
+    unknown = set(wanted) - set(POPULATION_MIX)
+    if unknown:
+        raise ValueError(f"mix: unknown outcome(s) {sorted(unknown)}; use {list(POPULATION_MIX)}")
+    shares = list(wanted.values())
+    kinds = list(wanted)
+    out = []
+    for index in range(count):
+        template = rng.choice(templates)
+        record = _vary(rng, generator, template.record, index)
+        kind = rng.choices(kinds, shares)[0]
+        if kind == "ineligible":
+            rng.choice(template.defects)(rng, record)
+        elif kind == "undetermined":
+            rng.choice(template.blanks)(rng, record)
+        out.append(record)
+    return out
+
+
+_Change = Callable[[random.Random, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """An eligible example applicant, and the defects and blanks that make it ineligible
+    or undetermined under the policy (tried once on the example itself)."""
+
+    record: dict[str, Any]
+    defects: tuple[_Change, ...]
+    blanks: tuple[_Change, ...]
+
+
+@cache
+def _templates(policy: str) -> tuple[_Template, ...]:
+    from titlerules.engine.policy import load_policy
+    from titlerules.facts.loading import load_applicant
+    from titlerules.resources import examples_dir
+
+    folder = examples_dir() / policy / "applicants"
+    if not folder.is_dir():
+        raise ValueError(f"no example applicants for {policy!r} (looked in {folder})")
+    loaded = load_policy(policy)
+
+    def outcome(record: dict[str, Any]) -> str:
+        return loaded.evaluate(record).outcome.value
+
+    tries = random.Random(0)
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        model = load_applicant(path)
+        if loaded.evaluate(model).outcome.value != "eligible":
+            continue
+        record = model.model_dump(mode="python", exclude_none=True)
+
+        def gives(change: _Change, wanted: str, record: dict[str, Any] = record) -> bool:
+            changed = _copy(record)
+            change(tries, changed)
+            return outcome(changed) == wanted
+
+        defects = tuple(d for d in _DEFECTS if gives(d, "ineligible"))
+        blanks = tuple(b for b in _BLANKS if gives(b, "undetermined"))
+        if defects and blanks:
+            found.append(_Template(record, defects, blanks))
+    if not found:
+        raise ValueError(f"{policy}: none of the example applicants is eligible")
+    return tuple(found)
+
+
+def _vary(
+    rng: random.Random, generator: _Generator, template: dict[str, Any], index: int
+) -> dict[str, Any]:
+    """A copy of ``template`` as another applicant: facts that do not decide eligibility
+    drawn afresh (a name, a birth date up to six years later, a matching identity number,
+    the vote, the grades of the annual assessments, the degree)."""
+    record: dict[str, Any] = _copy(template)
+    record["id"] = f"P{index:08d}"
+    person = record.setdefault("person", {})
+    person["name"] = rng.choice(_NAMES)
+    birth = person.get("birth_date", dt.date(1985, 1, 1))
+    birth = birth + dt.timedelta(days=rng.randrange(0, 6 * 365))
+    gender = rng.choice((E.Gender.MALE, E.Gender.FEMALE))
+    if person.get("gender") is not None:
+        person["gender"] = gender
+    person["birth_date"] = birth
+    if person.get("id_type", E.IdType.RESIDENT_ID_CARD) is E.IdType.RESIDENT_ID_CARD:
+        person["id_number"] = generator.id_number(birth, gender)
+    debrief = record.get("unit_debrief")
+    if debrief and "attendees" in debrief:
+        attendees = rng.randrange(15, 120)
+        debrief["attendees"] = attendees
+        debrief["yes_votes"] = rng.randrange(-(-2 * attendees // 3) + 1, attendees + 1)
+    for assessment in record.get("assessments", []):
+        assessment["grade"] = rng.choices(
+            (E.AssessmentGrade.COMPETENT, E.AssessmentGrade.EXCELLENT), (4, 1)
+        )[0]
+    for education in record.get("education", []):
+        if education.get("level") is E.EducationLevel.BACHELOR and rng.random() < 0.2:
+            education["level"] = E.EducationLevel.MASTER
+    return record
+
+
+def _copy(value: Any) -> Any:
+    """A copy of nested dicts and lists (their leaves are immutable): deepcopy, quicker."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    target = record
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[last] = value
+
+
+def _application_day(record: dict[str, Any]) -> dt.date:
+    application = record.get("application", {})
+    return application.get("submitted_on") or dt.date(application.get("year", 2024), 7, 1)
+
+
+def _civil_servant(rng: random.Random, record: dict[str, Any]) -> None:
+    _set(record, "employment.is_civil_servant", True)
+
+
+def _retired(rng: random.Random, record: dict[str, Any]) -> None:
+    _set(record, "employment.retired", True)
+    record["employment"].pop("delayed_retirement", None)
+
+
+def _no_professional_work(rng: random.Random, record: dict[str, Any]) -> None:
+    _set(record, "employment.professional_technical_work", False)
+
+
+def _short_publicity(rng: random.Random, record: dict[str, Any]) -> None:
+    publicity = record.get("unit_publicity")
+    if publicity and publicity.get("start"):
+        publicity["end"] = publicity["start"] + dt.timedelta(days=rng.randrange(0, 2))
+    else:
+        _failed_assessment(rng, record)
+
+
+def _short_vote(rng: random.Random, record: dict[str, Any]) -> None:
+    debrief = record.get("unit_debrief")
+    if debrief and debrief.get("attendees"):
+        debrief["yes_votes"] = debrief["attendees"] // 2
+    else:
+        _late(rng, record)
+
+
+def _failed_assessment(rng: random.Random, record: dict[str, Any]) -> None:
+    assessments = record.get("assessments")
+    if assessments:
+        assessments[-1]["grade"] = E.AssessmentGrade.INCOMPETENT
+    else:
+        _sanctioned(rng, record)
+
+
+def _sanctioned(rng: random.Random, record: dict[str, Any]) -> None:
+    day = _application_day(record)
+    record["sanctions"] = [
+        {
+            "system": E.SanctionSystem.ADMINISTRATIVE,
+            "severity": E.SanctionSeverity.DEMERIT,
+            "start": day - dt.timedelta(days=rng.randrange(30, 300)),
+        }
+    ]
+
+
+def _credit_record(rng: random.Random, record: dict[str, Any]) -> None:
+    day = _application_day(record)
+    record["credit_records"] = [
+        {
+            "kind": E.CreditRecordKind.BLACKLIST,
+            "reason": E.CreditReason.FRAUD,
+            "recorded_on": day - dt.timedelta(days=rng.randrange(30, 300)),
+        }
+    ]
+
+
+def _late(rng: random.Random, record: dict[str, Any]) -> None:
+    application = record.setdefault("application", {})
+    deadline = application.get("material_deadline")
+    if deadline is not None:
+        application["submitted_on"] = deadline + dt.timedelta(days=rng.randrange(1, 20))
+    else:
+        _civil_servant(rng, record)
+
+
+_DEFECTS = (
+    _civil_servant,
+    _retired,
+    _no_professional_work,
+    _short_publicity,
+    _short_vote,
+    _failed_assessment,
+    _sanctioned,
+    _credit_record,
+    _late,
+)
+
+
+def _blank(path: str) -> Callable[[random.Random, dict[str, Any]], None]:
+    def blank(rng: random.Random, record: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = record
+        for part in parents:
+            target = target.get(part) or {}
+        if isinstance(target, dict):
+            target.pop(last, None)
+
+    blank.__name__ = f"blank {path}"
+    return blank
+
+
+_BLANKS = (
+    _blank("employment.is_civil_servant"),
+    _blank("employment.in_post"),
+    _blank("employment.professional_technical_work"),
+    _blank("application.pledge_signed"),
+)

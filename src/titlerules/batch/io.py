@@ -32,7 +32,7 @@ from typing import Any, BinaryIO, TextIO
 from titlerules.argcheck import checked
 from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
-from titlerules.batch.runner import ColumnarPolicy, unreadable_rows
+from titlerules.batch.runner import ColumnarPolicy, PerRecordReasons, unreadable_rows
 from titlerules.batch.schema import TableSchema, flatten_record
 from titlerules.boundedread import read_line_at_most
 from titlerules.csvlines import csv_lines
@@ -87,8 +87,7 @@ def count_rows(path: str | Path) -> int | None:
 
 def _text_frame(rows: list[list[str]], header: list[str]) -> Any:
     pl = polars()
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
-    return pl.DataFrame(columns, schema={name: pl.String for name in header})
+    return pl.DataFrame(rows, schema={name: pl.String for name in header}, orient="row")
 
 
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
@@ -133,10 +132,11 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
                 rows.append(line.cells)
                 numbers.append(number)
             if len(rows) + len(errors) >= chunk_rows:
-                yield Chunk(
+                chunk = Chunk(
                     _text_frame(rows, header), numbers, errors, None, _fraction(handle, size)
                 )
-                rows, numbers, errors = [], [], []
+                rows, numbers, errors = [], [], []  # (not held while the chunk is decided)
+                yield chunk
         if rows or errors:
             yield Chunk(_text_frame(rows, header), numbers, errors, None, 1.0)
 
@@ -275,13 +275,15 @@ def _parquet_reason(exc: BaseException) -> str:
 
 @dataclass
 class Summary:
-    """What a run did: counts by outcome, rows decided on the per-record path, time."""
+    """What a run did: counts by outcome, rows decided on the per-record path (by reason),
+    time."""
 
     rows: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     per_record_rows: int = 0
     per_record_rules: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    per_record_reasons: PerRecordReasons = field(default_factory=PerRecordReasons)
 
     @property
     def errors(self) -> int:
@@ -293,6 +295,7 @@ class Summary:
             "outcomes": dict(sorted(self.outcomes.items())),
             "per_record_rows": self.per_record_rows,
             "per_record_rules": self.per_record_rules,
+            "per_record_reasons": self.per_record_reasons.to_dict(),
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows / self.seconds) if self.seconds else None,
         }
@@ -303,6 +306,7 @@ class Summary:
         lines = [f"{self.rows:,} rows in {self.seconds:.1f} s ({rate}): {counts or 'none'}"]
         if self.per_record_rows:
             lines.append(f"{self.per_record_rows:,} row(s) decided on the per-record path")
+            lines.extend(f"  {line}" for line in self.per_record_reasons.lines())
         for rule_id, reason in self.per_record_rules.items():
             lines.append(f"rule {rule_id} runs per record: {reason}")
         return "\n".join(lines)
@@ -441,6 +445,7 @@ def run_file(
             for outcome, count in table.group_by("outcome").len().iter_rows():
                 summary.outcomes[outcome] = summary.outcomes.get(outcome, 0) + int(count)
             summary.per_record_rows += columnar.last_per_record_rows
+            summary.per_record_reasons.merge(columnar.last_per_record_reasons)
             if redact:
                 from titlerules.redact import redact_table
 

@@ -46,7 +46,13 @@ from pydantic import BaseModel
 from titlerules.argcheck import checked
 from titlerules.batch._polars import collect, frame_types, gc_paused, polars
 from titlerules.batch.compiler.columnar import ColumnarCompiler, compile_rules
-from titlerules.batch.compiler.values import CompiledRuleColumns, prune_stages, run_stages
+from titlerules.batch.compiler.values import (
+    FLAG_PREFIX,
+    CompiledRuleColumns,
+    first_reason,
+    prune_stages,
+    run_stages,
+)
 from titlerules.batch.explain import Explainer, decision_explanation
 from titlerules.batch.schema import SLOW, TableSchema, applicant_schema
 from titlerules.batch.table import ValidatedTable, check_row_numbers, validate_table
@@ -72,6 +78,54 @@ _FAILED = CODES[RuleOutcome.FAILED]
 assert _PASSED == 0, "_rule_code multiplies by the failed code: passed must be 0"
 _ROW_OUTCOMES = tuple(outcome.value for outcome in DECISION_BY_CODE)  # by largest code
 DEFER = "__defer"
+WHY = "__why"  # why a deferred row is: the reason of its first flag
+
+
+class PerRecordReasons:
+    """Rows decided on the per-record path, counted by reason, with the first row and the
+    value behind each reason (for the run summary)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, tuple[int, str | None]] = {}
+
+    def add(self, reason: str, row: int, example: str | None = None, count: int = 1) -> None:
+        if reason not in self.counts:
+            self.counts[reason] = 0
+            self.first[reason] = (row, example)
+        self.counts[reason] += count
+
+    def merge(self, other: PerRecordReasons) -> None:
+        for reason, count in other.counts.items():
+            self.add(reason, *other.first[reason], count=count)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def lines(self) -> list[str]:
+        """``12 row(s) per-record: assessments[].year: not a plain whole number in range
+        (first: row 5, '2021.5')``, the most frequent reason first."""
+        out = []
+        for reason, count in sorted(self.counts.items(), key=lambda item: -item[1]):
+            row, example = self.first[reason]
+            shown = f"row {row}" + (f", {example!r}" if example is not None else "")
+            out.append(f"{count:,} row(s) per-record: {reason} (first: {shown})")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            reason: {
+                "rows": count,
+                "first_row": self.first[reason][0],
+                "value": self.first[reason][1],
+            }
+            for reason, count in sorted(self.counts.items(), key=lambda item: -item[1])
+        }
+
+
+EXPLAINED_FALLBACK = "a rule without a columnar form failed or is unknown (explained per record)"
+UNREAD = "a cell the fast reader does not read"
 
 
 def OUTCOME_DTYPE() -> Any:
@@ -127,6 +181,7 @@ class ColumnarPolicy:
         self.fallback_rules = self._plain.fallback
         self.columnar_rules = tuple(i for i in self.rule_ids if i in self._plain.columns)
         self.last_per_record_rows = 0  # rows the last evaluate() decided per record
+        self.last_per_record_reasons = PerRecordReasons()  # and why
 
     def __repr__(self) -> str:
         return (
@@ -199,7 +254,8 @@ class ColumnarPolicy:
                 rows = validated.rows
             self._variant(explain)  # compiled before any worker starts
             if validated.height <= chunk_rows:
-                result, self.last_per_record_rows = self._evaluate(validated, rows, explain, lang)
+                result, why = self._evaluate(validated, rows, explain, lang)
+                self.last_per_record_rows, self.last_per_record_reasons = why.total, why
                 return result
             numbered = dataclasses.replace(validated, rows=rows)
             chunks = [
@@ -209,7 +265,10 @@ class ColumnarPolicy:
             workers = threads if threads is not None else min(4, os.cpu_count() or 1)
             with ThreadPoolExecutor(max(1, min(workers, len(chunks)))) as pool:
                 done = list(pool.map(lambda c: self._evaluate(c, c.rows, explain, lang), chunks))
-            self.last_per_record_rows = sum(count for _, count in done)
+            reasons = PerRecordReasons()
+            for _, why in done:
+                reasons.merge(why)
+            self.last_per_record_rows, self.last_per_record_reasons = reasons.total, reasons
             return polars().concat([result for result, _ in done])
 
     def _validated(
@@ -230,8 +289,8 @@ class ColumnarPolicy:
         rows: Sequence[int] | None,
         explain: bool,
         lang: str,
-    ) -> tuple[Any, int]:
-        """One chunk's result table, and how many of its rows were decided per record."""
+    ) -> tuple[Any, PerRecordReasons]:
+        """One chunk's result table, and its rows decided per record by reason."""
         variant = self._variant(explain)
         plan = variant.plan()
         typed = validated.frame
@@ -259,12 +318,23 @@ class ColumnarPolicy:
         exprs = [_row_numbers(rows), *plan.results(self, explain, lang)]
         if has_defer:
             exprs.append(polars().col(DEFER))
+            exprs.append(polars().col(WHY) if plan.flags else polars().lit(None).alias(WHY))
         result = collect(frame.select(exprs))
         deferred: list[int] = []
+        why = PerRecordReasons()
         if has_defer:
             defer = result.get_column(DEFER)
             deferred = defer.arg_true().to_list() if defer.any() else []
-            result = result.drop(DEFER)
+            if deferred:
+                flagged = result.get_column(WHY).gather(deferred).to_list()
+                numbers = result.get_column("row").gather(deferred).to_list()
+                for index, flag, number in zip(deferred, flagged, numbers, strict=True):
+                    if index in validated.checked:
+                        reason, example = validated.reasons.get(index, ("", None))
+                        why.add(reason or UNREAD, number, example)
+                    else:
+                        why.add(flag or EXPLAINED_FALLBACK, number)
+            result = result.drop(DEFER, WHY)
         if explanation is not None:
             result = result.with_columns(explanation)
         for index in deferred:
@@ -272,7 +342,7 @@ class ColumnarPolicy:
                 slow_results[index] = self._per_record(validated, index, explain, lang)
         if slow_results:
             result = _overlay(result, slow_results, self.rule_ids, explain)
-        return result, len(deferred)
+        return result, why
 
     def _run_fallback(
         self,
@@ -479,7 +549,9 @@ class _Plan:
         extra: list[Any] = []
         if variant.explainer is not None:
             extra = variant.explainer.part_exprs(code_cols)
-            flags.append(variant.explainer.unexplained(code_cols))
+            unexplained = variant.explainer.unexplained(code_cols)
+            reason = "an unknown rule whose missing facts have no column-wise account"
+            flags.append(unexplained.alias(f"{FLAG_PREFIX}{reason} (explained per record)"))
         needed: set[str] = set()
         for expr in [*codes.values(), *flags, *extra]:
             needed |= set(expr.meta.root_names())
@@ -501,6 +573,9 @@ class _Plan:
         columns = list(self.extra)
         if flags:
             columns.append(pl.any_horizontal(*flags).alias(DEFER))
+        if self.flags:  # the first flag's reason, where one holds (for the run summary)
+            reasons = [pl.when(f).then(pl.lit(first_reason([f]))) for f in self.flags]
+            columns.append(pl.coalesce(reasons).alias(WHY))
         if self.variant.explainer is None:  # (the final select leaves the rest out)
             return frame.with_columns(columns) if columns else frame
         # Explaining, the frame is collected: the stages' own columns are left out of it.

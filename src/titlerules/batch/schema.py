@@ -278,6 +278,17 @@ def _enum_table(cls: type[enum.Enum]) -> dict[str, str]:
     return {str(m.value): str(m.value) for m in cls}
 
 
+@cache
+def _english_table(cls: type[enum.Enum]) -> dict[str, str]:
+    """The ASCII spellings of :func:`_enum_table` (those ``ZhEnum.parse`` also finds for
+    text in another case); empty for a vocabulary read by value only."""
+    from titlerules.facts.enums import ZhEnum
+
+    if not issubclass(cls, ZhEnum):
+        return {}
+    return {text: value for text, value in _enum_table(cls).items() if text.isascii()}
+
+
 def _missing(raw: Any, dtype: Any) -> Any:
     pl = polars()
     if dtype == pl.String:
@@ -337,9 +348,17 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
     elif leaf.kind == "enum":
         assert leaf.enum is not None
         if is_text:
-            value = raw.replace_strict(
-                _enum_table(leaf.enum), default=None, return_dtype=leaf_dtype(leaf)
-            )
+            table = _enum_table(leaf.enum)
+            value = raw.replace_strict(table, default=None, return_dtype=leaf_dtype(leaf))
+            english = _english_table(leaf.enum)
+            if english:
+                # English case-insensitively, as ZhEnum.parse looks a term up a second
+                # time lowercased (ASCII text only: its lowercase is the same everywhere).
+                lowered = raw.str.to_lowercase().replace_strict(
+                    english, default=None, return_dtype=leaf_dtype(leaf)
+                )
+                ascii_text = raw.str.contains(r"^[\x00-\x7f]+$")
+                value = pl.coalesce(value, pl.when(ascii_text).then(lowered))
         else:
             value = pl.lit(None, dtype=leaf_dtype(leaf))
     elif leaf.kind == "decimal":
@@ -363,6 +382,16 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
 # ---------------------------------------------------------------- normalising a chunk
 
 
+@dataclass(frozen=True, slots=True)
+class SlowPart:
+    """One reason a row goes to the per-record path: ``slow`` (Boolean) where it holds, and
+    ``example`` (text), the value the fast reader could not read, for the run summary."""
+
+    reason: Any  # str, or a String expression (a reason per row)
+    slow: Any
+    example: Any = None
+
+
 def normalize(raw: Any, schema: TableSchema) -> Any:
     """Typed columns for every fact of ``schema`` plus the ``__slow`` mask.
 
@@ -371,13 +400,65 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
     models reject unknown fields, with a message naming them).
     """
     pl = polars()
+    frame, exprs, parts, pre = _reading(raw, schema, detail=False)
+    slow_expr = (
+        pl.any_horizontal(*[p.slow.fill_null(False) for p in parts]) if parts else pl.lit(False)
+    )
+    # (lazily: an eager select of a wide frame is slow)
+    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
+    return collect(lazy.select([*exprs, slow_expr.alias(SLOW)]))
+
+
+def slow_reasons(raw: Any, schema: TableSchema) -> list[tuple[str, str | None]]:
+    """Why the fast reader sends each row of ``raw`` to the per-record path: the first
+    reason that holds (a column and what it cannot read, ``"education[].level: a term the
+    fast reader does not read"``) and the value it could not read (None where there is no
+    single value).  Meant for the few rows :func:`normalize` marks slow (it is slower)."""
+    pl = polars()
+    if raw.height == 0:
+        return []
+    frame, _exprs, parts, pre = _reading(raw, schema, detail=True)
+    fields = [
+        pl.when(p.slow.fill_null(False)).then(
+            pl.struct(
+                (pl.lit(p.reason) if isinstance(p.reason, str) else p.reason).alias("r"),
+                (p.example if p.example is not None else pl.lit(None)).cast(pl.String).alias("e"),
+            )
+        )
+        for p in parts
+    ]
+    if not fields:
+        return [("", None)] * raw.height
+    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
+    found = collect(lazy.select(pl.coalesce(fields).alias("why"))).get_column("why")
+    out: list[tuple[str, str | None]] = []
+    for item in found.to_list():
+        if item is None:  # (a row not slow)
+            out.append(("", None))
+        else:
+            example = item["e"]
+            if example is not None and len(example) > 60:
+                example = example[:57] + "..."
+            out.append((item["r"], example))
+    return out
+
+
+def _reading(
+    raw: Any, schema: TableSchema, *, detail: bool
+) -> tuple[Any, list[Any], list[SlowPart], list[Any]]:
+    """The frame with its JSON list cells decoded, the typed column expressions, the slow
+    parts (one per list leaf too with ``detail``) and the columns to compute first."""
+    pl = polars()
     frame = raw
-    slow_parts: list[Any] = []
+    parts: list[SlowPart] = []
     for field in schema.lists:
         if field.path in frame.columns and frame.schema[field.path] == pl.String:
-            structs, bad = json_lists(frame.get_column(field.path), field)
+            cells = frame.get_column(field.path)
+            structs, why = json_lists(cells, field)
             frame = frame.with_columns(structs.alias(field.path))
-            slow_parts.append(pl.lit(bad))
+            if why.null_count() < len(why):
+                reason = pl.lit(f"{field.path}: ") + pl.lit(why) if detail else field.path
+                parts.append(SlowPart(reason, pl.lit(why.is_not_null()), pl.lit(cells)))
     exprs: list[Any] = []
     typed: dict[str, Any] = {}
     for leaf in schema.leaves:
@@ -385,40 +466,64 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
             value, slow = leaf_value(pl.col(leaf.path), frame.schema[leaf.path], leaf)
             typed[leaf.path] = value
             exprs.append(value.alias(leaf.path))
-            slow_parts.append(slow)
+            reason = f"{leaf.path}: {_UNREAD[leaf.kind]}"
+            if leaf.required:
+                reason += " (or missing: it is required)"
+            parts.append(SlowPart(reason, slow, pl.col(leaf.path)))
         else:
             typed[leaf.path] = pl.lit(None, dtype=leaf_dtype(leaf))
             exprs.append(typed[leaf.path].alias(leaf.path))
+            if leaf.required:
+                parts.append(SlowPart(f"{leaf.path}: missing (it is required)", pl.lit(True)))
     for field in schema.lists:
         if field.path in frame.columns:
-            value, slow = _list_value(pl.col(field.path), frame.schema[field.path], field)
+            value, list_parts = _list_value(
+                pl.col(field.path), frame.schema[field.path], field, detail=detail
+            )
             exprs.append(value.alias(field.path))
-            slow_parts.append(slow)
+            parts.extend(list_parts)
             for model_name, path, key in DISTINCT_KEYS:
                 if schema.model.__name__ == model_name and field.path == path:
                     keys = value.list.eval(pl.element().struct.field(key))
-                    slow_parts.append(keys.list.n_unique() < keys.list.len())
+                    parts.append(
+                        SlowPart(
+                            f"{path}[].{key}: repeated (the records refuse it)",
+                            keys.list.n_unique() < keys.list.len(),
+                        )
+                    )
         else:
             exprs.append(pl.lit(None, dtype=list_dtype(field)).alias(field.path))
     known = set(schema.columns)
     for column in frame.columns:
         if column not in known:
-            slow_parts.append(~_missing(pl.col(column), frame.schema[column]))
+            parts.append(
+                SlowPart(
+                    f"{column}: a column the records do not have",
+                    ~_missing(pl.col(column), frame.schema[column]),
+                    pl.col(column),
+                )
+            )
     for prefix, model in schema.submodels:
-        slow_parts.extend(_validators(model, prefix, typed, schema))
-    slow_expr = (
-        pl.any_horizontal(*[p.fill_null(False) for p in slow_parts])
-        if slow_parts
-        else (pl.lit(False))
-    )
-    # (lazily: an eager select of a wide frame is slow)
+        for name, slow in _validators(model, prefix, typed, schema):
+            parts.append(SlowPart(name, slow))
     # Numbers a validator reads several times are computed first (``_ID_HEAD``).
     pre = []
     for prefix, model in schema.submodels:
         if model is Person and prefix + "id_number" in typed:
             pre.append(_id_head(typed[prefix + "id_number"]).alias(_ID_HEAD + prefix))
-    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
-    return collect(lazy.select([*exprs, slow_expr.alias(SLOW)]))
+    return frame, exprs, parts, pre
+
+
+_UNREAD = {
+    "bool": "not true/false as the fast reader spells it",
+    "int": "not a plain whole number in range",
+    "date": "not a YYYY-MM-DD date",
+    "text": "text with blanks around it, or not text",
+    "enum": "a term the fast reader does not read",
+    "decimal": "not a plain decimal number",
+    "other": "a fact only the record models read",
+}
+"""Why a cell of each kind of fact is left to the per-record path (docs/performance.md)."""
 
 
 def leaf_dtype(leaf: Leaf) -> Any:
@@ -440,39 +545,71 @@ def list_dtype(field: ListField) -> Any:
     return pl.List(pl.Struct({leaf.name: leaf_dtype(leaf) for leaf in field.leaves}))
 
 
-def _list_value(raw: Any, dtype: Any, field: ListField) -> tuple[Any, Any]:
+def _list_value(
+    raw: Any, dtype: Any, field: ListField, *, detail: bool = False
+) -> tuple[Any, list[SlowPart]]:
+    """The typed list column, and its slow parts: one for the whole list, or with
+    ``detail`` one per element field (with the first value it could not read)."""
     pl = polars()
     if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
         missing = raw.is_null()
-        return pl.lit(None, dtype=list_dtype(field)), ~missing
+        slow = SlowPart(f"{field.path}: not a list of records", ~missing, raw.cast(pl.String))
+        return pl.lit(None, dtype=list_dtype(field)), [slow]
     present = {f.name: f.dtype for f in dtype.inner.fields}
     element = pl.element()
     values: list[Any] = []
-    slows: list[Any] = []
+    # On an element; a null element is not a record: the models refuse it.
+    slows = [SlowPart(f"{field.path}: an element that is null", element.is_null())]
     for leaf in field.leaves:
         if leaf.name in present:
-            value, slow = leaf_value(element.struct.field(leaf.name), present[leaf.name], leaf)
+            cell = element.struct.field(leaf.name)
+            value, slow = leaf_value(cell, present[leaf.name], leaf)
+            reason = f"{field.path}[].{leaf.name}: {_UNREAD[leaf.kind]}"
+            if leaf.required:
+                reason += " (or missing: it is required)"
+            slows.append(SlowPart(reason, slow, cell))
         else:
             value = pl.lit(None, dtype=leaf_dtype(leaf))
-            slow = pl.lit(leaf.required)
+            if leaf.required:
+                reason = f"{field.path}[].{leaf.name}: missing (it is required)"
+                slows.append(SlowPart(reason, pl.lit(True)))
         values.append(value.alias(leaf.name))
-        slows.append(slow)
     names = {leaf.name for leaf in field.leaves}
     for name, field_dtype in present.items():
         if name not in names:
-            slows.append(~_missing(element.struct.field(name), field_dtype))
+            cell = element.struct.field(name)
+            reason = f"{field.path}[].{name}: a field the records do not have"
+            slows.append(SlowPart(reason, ~_missing(cell, field_dtype)))
     typed_elements = {leaf.name: v for leaf, v in zip(field.leaves, values, strict=True)}
-    slows.extend(_validators(field.model, "", typed_elements, None, element=True))
+    for name, slow in _validators(field.model, "", typed_elements, None, element=True):
+        slows.append(SlowPart(f"{field.path}[]: {name}", slow))
     typed = raw.list.eval(pl.struct(values))
-    slow = raw.list.eval(pl.any_horizontal(*[s.fill_null(False) for s in slows])).list.any()
-    return typed, slow.fill_null(False)
+    if not detail:
+        slow = raw.list.eval(pl.any_horizontal(*[s.slow.fill_null(False) for s in slows]))
+        return typed, [SlowPart(field.path, slow.list.any().fill_null(False))]
+    parts = []
+    for part in slows:
+        hit = part.slow.fill_null(False)
+        example = None
+        if part.example is not None:
+            shown = pl.when(hit).then(part.example.cast(pl.String))
+            example = raw.list.eval(shown).list.drop_nulls().list.first()
+        parts.append(SlowPart(part.reason, raw.list.eval(hit).list.any(), example))
+    return typed, parts
 
 
 def json_lists(cells: Any, field: ListField) -> tuple[Any, Any]:
-    """JSON-array text cells as lists of structs of text cells, and the rows the fast path
-    cannot read: bad JSON, not an array of objects, a key the model does not know, or a
-    value that is not a string (JSON ``true``, ``3``, a nested object: what those mean is
-    for the models to say).
+    """JSON-array text cells as lists of structs of text cells, and why the fast path
+    cannot read a row (null where it can): bad JSON, not an array of objects, a key the
+    model does not know, a key repeated in an element, a null element, or a value whose
+    meaning is for the models to say.
+
+    Values may be written as natural JSON (``{"year": 2021, "full_time": true}``) or as
+    text (``{"year": "2021"}``): Polars reads either into text, and :func:`leaf_value`
+    reads that text as the models read the value.  The exceptions go slow: a number or
+    ``true``/``false`` where a term, a date or another record is expected, and a fraction
+    or ``true``/``false`` where text is (the models write a whole number as its digits,
+    ``coerce_numbers_to_str``, but a fraction as Python spells it).
 
     Polars decodes the column natively; a column it cannot decode as a whole is cleaned
     cell by cell in Python first (bad cells become slow rows), then decoded.
@@ -483,55 +620,94 @@ def json_lists(cells: Any, field: ListField) -> tuple[Any, Any]:
     text = pl.when(cells != "").then(cells)
     frame = pl.DataFrame({"c": cells}).select(text.alias("c"))
     column = frame.get_column("c")
-    literal = r"[:\[,]\s*(?:true|false|-?[0-9])"
-    # Every key must be one the model knows: count all keys and the known ones (a string
-    # value that looks like a key only sends its row to the per-record path).
-    all_keys = pl.col("c").str.count_matches(r'"(?:[^"\\]|\\.)*"\s*:')
-    known_pattern = "|".join(re.escape(name) for name in names)
-    known_keys = pl.col("c").str.count_matches(f'"(?:{known_pattern})"\\s*:')
-    odd = (
-        pl.col("c").str.contains(literal)
-        | (all_keys != known_keys)
-        | ~pl.col("c").str.contains(r"^\s*\[")
-    )
+    c = pl.col("c")
+
+    def keys(kinds: tuple[str, ...]) -> str:
+        return "|".join(re.escape(leaf.name) for leaf in field.leaves if leaf.kind in kinds)
+
+    # Every key must be one the model knows, stated once per element: the keys counted in
+    # the text are the values decoded plus the known keys stated null (an unknown key, or a
+    # key stated twice, which Polars reads once, breaks the count; a string value that
+    # looks like a key only sends its row to the per-record path).
+    all_keys = c.str.count_matches(r'"(?:[^"\\]|\\.)*"\s*:').cast(pl.Int64)
+    null_keys = c.str.count_matches(f'"(?:{keys(KINDS)})"\\s*:\\s*null').cast(pl.Int64)
+    literal = []
+    strict = keys(("enum", "date", "other"))
+    if strict:
+        literal.append(f'"(?:{strict})"\\s*:\\s*[-0-9tf]')
+    text_keys = keys(("text",))
+    if text_keys:
+        literal.append(f'"(?:{text_keys})"\\s*:\\s*(?:[tf]|-?[0-9]+[.eE])')
+    literal_expr = c.str.contains("|".join(literal)) if literal else pl.lit(False)
+
+    def why(decoded: Any, checked: Any, bad: Any | None) -> Any:
+        stated = decoded.list.eval(
+            pl.sum_horizontal(
+                [pl.element().struct.field(n).is_not_null().cast(pl.Int64) for n in names]
+            )
+        ).list.sum()
+        reason = (
+            pl.when(~c.str.contains(r"^\s*\["))
+            .then(pl.lit("not a JSON array of records"))
+            .when(literal_expr)
+            .then(pl.lit("a number or true/false where text, a term or a date is expected"))
+            .when(all_keys != pl.lit(stated) + null_keys)
+            .then(pl.lit("a key the records do not have, or one stated twice in an element"))
+        )
+        if bad is not None:  # what the cleaning found comes first
+            reason = pl.coalesce(pl.lit(bad), reason)
+        return checked.select(reason.alias("why")).to_series()
+
     try:
         decoded = column.str.json_decode(dtype)
-        slow = frame.select(odd.fill_null(False)).to_series()
+        reasons = why(decoded, frame, None)
     except Exception:  # some cell is not plain JSON of the expected shape: clean per cell
-        cleaned, bad = _clean_json_cells(column.to_list(), names)
+        cleaned, bad = _clean_json_cells(column.to_list(), field)
         decoded = pl.Series(cleaned, dtype=pl.String).str.json_decode(dtype)
         checked = pl.DataFrame({"c": pl.Series(cleaned, dtype=pl.String)})
-        slow = checked.select(odd.fill_null(False)).to_series() | pl.Series(bad)
-    return decoded.alias(cells.name), slow
+        reasons = why(decoded, checked, pl.Series(bad, dtype=pl.String))
+    return decoded.alias(cells.name), reasons
+
+
+KINDS = ("bool", "int", "date", "text", "enum", "decimal", "other")
 
 
 def _clean_json_cells(
-    cells: list[str | None], names: list[str]
-) -> tuple[list[str | None], list[bool]]:
-    known = set(names)
+    cells: list[str | None], field: ListField
+) -> tuple[list[str | None], list[str | None]]:
+    """Each cell re-written as JSON of known keys and text values (booleans marked, as
+    :func:`cell_text` writes them), and why a cell is left to the models (None: it is not)."""
+    kinds = {leaf.name: leaf.kind for leaf in field.leaves}
     out: list[str | None] = []
-    bad: list[bool] = []
+    bad: list[str | None] = []
     for text in cells:
         if text is None:
             out.append(None)
-            bad.append(False)
+            bad.append(None)
             continue
         try:
             data = loads_json(text, unique_keys=False)  # deep nesting too: a ValueError
         except ValueError:
             out.append(None)
-            bad.append(True)
+            bad.append("not JSON")
             continue
         if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
             out.append(None)
-            bad.append(True)
+            bad.append("not a JSON array of records")
             continue
-        odd = any(not known.issuperset(e) for e in data) or any(
-            not (v is None or isinstance(v, str)) for e in data for v in e.values()
-        )
-        elements = [{k: cell_text(v) for k, v in e.items() if k in known} for e in data]
+        reason = None
+        if any(not set(kinds).issuperset(e) for e in data):
+            reason = "a key the records do not have"
+        elif any(
+            not (v is None or isinstance(v, str))
+            and (kinds[k] in ("enum", "date", "other") or not isinstance(v, int))
+            for e in data
+            for k, v in e.items()
+        ):
+            reason = "a value only the records read (a number, true/false, a list or a record)"
+        elements = [{k: cell_text(v) for k, v in e.items() if k in kinds} for e in data]
         out.append(json.dumps(elements, ensure_ascii=False))
-        bad.append(odd)
+        bad.append(reason)
     return out, bad
 
 
@@ -545,8 +721,9 @@ def _validators(
     schema: TableSchema | None,
     *,
     element: bool = False,
-) -> list[Any]:
-    """Slow masks for the rows a model's own validators would look at more closely."""
+) -> list[tuple[str, Any]]:
+    """Slow masks for the rows a model's own validators would look at more closely, each
+    with the reason (for the run summary)."""
     pl = polars()
     decorators = model.__pydantic_decorators__
     names = {
@@ -559,7 +736,8 @@ def _validators(
         value = typed.get(prefix + name)
         return value if value is not None else pl.lit(None)
 
-    out: list[Any] = []
+    out: list[tuple[str, Any]] = []
+    where = prefix.rstrip(".") or model.__name__
     if names - KNOWN_VALIDATORS:
         # A validator this module does not know: every row stating a fact of the model
         # goes to the per-record path.
@@ -567,16 +745,21 @@ def _validators(
             get(name).is_not_null() for name in model.model_fields if (prefix + name) in typed
         ]
         if fields:
-            out.append(pl.any_horizontal(*fields))
+            reason = f"{where}: a record checked by a validator only the models run"
+            out.append((reason, pl.any_horizontal(*fields)))
         return out
     if model is UnitDebrief:
-        out.append(get("yes_votes") > get("attendees"))
+        reason = f"{where}: more yes votes than attendees (the records refuse it)"
+        out.append((reason, get("yes_votes") > get("attendees")))
     elif model is PublicityWindow:
-        out.append(get("end") < get("start"))
+        reason = f"{where}: ends before it starts (the records refuse it)"
+        out.append((reason, get("end") < get("start")))
     elif model is Person:
         number = get("id_number")
         head = pl.col(_ID_HEAD + prefix) if (prefix + "id_number") in typed else pl.lit(None)
-        out.append(_id_number_slow(number, get("id_type"), get("birth_date"), get("gender"), head))
+        slow = _id_number_slow(number, get("id_type"), get("birth_date"), get("gender"), head)
+        reason = f"{where}: an identity number not plainly valid, or not matching the record"
+        out.append((reason, slow))
     return out
 
 

@@ -27,7 +27,14 @@ from pydantic import BaseModel
 
 from titlerules.argcheck import checked
 from titlerules.batch._polars import frame_types, polars
-from titlerules.batch.schema import SLOW, TableSchema, applicant_schema, normalize, row_record
+from titlerules.batch.schema import (
+    SLOW,
+    TableSchema,
+    applicant_schema,
+    normalize,
+    row_record,
+    slow_reasons,
+)
 from titlerules.errors import TitleRulesError, UsageError
 
 
@@ -38,7 +45,9 @@ class ValidatedTable:
     ``frame``: the typed columns (and the ``__slow`` mask); ``raw``: the table as given;
     ``checked``: for every row the fast reader could not read exactly (by position), its
     validated model or the reason it is not a record; ``rows``: the input row numbers
-    (default 1..n); ``records``: the nested records the rows were read from, where known.
+    (default 1..n); ``records``: the nested records the rows were read from, where known;
+    ``reasons``: for each row of ``checked``, why the fast reader left it to the models
+    (the reason, and the value it could not read; :func:`~titlerules.batch.schema.slow_reasons`).
     """
 
     frame: Any
@@ -47,6 +56,7 @@ class ValidatedTable:
     checked: dict[int, BaseModel | str] = field(default_factory=dict)
     rows: Sequence[int] | None = None
     records: Sequence[dict[str, Any]] | None = None
+    reasons: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def height(self) -> int:
@@ -73,6 +83,7 @@ class ValidatedTable:
             {i - offset: v for i, v in self.checked.items() if offset <= i < end},
             rows,
             self.records[offset:end] if self.records is not None else None,
+            {i - offset: v for i, v in self.reasons.items() if offset <= i < end},
         )
 
     def record(self, index: int) -> dict[str, Any]:
@@ -134,8 +145,10 @@ def validate_table(
     typed = normalize(frame, schema)
     slow = typed.get_column(SLOW)
     checked: dict[int, BaseModel | str] = {}
+    reasons: dict[int, tuple[str, str | None]] = {}
     if slow.any():
         positions = slow.arg_true().to_list()
+        reasons = dict(zip(positions, slow_reasons(frame[positions], schema), strict=True))
         raw_rows = frame[positions].rows(named=True) if records is None else None
         for k, index in enumerate(positions):
             record = records[index] if records is not None else row_record(raw_rows[k], schema)  # type: ignore[index]
@@ -143,7 +156,7 @@ def validate_table(
                 checked[index] = as_record(record)
             except TitleRulesError as exc:
                 checked[index] = str(exc)
-    return ValidatedTable(typed, frame, schema, checked, rows, records)
+    return ValidatedTable(typed, frame, schema, checked, rows, records, reasons)
 
 
 __all__ = ["ValidatedTable", "validate_table"]

@@ -30,10 +30,15 @@ def with_code(exc: TitleRulesError) -> str:
     return f"{first}{newline}{rest}"
 
 
+#: Characters other than "\n" that end a line for ``str.splitlines`` (and for a reader of the
+#: terminal): a name echoed in a message shows them escaped, so one error stays one head line.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def error_text(exc: TitleRulesError, *, redact: bool = False) -> str:
     """The error as printed on standard error: ``titlerules: error: ... [TRnnn]``, its
     excerpt (if any) and its hint on the lines below."""
-    text = with_code(exc)
+    text = with_code(exc).translate(_LINE_BREAKS)
     first, newline, rest = text.partition("\n")
     head = _RENDERED_HEAD.match(first)
     if head is not None:  # ``file:3:4: error: msg`` reads ``file:3:4: msg`` after the prefix

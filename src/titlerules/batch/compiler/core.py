@@ -30,6 +30,7 @@ from titlerules.batch._polars import polars
 from titlerules.batch.compiler.masks import ELEMENT_BITS, Mask, Provenance, index_bits, union
 from titlerules.batch.compiler.steps import _is_one, fold_step
 from titlerules.batch.compiler.values import (
+    FLAG_PREFIX,
     CompiledRuleColumns,
     Const,
     Dur,
@@ -218,11 +219,12 @@ class CompilerCore:
             return None
         return mask.map(self._bind)
 
-    def _flag(self, condition: Expr) -> None:
-        """Rows where ``condition`` holds go to the per-record path."""
+    def _flag(self, condition: Expr, reason: str) -> None:
+        """Rows where ``condition`` holds go to the per-record path (``reason`` says why, in
+        the run summary: it names the flag's column, :data:`FLAG_PREFIX`)."""
         if self._frame.element:
             raise _NeedsFrame
-        self._frame.flags.append(condition.fill_null(False))
+        self._frame.flags.append(condition.fill_null(False).alias(FLAG_PREFIX + reason))
 
     def _read(self, fact: str) -> None:
         """Note a fact the rule being compiled reads."""
@@ -412,7 +414,10 @@ class CompilerCore:
             self._read(path)
             if not self.explain:
                 return Lst(pl.col(path), list_field)
-            self._flag(pl.col(path).list.len() > ELEMENT_BITS)
+            self._flag(
+                pl.col(path).list.len() > ELEMENT_BITS,
+                f"{path}: more than {ELEMENT_BITS} elements (explained per record)",
+            )
             bits = self._root_column("bits:" + path, lambda: index_bits(pl.col(path).list.len()))
             mask = self._read_mask(path)
             return Lst(pl.col(path), list_field, mask=mask, bits=bits)
@@ -608,7 +613,7 @@ class CompilerCore:
             if folded is not None:
                 test, outside = folded
                 if outside is not None:  # dates the engine cannot count: per record
-                    self._flag(outside)
+                    self._flag(outside, "a date the engine cannot count from")
                 return self._strict(Scalar("bool", test), a)
             na, nb = self._number_pair(a, b)
             left = na.num if _is_one(nb.den) else na.num * _as_expr(nb.den)

@@ -27,6 +27,7 @@ from titlerules.batch.compiler.values import (
     _DAY_RADIX,
     _MONTH_SPANS,
     _YEAR_SPANS,
+    YEARS_1_9999,
     Const,
     DateStep,
     Dur,
@@ -253,7 +254,7 @@ class Functions(CompilerCore):
 
     def _flag_days(self, days: Expr) -> None:
         """Rows whose date falls outside years 1..9999 go to the per-record path."""
-        self._flag((days < _FIRST) | (days > _LAST))
+        self._flag((days < _FIRST) | (days > _LAST), YEARS_1_9999)
 
     def _shift(self, d: Value, amount: Number, unit: str) -> Value:
         pl = polars()
@@ -273,7 +274,7 @@ class Functions(CompilerCore):
             self._flag_days(days)
             return Scalar("date", _as_date(days))
         result, year = self._add_months(day, whole if unit == "months" else whole * 12)
-        self._flag((year < 1) | (year > 9999))
+        self._flag((year < 1) | (year > 9999), YEARS_1_9999)
         return Scalar("date", self._bind(result))
 
     def _fn_year(self, d: Value) -> Value:
@@ -352,18 +353,18 @@ class Functions(CompilerCore):
             if unit == "years" and step is None:
                 # The engine computes the anniversary (start's year + whole) even here: a
                 # year before 1 raises there.
-                self._flag(_lit(_ymd(start)[0]) + whole < 1)
+                self._flag(_lit(_ymd(start)[0]) + whole < 1, YEARS_1_9999)
             return self._strict(Number(whole, step=step), a, b)
         whole = self._bind(whole)
         anchor, year = self._add_months(start, whole * 12 if unit == "years" else whole)
-        self._flag((year < 1) | (year > 9999))
+        self._flag((year < 1) | (year > 9999), YEARS_1_9999)
         anchor_days = self._bind(_days(anchor))
         remainder = self._bind(_lit(_days(end)) - anchor_days)
         if rounding.value == "ceil":
             ceil = whole + (remainder != 0).cast(pl.Int64)
             return self._strict(Number(self._bind(ceil)), a, b)
         following, year = self._add_months(anchor, 12 if unit == "years" else 1)
-        self._flag((year < 1) | (year > 9999))
+        self._flag((year < 1) | (year > 9999), YEARS_1_9999)
         span = _days(following) - anchor_days
         scale = _YEAR_SPANS if unit == "years" else _MONTH_SPANS
         exact = Number(self._bind(whole * scale + remainder * (scale // span)), scale)
@@ -380,7 +381,7 @@ class Functions(CompilerCore):
         the calendar go to the per-record path (it raises there)."""
         days = self._bind(_days(d) - _days(cal.EPOCH))
         last = (cal.LAST_DATE - cal.EPOCH).days
-        self._flag((days < 0) | (days > last))
+        self._flag((days < 0) | (days > last), "a date outside the working-day calendar")
         return days.clip(0, last)
 
     def _index(self, d: Expr) -> tuple[Expr, Expr]:
@@ -424,7 +425,7 @@ class Functions(CompilerCore):
         target = self._bind(
             pl.when(amount > 0).then(index + amount).otherwise(index - working + amount + 1)
         )
-        self._flag((target < 1) | (target > tables.total))
+        self._flag((target < 1) | (target > tables.total), "working days counted past the calendar")
         position = (target - 1).clip(0, tables.total - 1)
         result = pl.lit(tables.workdays).gather(position)
         return Scalar("date", pl.when(day.is_not_null() & amount.is_not_null()).then(result))
@@ -478,13 +479,14 @@ class Functions(CompilerCore):
             call = PythonCall(func, len(args), constants, decoders, radices, self._const_env)
             self.calls[tuple(site)] = call
         out = self._bind(key.map_batches(call.apply, return_dtype=PythonCall.dtype()))
-        self._flag(out.struct.field("e"))
+        self._flag(out.struct.field("e"), "a built-in function refuses the row's values")
         value = Scalar("date", self._bind(out.struct.field("v")))
         if not self.explain:
             return value
         # The result's missing facts: those of the arguments it was unknown for; any other
         # reason (spelled with the row's values) sends the row to the per-record path.
-        self._flag(out.struct.field("x"))
+        reason = "missing facts named with the row's values (explained per record)"
+        self._flag(out.struct.field("x"), reason)
         used = out.struct.field("a")
         masks = [self._mask(arg).where((used // (1 << i)) % 2 == 1) for i, arg in enumerate(args)]
         return self._masked(value, union(masks).map(self._bind))

@@ -21,6 +21,8 @@ from titlerules.batch._polars import collect, polars
 from titlerules.batch.compiler.core import CompilerCore
 from titlerules.batch.compiler.masks import Mask, relative
 from titlerules.batch.compiler.values import (
+    FLAG_PREFIX,
+    UNRANKED,
     Dur,
     Expr,
     Frame,
@@ -34,6 +36,7 @@ from titlerules.batch.compiler.values import (
     _NeedsFrame,
     _ranks,
     _when_known,
+    first_reason,
     run_stages,
 )
 from titlerules.core import nodes as n
@@ -200,7 +203,7 @@ class ListMethods(CompilerCore):
             # Python's min/max cannot order an unranked term against another: that row
             # raises on the per-record path, and is decided there.
             unranked = rank.is_null() & body.expr.is_not_null()
-            self._flag(col(xs.list.agg(unranked.any())) & (xs.list.len() >= 2))
+            self._flag(col(xs.list.agg(unranked.any())) & (xs.list.len() >= 2), UNRANKED)
             return Scalar("enum", _when_known(obj, pl.when(~unknown_any).then(agg)), body.enum)
         raise NotColumnar(f"{method}() of these values")
 
@@ -314,7 +317,7 @@ class ListMethods(CompilerCore):
         outputs |= {name for names in mask_columns.values() for name in names}
         parent.stages.append(Stage(needed_inputs | {row_id}, outputs, apply=apply))
         if child.flags:
-            self._flag(pl.col(out + "_f"))
+            self._flag(pl.col(out + "_f"), first_reason(child.flags))
         elements = Mask()
         for key, names in mask_columns.items():
             for name in names:
@@ -354,7 +357,8 @@ class ListMethods(CompilerCore):
             rank = _ranks(body)
             # An unranked term cannot be ordered (the per-record path raises, or not):
             # decide such rows there.
-            child.flags.append(rank.is_null() & body.expr.is_not_null())
+            unranked = rank.is_null() & body.expr.is_not_null()
+            child.flags.append(unranked.alias(FLAG_PREFIX + UNRANKED))
             return None, body.expr
         raise NotColumnar(f"{method}() of these values")
 

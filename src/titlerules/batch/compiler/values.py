@@ -33,6 +33,21 @@ _YEAR_SPANS = 365 * 366  # lcm(365, 366): denominators of exact years
 _MONTH_SPANS = 28 * 29 * 30 * 31 // 2  # lcm(28, 29, 30, 31): denominators of exact months
 
 
+FLAG_PREFIX = "__flag: "
+"""A flag column (rows sent to the per-record path) is named by this and its reason."""
+YEARS_1_9999 = "a date outside years 1 to 9999"
+UNRANKED = "a term without a rank ordered against another"
+
+
+def first_reason(flags: Sequence[Expr]) -> str:
+    """The reason of the first of ``flags`` (its name after :data:`FLAG_PREFIX`)."""
+    for flag in flags:
+        name = flag.meta.output_name(raise_if_undetermined=False) or ""
+        if name.startswith(FLAG_PREFIX):
+            return name[len(FLAG_PREFIX) :]
+    return "a value the per-record path decides"
+
+
 class NotColumnar(Exception):
     """The expression has no columnar form here; the rule runs on the per-record path."""
 
