@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum, StrEnum
+from functools import lru_cache
 
 from titlerules.argcheck import checked
 from titlerules.calendar._dates import add_months, check_date
@@ -245,4 +246,14 @@ def retirement_date(
     senior_professional: bool = False,
 ) -> date:
     """The date the statutory retirement age is reached (see the module docstring)."""
+    return retirement(birth, gender, category, senior_professional=senior_professional).date
+
+
+@lru_cache(maxsize=4096)
+def known_retirement_date(
+    birth: date, gender: str, category: str | None, senior_professional: bool
+) -> date:
+    """:func:`retirement_date` for arguments a caller has already checked (a date and the
+    terms as text), remembered: the engine asks it for every record, and a county's
+    applicants share their birth months.  Raises as :func:`retirement_date` does."""
     return retirement(birth, gender, category, senior_professional=senior_professional).date

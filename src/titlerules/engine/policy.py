@@ -163,21 +163,22 @@ class Policy:
     @checked
     def evaluate(
         self,
-        record: BaseModel | dict[str, Any],
+        record: BaseModel | dict[str, Any] | bytes | str,
         *,
         as_of: dt.date | None = None,
         explain: bool = True,
     ) -> Decision:
         """Decide one record: an applicant (exclusion and requirement rules) or a committee
-        procedure (procedure rules).  ``as_of`` defaults to the record's own date (the
-        application's submission date, or the meeting date of a procedure)."""
+        procedure (procedure rules), as a model, a dict or JSON text (bytes or str).
+        ``as_of`` defaults to the record's own date (the application's submission date, or
+        the meeting date of a procedure)."""
         for decision in self._decisions((record,), as_of, explain, errors=False):
             return decision  # type: ignore[return-value]
         raise AssertionError("unreachable: one record gives one decision")
 
     def _decisions(
         self,
-        records: Iterable[BaseModel | dict[str, Any]],
+        records: Iterable[BaseModel | dict[str, Any] | bytes | str],
         as_of: dt.date | None,
         explain: bool,
         *,
@@ -307,12 +308,13 @@ class Policy:
     @checked
     def evaluate_many(
         self,
-        records: Iterable[BaseModel | dict[str, Any]],
+        records: Iterable[BaseModel | dict[str, Any] | bytes | str],
         *,
         as_of: dt.date | None = None,
         explain: bool = False,
     ) -> Iterator[Decision | TitleRulesError]:
-        """One result per record, in order: a decision, or the error for that record."""
+        """One result per record, in order: a decision, or the error for that record.  A
+        record is a model, a dict or JSON text (bytes or str, e.g. one JSON Lines row)."""
         return self._decisions(records, as_of, explain, errors=True)
 
     def trace_rules(
@@ -602,11 +604,20 @@ _FAST_CONSTRUCT = False
 _fast_construct_works()
 
 
-def as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
+def as_record(record: BaseModel | dict[str, Any] | bytes | str) -> BaseModel:
     """The record model of a record: a model as it is, a dict validated (an applicant, or
-    ``{"procedure": {...}}`` / ``{"applicant": {...}}``)."""
+    ``{"procedure": {...}}`` / ``{"applicant": {...}}``), JSON text (bytes or str) read as
+    pydantic-core reads an applicant, or else as a dict read from it."""
     if isinstance(record, BaseModel):
         return record
+    if isinstance(record, bytes | bytearray | str):
+        from titlerules import facts
+        from titlerules.readers import parse_json
+
+        quick = facts.quick_json_record(facts.Applicant, record)
+        if quick is not None:
+            return quick
+        record = parse_json(facts.json_text(record), file=None)
     if isinstance(record, dict):
         from titlerules import facts
 
