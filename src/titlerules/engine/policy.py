@@ -14,6 +14,7 @@ built once and kept by the policy that made them; loaded policies are kept by
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from titlerules.engine.decision import (
     Receipt,
     RuleResult,
 )
-from titlerules.engine.runtime import Env, Unknown, jsonable
+from titlerules.engine.runtime import Duration, Env, Unknown, jsonable
 from titlerules.engine.verdict import (
     FAILED,
     NOT_APPLICABLE,
@@ -344,6 +345,7 @@ class _Step:
 
     __slots__ = (
         "_citation",
+        "_comparisons",
         "_facts",
         "_polarity",
         "_results",
@@ -377,6 +379,9 @@ class _Step:
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
+        # The comparisons read (immutable) by operator node and operand values: the same
+        # comparison with the same values recurs across records.
+        self._comparisons: dict[tuple[Any, ...], ComparisonRead] = {}
         self._polarity: Polarities | None = None  # worked out on the first explanation
 
     def result(self, verdict: Verdict, trace: Trace | None) -> RuleResult:
@@ -420,10 +425,39 @@ class _Step:
                 continue
             seen.add(key)
             (sure if decided else maybe).append(comparison)
-        return [_comparison_read(c) for c in (sure or maybe)]
+        return [self._comparison_read(c) for c in (sure or maybe)]
+
+    def _comparison_read(self, comparison: Any) -> ComparisonRead:
+        left, right, result = comparison.left, comparison.right, comparison.result
+        if not (_plain(left) and _plain(right)):
+            return _comparison_read(comparison)
+        key = (
+            id(comparison.node),
+            type(left),
+            left,
+            type(right),
+            right,
+            comparison.paths,
+            result if type(result) is bool else None,
+        )
+        shared = self._comparisons
+        read = shared.get(key)
+        if read is None:
+            read = _comparison_read(comparison)
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[key] = read
+        return read
 
 
 _EXPLAINED = (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+# Operand values a shared comparison read is keyed by (hashable, compared by value); the
+# others (lists, records, unknowns) build their read each time.
+_PLAIN = frozenset({bool, int, str, dt.date, Fraction, Duration, frozenset, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    return type(value) in _PLAIN or isinstance(value, enum.Enum)
 
 
 def _derived(trace: Trace) -> list[FactRead]:

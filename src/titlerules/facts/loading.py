@@ -433,13 +433,17 @@ _KEY_END = re.compile(rb'"\s*:')
 
 def _given(model: BaseModel) -> int:
     """How many fields the record and its parts were given (keys read, once each)."""
-    count = len(model.model_fields_set)
-    for name in model.model_fields_set:
-        value = getattr(model, name)
-        if isinstance(value, BaseModel):
+    given = model.__pydantic_fields_set__
+    count = len(given)
+    values = model.__dict__
+    for name in given:
+        value = values[name]
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, BaseModel):
+                    count += _given(item)
+        elif isinstance(value, BaseModel):
             count += _given(value)
-        elif isinstance(value, list):
-            count += sum(_given(item) for item in value if isinstance(item, BaseModel))
     return count
 
 
