@@ -34,6 +34,7 @@ late retirement (弹性退休, 办法 第三条) is an individual choice and is 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum, StrEnum
@@ -256,4 +257,11 @@ def known_retirement_date(
     """:func:`retirement_date` for arguments a caller has already checked (a date and the
     terms as text), remembered: the engine asks it for every record, and a county's
     applicants share their birth months.  Raises as :func:`retirement_date` does."""
-    return retirement(birth, gender, category, senior_professional=senior_professional).date
+    found: Retirement = _unchecked_retirement(
+        birth, gender, category, senior_professional=senior_professional
+    )
+    return found.date
+
+
+# retirement() without its argument check (for known_retirement_date's checked arguments).
+_unchecked_retirement = inspect.unwrap(retirement)

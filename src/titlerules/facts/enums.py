@@ -905,9 +905,28 @@ def lookup_enum_member(term: str) -> list[ZhEnum]:
     :class:`NoticeContent` and a :class:`FilingContent`); none means it is unknown.
     """
     text = term.strip()
-    lowered = text.lower()
-    return [
-        member
-        for member in _all_members()
-        if text in member.terms or lowered in member.english_names
-    ]
+    members, terms, english = _members_by_spelling()
+    found = sorted({*terms.get(text, ()), *english.get(text.lower(), ())})
+    return [members[index] for index in found]
+
+
+@cache
+def _members_by_spelling() -> tuple[
+    tuple[ZhEnum, ...], dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]
+]:
+    """Every member (in :data:`ENUMS` order), and the positions of the members each Chinese
+    spelling and each lowercased English value or name spells (looked up, not searched: a
+    policy's load looks up every term it names)."""
+    members = tuple(_all_members())
+    terms: dict[str, list[int]] = {}
+    english: dict[str, list[int]] = {}
+    for index, member in enumerate(members):
+        for term in dict.fromkeys(member.terms):
+            terms.setdefault(term, []).append(index)
+        for name in dict.fromkeys(member.english_names):
+            english.setdefault(name, []).append(index)
+    return (
+        members,
+        {key: tuple(value) for key, value in terms.items()},
+        {key: tuple(value) for key, value in english.items()},
+    )
