@@ -347,6 +347,7 @@ class _Step:
         "_citation",
         "_comparisons",
         "_facts",
+        "_facts_by_reads",
         "_polarity",
         "_results",
         "_shared",
@@ -382,6 +383,11 @@ class _Step:
         # The comparisons read (immutable) by operator node and operand values: the same
         # comparison with the same values recurs across records.
         self._comparisons: dict[tuple[Any, ...], ComparisonRead] = {}
+        # The facts of a rule by what it read (path, type and value of each read), when every
+        # value read is plain: the same reads recur across records.
+        self._facts_by_reads: dict[
+            tuple[Any, ...], tuple[list[FactRead], tuple[Any, ...] | None]
+        ] = {}
         self._polarity: Polarities | None = None  # worked out on the first explanation
 
     def result(self, verdict: Verdict, trace: Trace | None) -> RuleResult:
@@ -389,7 +395,7 @@ class _Step:
             shared = self._shared.get(verdict.outcome)
             if shared is not None:
                 return shared
-        facts, facts_key = _facts(trace, self._facts) if trace else ([], ())
+        facts, facts_key = self._facts_read(trace) if trace else ([], ())
         if trace is not None and verdict.outcome in _EXPLAINED:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
@@ -405,6 +411,23 @@ class _Step:
                 self._results.clear()
             self._results[key] = result
         return result
+
+    def _facts_read(self, trace: Trace) -> tuple[list[FactRead], tuple[Any, ...] | None]:
+        """:func:`_facts` of the trace, looked up by the reads when all are plain values."""
+        reads = []
+        for path, value in trace:
+            if not _plain(value):
+                return _facts(trace, self._facts)
+            reads.append((path, type(value), value))
+        key = tuple(reads)
+        shared = self._facts_by_reads
+        found = shared.get(key)
+        if found is None:
+            found = _facts(trace, self._facts)
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[key] = found
+        return list(found[0]), found[1]
 
     def _deciding(self, trace: Trace, failed: bool) -> list[ComparisonRead]:
         """The comparisons that decided this rule (failed, else unknown), with their values:
