@@ -142,3 +142,63 @@ def test_a_mistyped_command_still_names_every_command(capsys: pytest.CaptureFixt
     assert cli.main(["chekc"]) == 2
     err = capsys.readouterr().err
     assert "check" in err and "validate-records" in err
+
+
+# --- the generated code kept by the disk cache ----------------------------------------------
+
+
+def test_a_policy_reuses_the_compiled_code_it_is_given() -> None:
+    from titlerules.engine.policy import Policy
+
+    policy = titlerules.load_policy("eryuan-2024")
+    assert policy.code, "the policy's generated functions were compiled"
+    given = dict(policy.code)
+    again = Policy(policy.resolved, policy.diagnostics, code=given)
+    assert {key: id(code) for key, code in again.code.items()} == {
+        key: id(code) for key, code in policy.code.items()
+    }
+    from titlerules.facts import load_applicant
+
+    record = load_applicant(ONE)
+    assert again.evaluate(record).model_dump() == policy.evaluate(record).model_dump()
+
+
+_COUNT_COMPILES = """
+import builtins, json, sys
+import titlerules
+from titlerules.engine import policy as P
+real = builtins.compile
+made = []
+def counting(source, filename, *args, **kwargs):
+    made.append(str(filename))
+    return real(source, filename, *args, **kwargs)
+builtins.compile = counting
+P.load_policy("eryuan-2024")
+print(json.dumps([name for name in made if name.startswith("<titlerules")]))
+"""
+
+
+def test_the_disk_cache_keeps_the_generated_code(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TITLERULES_CACHE"}
+    env["TITLERULES_CACHE_DIR"] = str(tmp_path / "cache")
+
+    def generated_compiles() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _COUNT_COMPILES],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
+        names: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+        return names
+
+    first = generated_compiles()  # compiles, and fills the cache
+    assert len(first) > 40
+    # From the cache: the code is reused; only a function whose generated source differs from
+    # process to process (a few lambdas number their constants in another order) is compiled.
+    for _ in range(2):
+        assert len(generated_compiles()) < len(first) / 5

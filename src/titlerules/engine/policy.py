@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import CodeType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -76,12 +77,17 @@ class Policy:
         resolved: ResolvedPolicy,
         diagnostics: list[Diagnostic],
         calendar: cal.Calendar | None = None,
+        *,
+        code: dict[str, CodeType] | None = None,
     ) -> None:
         _refuse_module(resolved)
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
-        self.core, self.params, self._compiled = compile_policy(resolved)
+        # The compiled code of the generated functions (given by the disk cache, or made now;
+        # the disk cache keeps it).
+        self.code: dict[str, CodeType] = {} if code is None else code
+        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
         self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
         # The facts read, shared by the results of every rule (see _facts), and what this
@@ -1088,13 +1094,37 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
     if payload is None:
         return None
     try:
-        resolved, diagnostics = pickle.loads(payload)
+        resolved, diagnostics, magic, code = pickle.loads(payload)
         if isinstance(resolved, ResolvedPolicy) and resolved.sha256 == sha256:
-            return Policy(resolved, diagnostics)
+            import importlib.util
+            import marshal
+
+            # Code objects are only for the Python that made them (as .pyc files are).
+            same_python = magic == importlib.util.MAGIC_NUMBER
+            kept = marshal.loads(code) if same_python else None
+            if not isinstance(kept, dict) or not all(
+                isinstance(key, str) and isinstance(value, CodeType) for key, value in kept.items()
+            ):
+                kept = None
+            # A generated function whose source differs from this process's (a few lambdas
+            # number their constants in another order) is compiled again.
+            return Policy(resolved, diagnostics, code=kept)
     except Exception:  # written by another build of the same version: a miss, never an error
         pass
     _discard(file)
     return None
+
+
+def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
+    """A disk entry: the checked IR, its diagnostics and the compiled code of the generated
+    functions (with the byte-code magic number of the Python that compiled it)."""
+    import importlib.util
+    import marshal
+    import pickle
+
+    code = marshal.dumps(dict(getattr(policy, "code", {})))
+    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code)
+    return pickle.dumps(payload, protocol=5)
 
 
 def _cached_policy(path: Path) -> Policy | None:
@@ -1142,10 +1172,17 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
             return
         entry = _entry_file(resolved.sha256, directory)
         if store or not entry.exists():
-            _write_checked(entry, pickle.dumps((resolved, policy.diagnostics), protocol=5))
+            _write_checked(entry, _entry_payload(resolved, policy))
         fields = {"sha256": index.sha256, "files": index.files, "links": index.links}
         _write_checked(_index_file(path, directory), json.dumps(fields).encode("utf-8"))
-    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+    except (
+        OSError,
+        pickle.PicklingError,
+        RecursionError,
+        TypeError,
+        AttributeError,
+        ValueError,  # marshal: a value it cannot write
+    ):
         pass  # a read-only or full disk only costs the next load its speed
 
 

@@ -135,12 +135,27 @@ def install(*models: type[BaseModel]) -> None:
 
     Every model nested in one must be installed too: pydantic-core builds a nested model
     from the model's own validator when that is one of its own (the exact validators)."""
+    installed: list[tuple[type[BaseModel], SchemaValidator]] = []
     for model in models:
         exact = model.__pydantic_validator__
         if isinstance(exact, FastFirstValidator):
             continue
         assert isinstance(exact, SchemaValidator)
         model.__pydantic_validator__ = FastFirstValidator(model, exact)  # type: ignore[assignment]
+        installed.append((model, exact))
+    if installed and not _nesting_works(installed[0][0]):
+        for model, exact in installed:  # this pydantic-core needs its own validators there
+            model.__pydantic_validator__ = exact
+
+
+def _nesting_works(model: type[BaseModel]) -> bool:
+    """Whether pydantic-core still builds a schema holding ``model`` now that its validator
+    is ours (some versions take a nested model's validator as it is, and refuse another)."""
+    try:
+        SchemaValidator(core_schema.list_schema(model.__pydantic_core_schema__))
+    except Exception:
+        return False
+    return True
 
 
 def subclasses(base: type[BaseModel]) -> list[type[BaseModel]]:
