@@ -250,3 +250,15 @@ def test_the_remembered_retirement_date_is_the_checked_one(
             assert cal.known_retirement_date(
                 birth, gender, category, senior
             ) == cal.retirement_date(birth, gender, category, senior_professional=senior)
+
+
+def test_the_quick_schema_is_built_only_after_a_few_records(
+    exported: list[dict[str, Any]],
+) -> None:
+    _, exact = _validators(Applicant)
+    validator = fastpath.FastFirstValidator(Applicant, exact)
+    for record in exported[: fastpath.QUICK_AFTER]:  # one record from the command line
+        assert validator.validate_python(record) == exact.validate_python(record)
+    assert validator._fast is None
+    assert validator.validate_python(exported[0]) == exact.validate_python(exported[0])
+    assert validator._fast is not None

@@ -29,7 +29,7 @@ from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from titlerules.facts.base import _parse_date, _parse_flag
 
-__all__ = ["FastFirstValidator", "fast_schema", "install", "subclasses"]
+__all__ = ["QUICK_AFTER", "FastFirstValidator", "fast_schema", "install", "subclasses"]
 
 # An ISO date, as a system exports it; anything else (2024/3/1, 2024年3月1日, blanks, a
 # datetime) is left to the exact validator.
@@ -87,6 +87,10 @@ def fast_schema(model: type[BaseModel]) -> core_schema.CoreSchema:
     return rewritten
 
 
+#: Records a model validates with its exact validator before it builds the quick one.
+QUICK_AFTER = 16
+
+
 class FastFirstValidator:
     """A model's validator that tries the quick schema (:func:`fast_schema`, built on first
     use) and falls back to the exact one; anything else is the exact validator's."""
@@ -95,6 +99,7 @@ class FastFirstValidator:
         self._model = model
         self._exact = exact
         self._fast: SchemaValidator | None = None
+        self._calls = 0
         self._lock = threading.Lock()
 
     def _quick(self) -> SchemaValidator:
@@ -111,6 +116,11 @@ class FastFirstValidator:
         return fast
 
     def _either(self, method: str, data: Any, kwargs: dict[str, Any]) -> Any:
+        if self._fast is None and self._calls < QUICK_AFTER:
+            # A few records (one from the command line): building the quick schema would
+            # cost more than it saves.
+            self._calls += 1
+            return getattr(self._exact, method)(data, **kwargs)
         quick: Callable[..., Any] = getattr(self._quick(), method)
         try:
             return quick(data, **kwargs)
