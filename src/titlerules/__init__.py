@@ -22,25 +22,63 @@ Everything not listed in ``__all__`` may change between versions.
 
 from __future__ import annotations
 
-import sys
+import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import titlerules.report.explanation  # noqa: F401  (registers Decision.explain)
 from titlerules._version import __version__
 from titlerules.argcheck import checked
-from titlerules.audit import audit, audit_set, plan, validate_records
-from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
-from titlerules.engine.policy import Policy, bundled_policies, load_policy
-from titlerules.errors import TitleRulesError
-from titlerules.lang.diagnostics import Diagnostic
-from titlerules.lang.ir import PolicyFile
-from titlerules.lang.parser import parse
 
-if not TYPE_CHECKING:
+if TYPE_CHECKING:
+    from titlerules.audit import audit, audit_set, plan, validate_records
+    from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
+    from titlerules.engine.policy import Policy, bundled_policies, load_policy
+    from titlerules.errors import TitleRulesError
+    from titlerules.lang.diagnostics import Diagnostic
+    from titlerules.lang.ir import PolicyFile
+    from titlerules.lang.parser import parse
+
+# The public names, each imported on first use (``import titlerules`` stays quick: a
+# command that needs neither the audit layer nor the parser does not load them).  The
+# engine's names come with the report layer, which registers Decision.explain.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "Decision": ("titlerules.engine.decision", "Decision"),
+    "Outcome": ("titlerules.engine.decision", "Outcome"),
+    "RuleOutcome": ("titlerules.engine.decision", "RuleOutcome"),
+    "RuleResult": ("titlerules.engine.decision", "RuleResult"),
+    "Policy": ("titlerules.engine.policy", "Policy"),
+    "bundled_policies": ("titlerules.engine.policy", "bundled_policies"),
+    "load_policy": ("titlerules.engine.policy", "load_policy"),
+    "TitleRulesError": ("titlerules.errors", "TitleRulesError"),
+    "Diagnostic": ("titlerules.lang.diagnostics", "Diagnostic"),
+    "PolicyFile": ("titlerules.lang.ir", "PolicyFile"),
+    "parse": ("titlerules.lang.parser", "parse"),
     # The package titlerules.audit, callable as the function audit: `titlerules.audit(...)`
     # and `import titlerules.audit.planner` both work.
-    audit = sys.modules["titlerules.audit"]
+    "audit": ("titlerules.audit", None),
+    "audit_set": ("titlerules.audit", "audit_set"),
+    "plan": ("titlerules.audit", "plan"),
+    "validate_records": ("titlerules.audit", "validate_records"),
+}
+_RENDERED = ("titlerules.engine.decision", "titlerules.engine.policy", "titlerules.audit")
+
+
+def __getattr__(name: str) -> Any:
+    spec = _LAZY.get(name)
+    if spec is None:
+        raise AttributeError(f"module 'titlerules' has no attribute {name!r}")
+    module_name, attribute = spec
+    module = importlib.import_module(module_name)
+    if module_name in _RENDERED:
+        importlib.import_module("titlerules.report.explanation")  # registers Decision.explain
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Decision",
@@ -73,7 +111,13 @@ def lint(path: str | Path) -> list[Diagnostic]:
     return lint_policy(find_policy(str(path)))[1]
 
 
-@checked
+def _policy_file() -> type:
+    from titlerules.lang.ir import PolicyFile
+
+    return PolicyFile
+
+
+@checked(policy=_policy_file)
 def format(policy: PolicyFile) -> str:
     """Canonical DSL text of a parsed policy (what ``titlerules fmt`` prints)."""
     from titlerules.lang.printer import format_policy

@@ -34,9 +34,11 @@ late retirement (弹性退休, 办法 第三条) is an individual choice and is 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum, StrEnum
+from functools import lru_cache
 
 from titlerules.argcheck import checked
 from titlerules.calendar._dates import add_months, check_date
@@ -246,3 +248,20 @@ def retirement_date(
 ) -> date:
     """The date the statutory retirement age is reached (see the module docstring)."""
     return retirement(birth, gender, category, senior_professional=senior_professional).date
+
+
+@lru_cache(maxsize=4096)
+def known_retirement_date(
+    birth: date, gender: str, category: str | None, senior_professional: bool
+) -> date:
+    """:func:`retirement_date` for arguments a caller has already checked (a date and the
+    terms as text), remembered: the engine asks it for every record, and a county's
+    applicants share their birth months.  Raises as :func:`retirement_date` does."""
+    found: Retirement = _unchecked_retirement(
+        birth, gender, category, senior_professional=senior_professional
+    )
+    return found.date
+
+
+# retirement() without its argument check (for known_retirement_date's checked arguments).
+_unchecked_retirement = inspect.unwrap(retirement)

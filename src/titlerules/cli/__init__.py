@@ -47,6 +47,28 @@ COMMAND_MODULES = (
     "titlerules.cli.lsp_cmd",
 )
 
+# Each sub-command's module: a command line naming one loads only that module (a quick
+# start); help, a mistyped command or none loads them all.  tests/test_cli_startup.py holds
+# this table to what the modules register.
+COMMANDS: dict[str, str] = {
+    "check": "titlerules.cli.check_cmd",
+    "lint": "titlerules.cli.lint_cmd",
+    "test": "titlerules.cli.test_cmd",
+    "replay": "titlerules.cli.replay_cmd",
+    "fmt": "titlerules.cli.fmt_cmd",
+    "convert": "titlerules.cli.convert_cmd",
+    "policies": "titlerules.cli.policies_cmd",
+    "doc": "titlerules.cli.doc_cmd",
+    "compare": "titlerules.cli.doc_cmd",
+    "clauses": "titlerules.cli.clauses_cmd",
+    "calendar": "titlerules.cli.calendar_cmd",
+    "audit": "titlerules.cli.audit_cmd",
+    "audit-set": "titlerules.cli.audit_cmd",
+    "plan": "titlerules.cli.plan_cmd",
+    "validate-records": "titlerules.cli.validate_records_cmd",
+    "demo": "titlerules.cli.demo_cmd",
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """Bad usage is one of our errors (TR001), reported like every other error; help is
@@ -78,7 +100,9 @@ def plain_text(text: str) -> str:
     return _ROLE.sub(r"\1", _LITERAL.sub(r"\1", text))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(words: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command; given the command line (``words``), only of the
+    sub-command it names (nothing for ``--version``)."""
     parser = _Parser(
         prog="titlerules",
         description="Professional-title (职称) policy engine.",
@@ -88,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", help="run 'titlerules COMMAND --help' for its options"
     )
-    for name in COMMAND_MODULES:
+    for name in _modules_for(words):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a command whose module is not there yet
@@ -97,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     return parser
+
+
+def _modules_for(words: list[str] | None) -> tuple[str, ...]:
+    if words is None:
+        return COMMAND_MODULES
+    for word in words:
+        if word in ("-h", "--help"):
+            return COMMAND_MODULES
+        if word == "--version":
+            return ()
+        if word.startswith("-"):
+            continue  # --debug
+        module = COMMANDS.get(word)
+        return (module,) if module is not None else COMMAND_MODULES
+    return COMMAND_MODULES
 
 
 def json_requested(args: argparse.Namespace | list[str]) -> bool:
@@ -113,8 +152,8 @@ def json_requested(args: argparse.Namespace | list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
     try:
         args = parser.parse_args(words)
     except SystemExit as exc:  # --help/--version

@@ -194,11 +194,16 @@ class _Generator:
         lines = ["    " + line for line in self.prelude] + self.lines
         source = "def generated(env):\n" + "\n".join(lines) + "\n"
         namespace = dict(self.names)
-        try:
-            code = compile(source, f"<titlerules {name}>", "exec")
-        except (SyntaxError, RecursionError, MemoryError):
-            # Nested deeper than Python's compiler takes: the closures do the same work.
-            return fallback()
+        known = self.compiler.code
+        key = f"{name}\0{source}"
+        code = known.get(key)
+        if code is None:
+            try:
+                code = compile(source, f"<titlerules {name}>", "exec")
+            except (SyntaxError, RecursionError, MemoryError):
+                # Nested deeper than Python's compiler takes: the closures do the same work.
+                return fallback()
+            known[key] = code
         exec(code, namespace)  # the source holds generated names only, see the module doc
         fn: Fn = namespace["generated"]
         fn.__qualname__ = fn.__name__ = name

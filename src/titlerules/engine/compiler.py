@@ -14,6 +14,7 @@ in generated source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from titlerules.core import nodes as n
@@ -66,9 +67,18 @@ class CompiledRule:
 class Compiler:
     """The closures (and generated functions) of a policy in core form."""
 
-    def __init__(self, core: n.CorePolicy, *, generate: bool | None = None) -> None:
+    def __init__(
+        self,
+        core: n.CorePolicy,
+        *,
+        generate: bool | None = None,
+        code: dict[str, CodeType] | None = None,
+    ) -> None:
         self.core = core
         self.generate = codegen.enabled() if generate is None else generate
+        # The compiled code of each generated function by its name and source: given, the
+        # code the disk cache kept (no compile() of it again); filled with what is compiled.
+        self.code: dict[str, CodeType] = {} if code is None else code
         self.params: dict[str, Any] = core.params
         self.let_fns: dict[str, Fn] = {}
         self._def_fns: dict[str, Fn] = {}
@@ -637,12 +647,16 @@ def _quantifier(decisive: bool, obj: Fn, var: str, body: Fn) -> Fn:
 
 
 def compile_policy(
-    policy: ResolvedPolicy, *, generate: bool | None = None
+    policy: ResolvedPolicy,
+    *,
+    generate: bool | None = None,
+    code: dict[str, CodeType] | None = None,
 ) -> tuple[n.CorePolicy, dict[str, Any], tuple[CompiledRule, ...]]:
     """A checked policy lowered to the core IR, its parameters (folded to constants) and its
     compiled rules.  ``generate`` (default: on unless ``TITLERULES_CODEGEN=off``) compiles
     each function boundary to one generated Python function instead of a closure tree; both
-    give the same values."""
+    give the same values.  ``code`` holds compiled code of generated functions by their name
+    and source (see :attr:`Compiler.code`)."""
     core = lower_policy(policy)
-    params, rules = Compiler(core, generate=generate).compile()
+    params, rules = Compiler(core, generate=generate, code=code).compile()
     return core, params, rules

@@ -13,6 +13,7 @@ its notebook views (HTML, pandas) are registered by the layer that draws them
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
@@ -112,6 +113,9 @@ class RuleResult(BaseModel):
     def line(self, lang: str = "zh") -> str:
         """The result in words on one line, all Chinese (``zh``) or all English (``en``)."""
         render = RuleResult.renderer
+        if render is None:  # registered when its module is loaded: load it by name
+            _load_registering_module(RENDERER_MODULE)
+            render = RuleResult.renderer
         if render is None:
             raise TitleRulesError(
                 "no renderer is registered for rule results",
@@ -170,6 +174,9 @@ class Decision(BaseModel):
     def explain(self, lang: str = "zh", verbose: bool = False) -> str:
         """The decision in words, all Chinese (``zh``) or all English (``en``)."""
         render = Decision.renderer
+        if render is None:  # registered when its module is loaded: load it by name
+            _load_registering_module(RENDERER_MODULE)
+            render = Decision.renderer
         if render is None:
             raise TitleRulesError(
                 "no renderer is registered for decisions",
@@ -197,10 +204,27 @@ class Decision(BaseModel):
 
 def _views() -> DecisionViews:
     load = Decision.views
-    if load is None:  # titlerules.audit registers them; importing titlerules imports it
+    if load is None:  # titlerules.audit registers them when loaded: load it by name
+        _load_registering_module(VIEWS_MODULE)
+        load = Decision.views
+    if load is None:
         raise TitleRulesError(
             "no notebook views are registered for decisions",
             hint="import titlerules (or titlerules.audit) before drawing a decision",
             code="TR001",
         )
     return load()
+
+
+# The modules of the layers above that register Decision.renderer and Decision.views.  The
+# engine does not import them (they import the engine); a decision rendered before either
+# was loaded loads it by name (``import titlerules`` loads neither until it is used).
+RENDERER_MODULE = "titlerules.report.explanation"
+VIEWS_MODULE = "titlerules.audit"
+
+
+def _load_registering_module(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # not installed with this build: the caller reports it
+        pass

@@ -14,11 +14,13 @@ built once and kept by the policy that made them; loaded policies are kept by
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import CodeType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -39,7 +41,7 @@ from titlerules.engine.decision import (
     Receipt,
     RuleResult,
 )
-from titlerules.engine.runtime import Env, Seq, Unknown, jsonable
+from titlerules.engine.runtime import Duration, Env, Seq, Unknown, jsonable
 from titlerules.engine.verdict import (
     FAILED,
     NOT_APPLICABLE,
@@ -75,12 +77,17 @@ class Policy:
         resolved: ResolvedPolicy,
         diagnostics: list[Diagnostic],
         calendar: cal.Calendar | None = None,
+        *,
+        code: dict[str, CodeType] | None = None,
     ) -> None:
         _refuse_module(resolved)
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
-        self.core, self.params, self._compiled = compile_policy(resolved)
+        # The compiled code of the generated functions (given by the disk cache, or made now;
+        # the disk cache keeps it).
+        self.code: dict[str, CodeType] = {} if code is None else code
+        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
         self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
         # The facts read, shared by the results of every rule (see _facts), and what this
@@ -168,21 +175,22 @@ class Policy:
     @checked
     def evaluate(
         self,
-        record: BaseModel | dict[str, Any],
+        record: BaseModel | dict[str, Any] | bytes | str,
         *,
         as_of: dt.date | None = None,
         explain: bool = True,
     ) -> Decision:
         """Decide one record: an applicant (exclusion and requirement rules) or a committee
-        procedure (procedure rules).  ``as_of`` defaults to the record's own date (the
-        application's submission date, or the meeting date of a procedure)."""
+        procedure (procedure rules), as a model, a dict or JSON text (bytes or str).
+        ``as_of`` defaults to the record's own date (the application's submission date, or
+        the meeting date of a procedure)."""
         for decision in self._decisions((record,), as_of, explain, errors=False):
             return decision  # type: ignore[return-value]
         raise AssertionError("unreachable: one record gives one decision")
 
     def _decisions(
         self,
-        records: Iterable[BaseModel | dict[str, Any]],
+        records: Iterable[BaseModel | dict[str, Any] | bytes | str],
         as_of: dt.date | None,
         explain: bool,
         *,
@@ -312,12 +320,13 @@ class Policy:
     @checked
     def evaluate_many(
         self,
-        records: Iterable[BaseModel | dict[str, Any]],
+        records: Iterable[BaseModel | dict[str, Any] | bytes | str],
         *,
         as_of: dt.date | None = None,
         explain: bool = False,
     ) -> Iterator[Decision | TitleRulesError]:
-        """One result per record, in order: a decision, or the error for that record."""
+        """One result per record, in order: a decision, or the error for that record.  A
+        record is a model, a dict or JSON text (bytes or str, e.g. one JSON Lines row)."""
         return self._decisions(records, as_of, explain, errors=True)
 
     def trace_rules(
@@ -372,7 +381,9 @@ class _Step:
 
     __slots__ = (
         "_citation",
+        "_comparisons",
         "_facts",
+        "_facts_by_reads",
         "_polarity",
         "_results",
         "_shared",
@@ -405,6 +416,14 @@ class _Step:
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
+        # The comparisons read (immutable) by operator node and operand values: the same
+        # comparison with the same values recurs across records.
+        self._comparisons: dict[tuple[Any, ...], ComparisonRead] = {}
+        # The facts of a rule by what it read (path, type and value of each read), when every
+        # value read is plain: the same reads recur across records.
+        self._facts_by_reads: dict[
+            tuple[Any, ...], tuple[list[FactRead], tuple[Any, ...] | None]
+        ] = {}
         self._polarity: Polarities | None = None  # worked out on the first explanation
 
     def result(self, verdict: Verdict, trace: Trace | None, env: Env | None = None) -> RuleResult:
@@ -412,7 +431,7 @@ class _Step:
             shared = self._shared.get(verdict.outcome)
             if shared is not None:
                 return shared
-        facts, facts_key = _facts(trace, self._facts) if trace else ([], ())
+        facts, facts_key = self._facts_read(trace) if trace else ([], ())
         if trace is not None and verdict.outcome in _EXPLAINED:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
@@ -458,6 +477,23 @@ class _Step:
             env.trace = saved
         return values
 
+    def _facts_read(self, trace: Trace) -> tuple[list[FactRead], tuple[Any, ...] | None]:
+        """:func:`_facts` of the trace, looked up by the reads when all are plain values."""
+        reads = []
+        for path, value in trace:
+            if not _plain(value):
+                return _facts(trace, self._facts)
+            reads.append((path, type(value), value))
+        key = tuple(reads)
+        shared = self._facts_by_reads
+        found = shared.get(key)
+        if found is None:
+            found = _facts(trace, self._facts)
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[key] = found
+        return list(found[0]), found[1]
+
     def _deciding(self, trace: Trace, failed: bool) -> list[ComparisonRead]:
         """The comparisons that decided this rule (failed, else unknown), with their values:
         those whose result pushed its violation (see :mod:`titlerules.core.polarity`); the
@@ -477,10 +513,39 @@ class _Step:
                 continue
             seen.add(key)
             (sure if decided else maybe).append(comparison)
-        return [_comparison_read(c) for c in (sure or maybe)]
+        return [self._comparison_read(c) for c in (sure or maybe)]
+
+    def _comparison_read(self, comparison: Any) -> ComparisonRead:
+        left, right, result = comparison.left, comparison.right, comparison.result
+        if not (_plain(left) and _plain(right)):
+            return _comparison_read(comparison)
+        key = (
+            id(comparison.node),
+            type(left),
+            left,
+            type(right),
+            right,
+            comparison.paths,
+            result if type(result) is bool else None,
+        )
+        shared = self._comparisons
+        read = shared.get(key)
+        if read is None:
+            read = _comparison_read(comparison)
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[key] = read
+        return read
 
 
 _EXPLAINED = (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
+# Operand values a shared comparison read is keyed by (hashable, compared by value); the
+# others (lists, records, unknowns) build their read each time.
+_PLAIN = frozenset({bool, int, str, dt.date, Fraction, Duration, frozenset, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    return type(value) in _PLAIN or isinstance(value, enum.Enum)
 
 
 def _derived(trace: Trace) -> list[FactRead]:
@@ -703,11 +768,20 @@ _FAST_CONSTRUCT = False
 _fast_construct_works()
 
 
-def as_record(record: BaseModel | dict[str, Any]) -> BaseModel:
+def as_record(record: BaseModel | dict[str, Any] | bytes | str) -> BaseModel:
     """The record model of a record: a model as it is, a dict validated (an applicant, or
-    ``{"procedure": {...}}`` / ``{"applicant": {...}}``)."""
+    ``{"procedure": {...}}`` / ``{"applicant": {...}}``), JSON text (bytes or str) read as
+    pydantic-core reads an applicant, or else as a dict read from it."""
     if isinstance(record, BaseModel):
         return record
+    if isinstance(record, bytes | bytearray | str):
+        from titlerules import facts
+        from titlerules.readers import parse_json
+
+        quick = facts.quick_json_record(facts.Applicant, record)
+        if quick is not None:
+            return quick
+        record = parse_json(facts.json_text(record), file=None)
     if isinstance(record, dict):
         from titlerules import facts
 
@@ -1122,13 +1196,37 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
     if payload is None:
         return None
     try:
-        resolved, diagnostics = pickle.loads(payload)
+        resolved, diagnostics, magic, code = pickle.loads(payload)
         if isinstance(resolved, ResolvedPolicy) and resolved.sha256 == sha256:
-            return Policy(resolved, diagnostics)
+            import importlib.util
+            import marshal
+
+            # Code objects are only for the Python that made them (as .pyc files are).
+            same_python = magic == importlib.util.MAGIC_NUMBER
+            kept = marshal.loads(code) if same_python else None
+            if not isinstance(kept, dict) or not all(
+                isinstance(key, str) and isinstance(value, CodeType) for key, value in kept.items()
+            ):
+                kept = None
+            # A generated function whose source differs from this process's (a few lambdas
+            # number their constants in another order) is compiled again.
+            return Policy(resolved, diagnostics, code=kept)
     except Exception:  # written by another build of the same version: a miss, never an error
         pass
     _discard(file)
     return None
+
+
+def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
+    """A disk entry: the checked IR, its diagnostics and the compiled code of the generated
+    functions (with the byte-code magic number of the Python that compiled it)."""
+    import importlib.util
+    import marshal
+    import pickle
+
+    code = marshal.dumps(dict(getattr(policy, "code", {})))
+    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code)
+    return pickle.dumps(payload, protocol=5)
 
 
 def _cached_policy(path: Path) -> Policy | None:
@@ -1176,10 +1274,17 @@ def _remember(path: Path, resolved: ResolvedPolicy, policy: Policy, *, store: bo
             return
         entry = _entry_file(resolved.sha256, directory)
         if store or not entry.exists():
-            _write_checked(entry, pickle.dumps((resolved, policy.diagnostics), protocol=5))
+            _write_checked(entry, _entry_payload(resolved, policy))
         fields = {"sha256": index.sha256, "files": index.files, "links": index.links}
         _write_checked(_index_file(path, directory), json.dumps(fields).encode("utf-8"))
-    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+    except (
+        OSError,
+        pickle.PicklingError,
+        RecursionError,
+        TypeError,
+        AttributeError,
+        ValueError,  # marshal: a value it cannot write
+    ):
         pass  # a read-only or full disk only costs the next load its speed
 
 

@@ -478,11 +478,15 @@ def builtin_retirement_date(
                 return category
             category = None
     try:
-        return cal.retirement_date(
-            birth,
-            _term(gender),
-            None if category is None else _term(category),
-            senior_professional=senior,
+        if type(birth) is not dt.date:  # a datetime, or a value no date: the checked call
+            return cal.retirement_date(
+                birth,
+                _term(gender),
+                None if category is None else _term(category),
+                senior_professional=senior,
+            )
+        return cal.known_retirement_date(
+            birth, _term(gender), None if category is None else _term(category), senior
         )
     except TitleRulesError as exc:
         return unknown(f"retirement date ({exc.message})")

@@ -11,6 +11,7 @@ documented in ``docs/records.md``.
 
 from __future__ import annotations
 
+from titlerules.facts import fastpath
 from titlerules.facts.applicant import (
     AbilityTest,
     Achievement,
@@ -98,6 +99,7 @@ from titlerules.facts.loading import (
     RecordResult,
     RecordValidationError,
     dump_record,
+    json_text,
     load_applicant,
     load_batch,
     load_historical_csv,
@@ -106,6 +108,8 @@ from titlerules.facts.loading import (
     load_record,
     load_records,
     parse_record,
+    parse_record_json,
+    quick_json_record,
 )
 from titlerules.facts.procedure import (
     ApplicantReview,
@@ -119,6 +123,10 @@ from titlerules.facts.procedure import (
     Procedure,
     Selection,
 )
+
+# The records validate in pydantic-core alone when written the usual way (ISO dates, JSON
+# booleans, enum values), with the exact validators for anything else.
+fastpath.install(*fastpath.subclasses(FactModel))
 
 __all__ = [
     "ENUMS",
@@ -209,6 +217,7 @@ __all__ = [
     "dump_record",
     "field_label",
     "id_check_character",
+    "json_text",
     "labelled",
     "load_applicant",
     "load_batch",
@@ -219,5 +228,7 @@ __all__ = [
     "load_records",
     "lookup_enum_member",
     "parse_record",
+    "parse_record_json",
+    "quick_json_record",
     "value_text",
 ]

@@ -159,6 +159,9 @@ class ZhEnum(StrEnum):
                     {"value": str(shown), "enum": cls.__name__, "choices": cls.choices()},
                 ) from None
 
+        # Marks the validator as this enum's (titlerules.facts.fastpath stands pydantic-core's
+        # enum validator in for it where a record spells the member by its value).
+        validate.__dict__["zh_enum"] = cls
         serialise: Callable[[ZhEnum], str] = lambda member: str(member.value)  # noqa: E731
         return core_schema.no_info_plain_validator_function(
             validate,

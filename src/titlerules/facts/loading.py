@@ -49,6 +49,7 @@ __all__ = [
     "RecordResult",
     "RecordValidationError",
     "dump_record",
+    "json_text",
     "load_applicant",
     "load_batch",
     "load_historical_csv",
@@ -57,6 +58,8 @@ __all__ = [
     "load_record",
     "load_records",
     "parse_record",
+    "parse_record_json",
+    "quick_json_record",
 ]
 
 Record = Applicant | Procedure | PostTable | HistoricalTitleRecord
@@ -421,6 +424,75 @@ def parse_record(
                 )
             ]
         raise RecordValidationError(problems) from None
+
+
+# The end of every key of a JSON object: its closing quote, blanks, the colon.  Text can hold
+# more (an escaped quote before a colon); every key has one.
+_KEY_END = re.compile(rb'"\s*:')
+
+
+def _given(model: BaseModel) -> int:
+    """How many fields the record and its parts were given (keys read, once each)."""
+    given = model.__pydantic_fields_set__
+    count = len(given)
+    values = model.__dict__
+    for name in given:
+        value = values[name]
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, BaseModel):
+                    count += _given(item)
+        elif isinstance(value, BaseModel):
+            count += _given(value)
+    return count
+
+
+def json_text(data: bytes | bytearray | str, *, file: str | None = None) -> str:
+    """JSON text as ``str`` (bytes decoded as UTF-8, a BOM dropped)."""
+    if isinstance(data, str):
+        return data
+    try:
+        return bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"the JSON text is not UTF-8 (byte {exc.start} cannot be decoded)",
+            location=Location(file=file),
+            hint="save or send the record as UTF-8",
+        ) from None
+
+
+def quick_json_record(model: type[T], data: bytes | bytearray | str) -> T | None:
+    """``data`` (JSON text) validated as ``model`` by pydantic-core alone
+    (``model_validate_json``), or ``None`` when it does not pass or names a key twice: the
+    caller then reads it with :func:`~titlerules.readers.parse_json` and validates it with
+    :func:`parse_record`, for the exact error (or a wrapped record)."""
+    try:
+        record = model.model_validate_json(data)
+    except ValidationError:
+        return None
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    # Every key given once: as many key ends as keys read (a key named twice would be read
+    # once, the last value winning); more key ends than keys read is left to the reader.
+    if len(_KEY_END.findall(raw)) != _given(record):
+        return None
+    return record
+
+
+def parse_record_json(
+    model: type[T],
+    data: bytes | bytearray | str,
+    *,
+    file: str | None = None,
+    path: RecordLoc | str = (),
+) -> T:
+    """Validate JSON text as ``model``: by pydantic-core alone when it passes
+    (:func:`quick_json_record`), else read and validated as :func:`parse_record` does (a key
+    given twice, bad JSON and every problem of the record reported the same way)."""
+    record = quick_json_record(model, data)
+    if record is not None:
+        return record
+    parsed = parse_json(json_text(data, file=file), file=file)
+    return parse_record(model, parsed, file=file, path=path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from typing import Literal, get_args
 
 from titlerules.errors import InputFileError, Location, PolicyError, UsageError
 from titlerules.lang import ir
-from titlerules.lang.parser import parse
 from titlerules.lang.printer import format_policy
 from titlerules.lang.yaml_io import dump_json, dump_yaml, load_json, load_yaml
 from titlerules.readers import read_text
@@ -63,6 +62,8 @@ def read_policy_text(path: str | os.PathLike[str]) -> str:
 def load_text(text: str, spelling: Spelling, path: str | None = None) -> ir.PolicyFile:
     """Parse policy text in the given spelling."""
     if spelling == "dsl":
+        from titlerules.lang.parser import parse  # the grammar loads when first parsed
+
         return parse(text, path)
     if spelling == "yaml":
         return load_yaml(text, path)

@@ -36,7 +36,6 @@ import yaml
 from titlerules.errors import InputFileError, Location, PolicySyntaxError
 from titlerules.lang import ir
 from titlerules.lang.diagnostics import Diagnostic, did_you_mean
-from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.printer import format_expr
 from titlerules.readers import check_yaml_text, json_error, yaml_error
 from titlerules.uniquekeys import DuplicateKeyError, UniqueKeyLoader, loads_json
@@ -321,6 +320,8 @@ class _Reader:
         else:
             self.fail(where, f"expected an expression (a string), found {_kind_of(value)}")
         try:
+            from titlerules.lang.exprparse import parse_expr  # the grammar, when first used
+
             return self.placed(parse_expr(text), text, where)
         except PolicySyntaxError as exc:
             found = getattr(exc, "diagnostics", ())
