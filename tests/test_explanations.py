@@ -10,6 +10,7 @@ the report layer words them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -438,3 +439,23 @@ def test_an_audit_in_english_names_the_exception_in_english() -> None:
     assert "exception applied: re-formed and its filing approved after the term ended" in en
     assert "期满后已重新组建并核准备案" not in en
     assert "例外适用: 期满后已重新组建并核准备案" in zh
+
+
+def test_the_as_of_date_says_where_it_came_from() -> None:
+    """The evaluation date is the record's own (the application's submission date, a
+    procedure's meeting) unless the caller gives one; the receipt and the words say which."""
+    policy = load_policy("eryuan-2024")
+    record = yaml.safe_load(Path("examples/eryuan-2024/applicants/duan-li.yaml").read_text("utf-8"))
+    own = policy.evaluate(record)
+    assert own.receipt.as_of_from == "applicant.application.submitted_on"
+    assert explain(own, "zh").endswith("评估日期：2024-07-12（申报材料提交日期）")
+    assert explain(own, "en").endswith(
+        "evaluated as of 2024-07-12 (date the application materials were submitted)"
+    )
+    given = policy.evaluate(record, as_of=dt.date(2024, 8, 1))
+    assert given.receipt.as_of_from is None
+    assert explain(given, "zh").endswith("评估日期：2024-08-01（调用时指定）")
+    assert explain(given, "en").endswith("evaluated as of 2024-08-01 (given)")
+    procedure_file = Path("examples/eryuan-2024/procedure.yaml")
+    procedure = policy.evaluate(yaml.safe_load(procedure_file.read_text("utf-8")))
+    assert procedure.receipt.as_of_from == "procedure.meeting.start"

@@ -135,6 +135,9 @@ class Receipt(BaseModel):
     engine_version: str
     calendar_version: str
     as_of: dt.date | None
+    as_of_from: str | None = None
+    """The record path the as-of date was read from (the application's submission date, a
+    procedure's meeting date); None when the caller gave it."""
     provisional_calendar_years: list[int] = []
 
 

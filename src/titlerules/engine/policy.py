@@ -88,8 +88,9 @@ class Policy:
         # the disk cache keeps it).
         self.code: dict[str, CodeType] = {} if code is None else code
         self.core, self.params, self._compiled = compile_policy(resolved, code=self.code)
-        self._receipts: dict[tuple[dt.date | None, tuple[int, ...]], Receipt] = {}
-        self._plain_receipts: dict[dt.date | None, Receipt] = {}  # no provisional year
+        self._receipts: dict[tuple[dt.date | None, tuple[int, ...], str | None], Receipt] = {}
+        # No provisional year: by as-of date and where it came from.
+        self._plain_receipts: dict[tuple[dt.date | None, str | None], Receipt] = {}
         # The facts read, shared by the results of every rule (see _facts), and what this
         # policy knows of each record model class it has evaluated.
         self._facts: dict[tuple[str, type, Any], FactRead] = {}
@@ -279,7 +280,9 @@ class Policy:
                 "record": label,
                 "rules": results,
                 "missing_facts": sorted(missing) if missing else [],
-                "receipt": receipt_of(env.as_of, env.provisional_years),
+                "receipt": receipt_of(
+                    env.as_of, env.provisional_years, None if as_of is not None else kind.date_path
+                ),
             }
             if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
                 decision = _new(Decision)
@@ -291,13 +294,17 @@ class Policy:
             else:
                 yield Decision(**values)
 
-    def _receipt(self, as_of: dt.date | None, provisional: Iterable[int]) -> Receipt:
+    def _receipt(
+        self, as_of: dt.date | None, provisional: Iterable[int], source: str | None = None
+    ) -> Receipt:
+        """``source``: the record path the as-of date was read from (None: the caller gave
+        it, or there is none)."""
         # Receipts are immutable and the same for every record with the same as-of date.
         if not provisional:
-            receipt = self._plain_receipts.get(as_of)
+            receipt = self._plain_receipts.get((as_of, source))
             if receipt is not None:
                 return receipt
-        key = (as_of, tuple(sorted(provisional)) if provisional else ())
+        key = (as_of, tuple(sorted(provisional)) if provisional else (), source)
         receipt = self._receipts.get(key)
         if receipt is None:
             receipt = _construct(
@@ -308,13 +315,14 @@ class Policy:
                     "engine_version": __version__,
                     "calendar_version": self.calendar.data_version,
                     "as_of": as_of,
+                    "as_of_from": source if as_of is not None else None,
                     "provisional_calendar_years": list(key[1]),
                 },
             )
             if len(self._receipts) < _RECEIPT_CACHE_SIZE:
                 self._receipts[key] = receipt
                 if not provisional:
-                    self._plain_receipts[as_of] = receipt
+                    self._plain_receipts[as_of, source] = receipt
         return receipt
 
     @checked
@@ -803,16 +811,17 @@ class _Kind:
 
     subject: str
     stamp: Callable[[BaseModel], tuple[dt.date | None, str | None]]  # (as_of, label)
+    date_path: str | None  # the record path of the record's own date (its default as-of)
 
 
 def _kind(cls: type[BaseModel]) -> _Kind:
     """What evaluating records of ``cls`` needs to know of it (kept by each policy)."""
+    subject = "procedure" if cls.__name__ == "Procedure" else "applicant"
+    date_at = _field(cls, (("application", "submitted_on"), ("meeting", "start")))
     return _Kind(
-        "procedure" if cls.__name__ == "Procedure" else "applicant",
-        _stamper(
-            _field(cls, (("application", "submitted_on"), ("meeting", "start"))),
-            _field(cls, (("person", "name"), ("committee", "name"))),
-        ),
+        subject,
+        _stamper(date_at, _field(cls, (("person", "name"), ("committee", "name")))),
+        f"{subject}.{date_at[0]}.{date_at[1]}" if date_at[0] else None,
     )
 
 

@@ -429,7 +429,18 @@ def explain(decision: Decision, lang: str = "zh", verbose: bool = False) -> str:
     if decision.receipt.as_of is not None:
         when = decision.receipt.as_of
         day = when.isoformat() if isinstance(when, dt.date) else str(when)
-        lines.append(f"  评估日期：{day}" if tongue == "zh" else f"  evaluated as of {day}")
+        source = decision.receipt.as_of_from
+        if source is None:
+            whence = "（调用时指定）" if tongue == "zh" else " (given)"
+        else:
+            whence = (
+                f"（{label(source, tongue) or source}）"
+                if tongue == "zh"
+                else f" ({label(source, tongue) or source})"
+            )
+        lines.append(
+            f"  评估日期：{day}{whence}" if tongue == "zh" else f"  evaluated as of {day}{whence}"
+        )
     return "\n".join(lines)
 
 
