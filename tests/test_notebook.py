@@ -56,7 +56,9 @@ def test_decision_html_and_frame() -> None:
     # The failed rule is the table's first row, though the policy lists it later.
     assert decision.failed and decision.rules[0].outcome.value != "failed"
     first_row = html.split("<tbody>")[1].split("</tr>")[0]
-    assert decision.failed[0].id in first_row and "不符合" in first_row
+    # An exclusion that applies reads as one (属于不得申报情形), never as a double negative.
+    assert decision.failed[0].id in first_row and "属于不得申报情形" in first_row
+    assert "不符合" not in first_row
     assert escape(rule_line(decision.failed[0], "zh")) in first_row
     english = notebook.view(decision, "en")._repr_html_()
     assert ">explanation</th>" in english and "ineligible" in english

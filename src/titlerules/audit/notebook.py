@@ -116,7 +116,7 @@ _HEADERS: dict[str, dict[str, str]] = {
     "zh": {
         "outcome": "结果",
         "clause": "条款",
-        "rule": "规则",
+        "rule": "规则编号",
         "title": "规则名称",
         "quote": "原文",
         "facts": "日期与数量",
@@ -136,7 +136,7 @@ _HEADERS: dict[str, dict[str, str]] = {
     "en": {
         "outcome": "outcome",
         "clause": "clause",
-        "rule": "rule",
+        "rule": "rule id",
         "title": "title",
         "quote": "quote",
         "facts": "dates and counts",
@@ -313,13 +313,12 @@ def view(subject: Any, lang: str = "zh", *, failures_first: bool = True) -> HTML
 def decision_html(decision: Decision, lang: str = "zh", *, failures_first: bool = True) -> str:
     """A decision: its outcome, then one row per rule (outcome, clause, rule, explanation),
     failed rules first unless ``failures_first`` is false."""
-    from titlerules.report.explanation import rule_line
+    from titlerules.report.explanation import outcome_word, rule_line
 
     lang = _lang(lang)
-    words = RULE_WORDS[lang]
     rows = [
         (
-            _badge(words[rule.outcome], rule.outcome.value),
+            _badge(outcome_word(rule, lang), rule.outcome.value),
             _e(rule.citation.clause if rule.citation else ""),
             _e(rule.id),
             _e(rule_line(rule, lang)),

@@ -36,7 +36,7 @@ from titlerules.lang.messages import fill
 
 Lang = Literal["zh", "en"]
 
-__all__ = ["explain", "missing_text", "rule_line", "rule_lines"]
+__all__ = ["explain", "missing_text", "outcome_word", "rule_line", "rule_lines"]
 
 _SHOWN = 6  # facts / comparisons shown per rule before "N more"
 
@@ -307,11 +307,14 @@ def _cite(result: RuleResult, lang: Lang) -> str:
     return f" ({doc} {result.citation.clause})"
 
 
-def _word(result: RuleResult, lang: Lang) -> str:
+def outcome_word(result: RuleResult, lang: str = "zh") -> str:
+    """What a rule's outcome means, in words: 符合/不符合 for a requirement, 属于/不属于不得申报情形
+    for an exclusion, 提示 for an advisory rule's failure, 待查明, 不适用."""
+    tongue: Lang = "en" if lang == "en" else "zh"
     kind = "exclusion" if result.kind == "exclusion" else "requirement"
     if result.severity == "advisory" and result.outcome is RuleOutcome.FAILED:
         kind = "advisory"
-    return _RULE_WORDS[lang][(kind, result.outcome)]
+    return _RULE_WORDS[tongue][(kind, result.outcome)]
 
 
 def _limited(parts: list[str], lang: Lang) -> list[str]:
@@ -340,7 +343,7 @@ def rule_lines(result: RuleResult, lang: Lang = "zh") -> list[str]:
     """A rule's result in words: its head (``不符合：<title>（<document> <clause>）``), then
     why — the comparisons that decided, the facts read, the missing facts, the exception
     that applied — one line each."""
-    head = f"{_word(result, lang)}{_colon(lang)}{_title(result, lang)}{_cite(result, lang)}"
+    head = f"{outcome_word(result, lang)}{_colon(lang)}{_title(result, lang)}{_cite(result, lang)}"
     if result.severity == "advisory" and result.outcome is not RuleOutcome.FAILED:
         head += "（提示）" if lang == "zh" else " (advisory)"
     lines = [head]
