@@ -28,28 +28,9 @@ from titlerules._version import __version__
 from titlerules.cli.output import report_error, report_internal
 from titlerules.errors import TitleRulesError, UsageError
 
-# Sub-command modules, in the order `--help` lists them.
-COMMAND_MODULES = (
-    "titlerules.cli.check_cmd",
-    "titlerules.cli.lint_cmd",
-    "titlerules.cli.test_cmd",
-    "titlerules.cli.replay_cmd",
-    "titlerules.cli.fmt_cmd",
-    "titlerules.cli.convert_cmd",
-    "titlerules.cli.policies_cmd",
-    "titlerules.cli.doc_cmd",
-    "titlerules.cli.clauses_cmd",
-    "titlerules.cli.calendar_cmd",
-    "titlerules.cli.audit_cmd",
-    "titlerules.cli.plan_cmd",
-    "titlerules.cli.validate_records_cmd",
-    "titlerules.cli.demo_cmd",
-    "titlerules.cli.lsp_cmd",
-)
-
-# Each sub-command's module: a command line naming one loads only that module (a quick
-# start); help, a mistyped command or none loads them all.  tests/test_cli_startup.py holds
-# this table to what the modules register.
+# Each sub-command's module, in the order `--help` lists them: a command line naming one
+# loads only that module (a quick start); help, a mistyped command or none loads them all.
+# tests/test_startup.py holds this table to what the modules register.
 COMMANDS: dict[str, str] = {
     "check": "titlerules.cli.check_cmd",
     "lint": "titlerules.cli.lint_cmd",
@@ -67,7 +48,11 @@ COMMANDS: dict[str, str] = {
     "plan": "titlerules.cli.plan_cmd",
     "validate-records": "titlerules.cli.validate_records_cmd",
     "demo": "titlerules.cli.demo_cmd",
+    "lsp": "titlerules.cli.lsp_cmd",
 }
+
+# The sub-command modules, each once, in the same order.
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 class _Parser(argparse.ArgumentParser):
