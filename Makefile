@@ -11,14 +11,16 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast,db,spark]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/titlerules demo
 
+# The database tests run against a throw-away PostgreSQL server .ci/postgres.sh starts (and
+# stops); the Spark tests need a Java runtime (.ci/run installs both when missing).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	.ci/postgres.sh run -- $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -39,8 +41,8 @@ wheel-check: $(STAMP)
 
 # The speed benchmarks: every peer, the table, benchmarks/results/latest.json (minutes).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[fast,bench]"
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet -e ".[fast,bench,db,spark]"
+	.ci/postgres.sh run -- $(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -44,8 +44,6 @@ def need_java() -> None:
 def synthetic_table(rows: int, seed: int = 2024, missing: float = 0.05) -> tuple[Any, Any]:
     """``rows`` synthetic applicants as a typed table (lists of structs), and the same with
     the lists as JSON text of text values (a JSON column); ordered by ``id``."""
-    import polars as pl
-
     from titlerules.batch.schema import applicant_schema
     from titlerules.synthetic import applicants, typed_table
 

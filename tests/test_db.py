@@ -55,7 +55,10 @@ def _assert_same(got: Any, want: Any) -> None:
     assert got.height == want.height
     for name in want.columns:
         left, right = got.get_column(name).to_list(), want.get_column(name).to_list()
-        assert left == right, (name, [(a, b) for a, b in zip(left, right, strict=True) if a != b][:3])
+        assert left == right, (
+            name,
+            [(a, b) for a, b in zip(left, right, strict=True) if a != b][:3],
+        )
 
 
 def _duckdb_table(con: Any, name: str, frame: Any) -> None:
@@ -78,7 +81,11 @@ def _read_duckdb(con: Any, name: str) -> Any:
         ("duckdb:////data/absolute.duckdb", "duckdb", "/data/absolute.duckdb"),
         ("duckdb:///:memory:", "duckdb", ":memory:"),
         ("duckdb://", "duckdb", ":memory:"),
-        ("postgresql://clerk@db.example/office", "postgresql", "postgresql://clerk@db.example/office"),
+        (
+            "postgresql://clerk@db.example/office",
+            "postgresql",
+            "postgresql://clerk@db.example/office",
+        ),
         ("postgres://clerk@db:5433/office", "postgresql", "postgresql://clerk@db:5433/office"),
     ],
 )
@@ -159,7 +166,7 @@ def test_child_tables_joined_by_applicant_key_decide_as_nested_lists(
     """examples/database/duckdb-children.sql: sanctions, assessments and titles in child
     tables, gathered per applicant by the example query: the decisions of the same
     applicants with the lists nested."""
-    typed, as_json = synthetic_table(2_000, seed=31, missing=0.1)
+    typed, _ = synthetic_table(2_000, seed=31, missing=0.1)
     con = duckdb.connect()
     schema = (EXAMPLES / "duckdb-children.sql").read_text(encoding="utf-8")
     ddl, query = schema.split("\n-- query:\n")
@@ -301,8 +308,7 @@ def _postgres_table(con: Any, name: str, frame: Any, json_columns: list[str]) ->
         names = [n for n in frame.columns if n in types]
         assert set(frame.columns) == set(names), set(frame.columns) - set(names)
         select = ", ".join(
-            f'"{n}"::jsonb' if n in json_columns else f'"{n}"::{_pg_type(types[n])}'
-            for n in names
+            f'"{n}"::jsonb' if n in json_columns else f'"{n}"::{_pg_type(types[n])}' for n in names
         )
         quoted = ", ".join(f'"{n}"' for n in names)
         cur.execute(f"INSERT INTO {quote_name(name)} ({quoted}) SELECT {select} FROM staging")
@@ -357,7 +363,9 @@ def test_postgresql_messy_rows_explained_and_a_failed_run_changes_nothing(
         cur.execute("SELECT * FROM messy_out ORDER BY row")
         got = pl.from_arrow(cur.fetch_arrow_table())
     con.commit()
-    want = _files_path(columnar, text.sort("id", nulls_last=True), tmp_path, explain=True, chunk_rows=70)
+    want = _files_path(
+        columnar, text.sort("id", nulls_last=True), tmp_path, explain=True, chunk_rows=70
+    )
     _assert_same(got, want)
     assert summary.errors > 0
 

@@ -296,7 +296,8 @@ class _PostgreSQLWriter(TableWriter):
         self.cursor = self.connection.cursor()
         self.table = table
         parts = _name_parts(table)
-        self.schema, self.name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+        self.schema: str | None = parts[0] if len(parts) == 2 else None
+        self.name = parts[-1]
         self.created = False
 
     def write(self, arrow: Any) -> None:
