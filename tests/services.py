@@ -41,13 +41,21 @@ def need_java() -> None:
 
 
 @cache
+def synthetic_records(rows: int, seed: int = 2024, missing: float = 0.05) -> list[dict[str, Any]]:
+    """``rows`` synthetic applicants (generated once per test run: 10^5 take a while)."""
+    from titlerules.synthetic import applicants
+
+    return applicants(rows, seed=seed, missing=missing)
+
+
+@cache
 def synthetic_table(rows: int, seed: int = 2024, missing: float = 0.05) -> tuple[Any, Any]:
     """``rows`` synthetic applicants as a typed table (lists of structs), and the same with
     the lists as JSON text of text values (a JSON column); ordered by ``id``."""
     from titlerules.batch.schema import applicant_schema
-    from titlerules.synthetic import applicants, typed_table
+    from titlerules.synthetic import typed_table
 
-    typed = typed_table(applicants(rows, seed=seed, missing=missing))
+    typed = typed_table(synthetic_records(rows, seed, missing))
     lists = [f.path for f in applicant_schema().lists if f.path in typed.columns]
     as_json = typed.with_columns([json_text(name, typed.schema[name]) for name in lists])
     return typed, as_json

@@ -14,12 +14,11 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from tests.services import need_java, need_module, synthetic_table  # noqa: E402
+from tests.services import need_java, need_module, synthetic_records, synthetic_table  # noqa: E402
 from titlerules.batch import ColumnarPolicy  # noqa: E402
 from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError, UsageError  # noqa: E402
-from titlerules.synthetic import applicants  # noqa: E402
 
 BIG = 100_000
 
@@ -66,7 +65,7 @@ def test_spark_columnar_and_per_record_decide_100000_random_records_alike(spark:
     for name in want.columns:
         assert got.get_column(name).to_list() == want.get_column(name).to_list(), name
     # ... and the per-record path's decisions, record by record.
-    records = applicants(BIG, seed=2024, missing=0.05)
+    records = synthetic_records(BIG)
     with_missing = 0
     for row, record in zip(got.iter_rows(named=True), records, strict=True):
         assert row["id"] == record["id"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import sys
 import threading
 import uuid
 import warnings
@@ -232,10 +233,13 @@ def read_table(session: Any, path: str) -> Any:
 
 
 def session(master: str | None = None) -> Any:
-    """The Spark session for ``titlerules check --spark``: under ``spark-submit`` (a
-    cluster), the one it configures; otherwise a local one on every core
+    """The Spark session for ``titlerules check --spark``: the active one, if any; under
+    ``spark-submit`` (a cluster), the one it configures; otherwise a local one on every core
     (:func:`local_session`, ``local[*]``, with Spark's UI for progress)."""
     sql = _pyspark_sql()
+    active = sql.SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
     if os.environ.get("SPARK_ENV_LOADED") and master is None:  # set by spark-submit
         return sql.SparkSession.builder.appName("titlerules check").getOrCreate()
     return local_session(master or "local[*]", **{"spark.ui.enabled": "true"})
@@ -244,9 +248,9 @@ def session(master: str | None = None) -> Any:
 def local_session(master: str = "local[2]", **conf: str) -> Any:
     """A local Spark session whose Python workers run this interpreter and see its
     ``PYTHONPATH`` (tests, benchmarks, a laptop)."""
-    import sys
-
     sql = _pyspark_sql()
+    # The workers' interpreter: PySpark reads it from the environment when it starts them.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         sql.SparkSession.builder.master(master)
         .appName("titlerules")
