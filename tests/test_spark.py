@@ -14,8 +14,9 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from tests.services import need_java, need_module, synthetic_records, synthetic_table  # noqa: E402
+from tests.services import need_java, need_module, synthetic_table  # noqa: E402
 from titlerules.batch import ColumnarPolicy  # noqa: E402
+from titlerules.batch.schema import applicant_schema, row_record  # noqa: E402
 from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError, UsageError  # noqa: E402
@@ -64,12 +65,13 @@ def test_spark_columnar_and_per_record_decide_100000_random_records_alike(spark:
     assert got.columns == want.columns
     for name in want.columns:
         assert got.get_column(name).to_list() == want.get_column(name).to_list(), name
-    # ... and the per-record path's decisions, record by record.
-    records = synthetic_records(BIG)
+    # ... and the per-record path's decisions, row by row (each row read back into the
+    # record it states, as the per-record path reads a table).
+    schema = applicant_schema()
     with_missing = 0
-    for row, record in zip(got.iter_rows(named=True), records, strict=True):
-        assert row["id"] == record["id"]
-        decision = policy.evaluate(record)
+    for row, raw in zip(got.iter_rows(named=True), typed.iter_rows(named=True), strict=True):
+        assert row["id"] == raw["id"]
+        decision = policy.evaluate(row_record(raw, schema))
         assert row["outcome"] == decision.outcome.value, row["id"]
         assert row["failed"] == [r.id for r in decision.failed]
         assert row["unknown"] == [r.id for r in decision.unknown]

@@ -68,13 +68,17 @@ class ExecutorPolicies:
         self._lock = threading.Lock()
         self._compiled: dict[tuple[str, Any], ColumnarPolicy] = {}
 
-    def get(self, sha256: str, payload: Any, as_of: Any) -> ColumnarPolicy:
+    def get(self, run: str, payload: Any, as_of: Any) -> ColumnarPolicy:
+        """The policy of the run ``run`` (one :func:`decide` call, one broadcast)."""
         with self._lock:
-            found = self._compiled.get((sha256, as_of))
+            key = (run, as_of)
+            found = self._compiled.get(key)
             if found is None:
                 resolved, diagnostics, calendar = pickle.loads(payload.value)
                 found = ColumnarPolicy(Policy(resolved, diagnostics, calendar), as_of=as_of)
-                self._compiled[(sha256, as_of)] = found
+                if len(self._compiled) >= 8:  # the oldest run's policy goes
+                    del self._compiled[next(iter(self._compiled))]
+                self._compiled[key] = found
             return found
 
 
@@ -143,9 +147,8 @@ def decide(
     payload = pickle.dumps((policy.resolved, policy.diagnostics, policy.calendar), protocol=5)
     shipped = frame.sparkSession.sparkContext.broadcast(payload)
     names = tuple(frame.columns)
-    decider = _Decider(
-        policy.sha256, shipped, as_of, key, explain, lang, _arrow_schema(schema), names
-    )
+    run = f"{policy.sha256}:{uuid.uuid4().hex}"
+    decider = _Decider(run, shipped, as_of, key, explain, lang, _arrow_schema(schema), names)
     # Spark resolves the input's columns by name, and a record path's dots would be read as
     # fields of a struct: the columns travel as c0, c1 ... and get their names back in Arrow.
     plain = frame.toDF(*[f"c{i}" for i in range(len(names))])
@@ -167,7 +170,7 @@ class _Decider:
 
     def __init__(
         self,
-        sha256: str,
+        run: str,
         shipped: Any,
         as_of: Any,
         key: str | None,
@@ -176,7 +179,7 @@ class _Decider:
         arrow_schema: Any,
         names: tuple[str, ...],
     ) -> None:
-        self.sha256 = sha256
+        self.run = run
         self.shipped = shipped
         self.as_of = as_of
         self.key = key
@@ -186,7 +189,7 @@ class _Decider:
         self.names = names
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        columnar = EXECUTOR_POLICIES.get(self.sha256, self.shipped, self.as_of)
+        columnar = EXECUTOR_POLICIES.get(self.run, self.shipped, self.as_of)
         names = self.arrow_schema.names
         for batch in batches:
             raw = plain_batch(batch.rename_columns(list(self.names)))
