@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from titlerules.argcheck import checked
 from titlerules.batch._polars import polars
 from titlerules.batch.arrow import decide_frame, plain_batch, result_arrow
 from titlerules.batch.io import Progress, Summary
@@ -373,6 +374,7 @@ def _reason(exc: BaseException) -> str:
 # ---------------------------------------------------------------- a table decided
 
 
+@checked
 def run_database(
     columnar: ColumnarPolicy,
     source: str | Any,
