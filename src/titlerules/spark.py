@@ -69,7 +69,8 @@ class ExecutorPolicies:
         self._compiled: dict[tuple[str, Any], ColumnarPolicy] = {}
 
     def get(self, run: str, payload: Any, as_of: Any) -> ColumnarPolicy:
-        """The policy of the run ``run`` (one :func:`decide` call, one broadcast)."""
+        """The policy ``run`` names (its content hash and its calendar's), compiled from
+        the broadcast ``payload`` the first time."""
         with self._lock:
             key = (run, as_of)
             found = self._compiled.get(key)
@@ -147,7 +148,10 @@ def decide(
     payload = pickle.dumps((policy.resolved, policy.diagnostics, policy.calendar), protocol=5)
     shipped = frame.sparkSession.sparkContext.broadcast(payload)
     names = tuple(frame.columns)
-    run = f"{policy.sha256}:{uuid.uuid4().hex}"
+    calendar = policy.calendar
+    # What the compiled policy depends on: a worker compiles each such policy once, however
+    # many runs ship it.
+    run = f"{policy.sha256}|{calendar.data_version}|{calendar.strict}|{calendar.language}"
     decider = _Decider(run, shipped, as_of, key, explain, lang, _arrow_schema(schema), names)
     # Spark resolves the input's columns by name, and a record path's dots would be read as
     # fields of a struct: the columns travel as c0, c1 ... and get their names back in Arrow.
