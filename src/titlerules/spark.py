@@ -267,8 +267,10 @@ def local_session(master: str = "local[2]", **conf: str) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         # The columnar path decides a batch in a handful of queries: larger batches than
-        # Spark's 10,000 rows spread their fixed cost (docs/scale.md).
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "50000")
+        # Spark's 10,000 rows spread their fixed cost (docs/scale.md); an explained batch
+        # is ~2 kB a row in the JVM, which local mode runs in the driver's heap.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "20000")
+        .config("spark.driver.memory", "2g")
     )
     if os.environ.get("PYTHONPATH"):
         builder = builder.config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
