@@ -11,16 +11,18 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast,lsp]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast,lsp,db,spark]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/titlerules demo
 
-# The suite on every core (pytest-xdist; TEST_WORKERS=1 for one process).
+# The suite on every core (pytest-xdist; TEST_WORKERS=1 for one process).  The database tests
+# run against a throw-away PostgreSQL server .ci/postgres.sh starts (and stops); the Spark
+# tests need a Java runtime (.ci/run installs both when missing).
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	.ci/postgres.sh run -- $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The fuzz tests with their long budgets: 10,000 inputs per entry point (tests/test_fuzz.py;
 # `make test` runs the same tests with 1,000).  A few minutes.
@@ -47,8 +49,8 @@ wheel-check: $(STAMP)
 
 # The speed benchmarks: every peer, the table, benchmarks/results/latest.json (minutes).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[fast,bench]"
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet -e ".[fast,bench,db,spark]"
+	.ci/postgres.sh run -- $(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

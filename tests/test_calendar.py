@@ -733,3 +733,15 @@ def test_criminal_penalty_has_no_default_period() -> None:
     with pytest.raises(CalendarError, match="sentence") as info:
         sanction_end(date(2024, 3, 15), "有期徒刑", "刑事处罚")
     assert info.value.hint is not None and "刑期截止日" in info.value.hint
+
+
+def test_a_calendar_pickles_as_what_it_was_made_of() -> None:
+    """Shipped to Spark's executors with a policy: the overrides, strictness and language
+    travel; the year tables are rebuilt there and answer the same."""
+    calendar = Calendar.from_overrides([EXAMPLE_2026], strict=True, language="zh_CN")
+    copy = pickle.loads(pickle.dumps(calendar))
+    assert copy.data_version == calendar.data_version
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 330, 3)]
+    assert [copy.is_working_day(d) for d in days] == [calendar.is_working_day(d) for d in days]
+    with pytest.raises(CalendarError):
+        pickle.loads(pickle.dumps(Calendar(strict=True))).is_working_day(date(2031, 1, 2))

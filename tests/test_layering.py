@@ -40,7 +40,7 @@ LAYERS: dict[str, int] = {
     "lang": 1,
     "core": 2,
     "engine": 3,
-    **dict.fromkeys(("batch", "redact"), 4),
+    **dict.fromkeys(("batch", "redact", "spark"), 4),
     **dict.fromkeys(("audit", "report", "decision_log", "testing"), 5),
     **dict.fromkeys(("cli", "lsp", "highlight", "synthetic", "(package)"), 6),
 }

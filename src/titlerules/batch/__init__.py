@@ -11,6 +11,8 @@
     table = batch.validate_table(frame)                  # or: validate once ...
     result = columnar.evaluate(table, explain=True)      # ... decide (and explain) many times
     summary, _ = batch.run_file(columnar, "applicants.parquet", "result.parquet")
+    summary = batch.run_database(columnar, "duckdb:///office.duckdb", table="applicants",
+                                 out_table="decisions")           # [db] extra; docs/scale.md
 
 A table row is one applicant; its columns are named by record path (``person.birth_date``,
 ``employment.is_civil_servant``; lists of records as JSON text or lists of structs).  The
@@ -41,11 +43,13 @@ __all__ = [
     "evaluate_table",
     "polars",
     "read_chunks",
+    "run_database",
     "run_file",
     "validate_table",
 ]
 
 if TYPE_CHECKING:
+    from titlerules.batch.db import run_database
     from titlerules.batch.io import Progress, Summary, read_chunks, run_file
     from titlerules.batch.runner import ColumnarPolicy
     from titlerules.batch.schema import applicant_schema
@@ -57,6 +61,7 @@ _LAZY = {
     "Summary": "titlerules.batch.io",
     "read_chunks": "titlerules.batch.io",
     "run_file": "titlerules.batch.io",
+    "run_database": "titlerules.batch.db",
     "applicant_schema": "titlerules.batch.schema",
     "ValidatedTable": "titlerules.batch.table",
     "validate_table": "titlerules.batch.table",

@@ -253,6 +253,11 @@ class Calendar:
             f"official={self._first_official}-{self._last_official};overrides={overridden}"
         )
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as what it was made of (overrides, strictness, language): the year
+        tables are rebuilt on use where it is unpickled (a Spark executor, a worker)."""
+        return (_rebuilt_calendar, (tuple(self._overrides.values()), self._strict, self._language))
+
     # -- construction -----------------------------------------------------------------
 
     @classmethod
@@ -643,3 +648,9 @@ class Calendar:
                 )
         offset = bisect.bisect_left(self._table(year).cumulative, target - self._base(year))
         return date(year, 1, 1) + timedelta(days=offset)
+
+
+def _rebuilt_calendar(
+    overrides: tuple[OverrideYear, ...], strict: bool, language: Language
+) -> Calendar:
+    return Calendar(overrides, strict=strict, language=language)

@@ -32,7 +32,12 @@ def register(subparsers: Any) -> None:
         "check", help="evaluate records against a policy", description=__doc__
     )
     parser.add_argument("policy", help="bundled policy id or policy file")
-    parser.add_argument("records", nargs="+", metavar="RECORD", help="record files or folders")
+    parser.add_argument(
+        "records",
+        nargs="*",
+        metavar="RECORD",
+        help="record files or folders (none with --from-db or --spark)",
+    )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument(
         "--json", action="store_true", help="a JSON list, one entry per record (text on stderr)"
@@ -79,6 +84,30 @@ def register(subparsers: Any) -> None:
         help="tables: add each row's missing facts and explanation (in --lang) to the results "
         "(record files are always explained)",
     )
+    where = parser.add_argument_group("tables in a database or on Spark (docs/scale.md)")
+    where.add_argument(
+        "--from-db",
+        metavar="URI",
+        help="read the applicants from a database: duckdb:///FILE.duckdb, "
+        "duckdb:////ABSOLUTE.duckdb, postgresql://user@host/db",
+    )
+    where.add_argument("--table", metavar="T", help="--from-db: the applicants' table")
+    where.add_argument(
+        "--query", metavar="SQL", help="--from-db: a SELECT giving the applicants (joins)"
+    )
+    where.add_argument(
+        "--out-table", metavar="R", help="--from-db: the result table (replaced when it exists)"
+    )
+    where.add_argument(
+        "--key",
+        metavar="COLUMN",
+        help="--from-db/--spark: a column carried over to the results (an applicant number)",
+    )
+    where.add_argument(
+        "--spark",
+        metavar="INPUT",
+        help="decide a .parquet or .csv table on Spark; results to --out RESULT.parquet|.jsonl",
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,6 +121,20 @@ def run(args: argparse.Namespace) -> int:
     from titlerules.report.explanation import explain
 
     as_of = _date(args.as_of) if args.as_of else None
+    if args.from_db is not None or args.spark is not None:
+        from titlerules.batch.command import run_elsewhere
+
+        return run_elsewhere(args, as_of)  # a database table, or a table on Spark
+    for flag in ("table", "query", "out_table", "key"):
+        if getattr(args, flag) is not None:
+            raise UsageError(
+                f"--{flag.replace('_', '-')} goes with --from-db (or --spark for --key)",
+                hint="add --from-db URI",
+            )
+    if not args.records:
+        raise UsageError(
+            "name the records to check", hint="titlerules check POLICY RECORD... (or --from-db)"
+        )
     if args.out is not None or any(_is_table(name) for name in args.records):
         from titlerules.batch.command import run_tabular
 
