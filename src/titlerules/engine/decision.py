@@ -112,16 +112,7 @@ class RuleResult(BaseModel):
     @checked
     def line(self, lang: str = "zh") -> str:
         """The result in words on one line, all Chinese (``zh``) or all English (``en``)."""
-        render = RuleResult.renderer
-        if render is None:  # registered when its module is loaded: load it by name
-            _load_registering_module(RENDERER_MODULE)
-            render = RuleResult.renderer
-        if render is None:
-            raise TitleRulesError(
-                "no renderer is registered for rule results",
-                hint="import titlerules (or titlerules.report.explanation) first",
-                code="TR001",
-            )
+        render: Callable[[RuleResult, str], str] = _renderer(RuleResult, "rule results")
         return render(self, lang)
 
 
@@ -176,16 +167,7 @@ class Decision(BaseModel):
     @checked
     def explain(self, lang: str = "zh", verbose: bool = False) -> str:
         """The decision in words, all Chinese (``zh``) or all English (``en``)."""
-        render = Decision.renderer
-        if render is None:  # registered when its module is loaded: load it by name
-            _load_registering_module(RENDERER_MODULE)
-            render = Decision.renderer
-        if render is None:
-            raise TitleRulesError(
-                "no renderer is registered for decisions",
-                hint="import titlerules (or titlerules.report.explanation) first",
-                code="TR001",
-            )
+        render: Callable[[Decision, str, bool], str] = _renderer(Decision, "decisions")
         return render(self, lang, verbose)
 
     @checked
@@ -203,6 +185,22 @@ class Decision(BaseModel):
         """One row per rule, as a pandas DataFrame, its words (title, explanation, missing
         facts, exceptions) in ``lang`` (needs ``titlerules[notebook]``)."""
         return _views().decision_frame(self, lang)
+
+
+def _renderer(owner: type[RuleResult] | type[Decision], what: str) -> Any:
+    """The renderer the report layer registered on ``owner`` (loaded by name when it was not
+    loaded yet)."""
+    render = owner.renderer
+    if render is None:  # registered when its module is loaded: load it by name
+        _load_registering_module(RENDERER_MODULE)
+        render = owner.renderer
+    if render is None:
+        raise TitleRulesError(
+            f"no renderer is registered for {what}",
+            hint="import titlerules (or titlerules.report.explanation) first",
+            code="TR001",
+        )
+    return render
 
 
 def _views() -> DecisionViews:
