@@ -1151,6 +1151,7 @@ def mix_table(results: list[dict[str, Any]]) -> str:
             f"{mix.get(o, 0):.1%}" for o in ("eligible", "ineligible", "undetermined", "error")
         )
         lines.append(f"| {r['group']} | {r.get('rows', 0):,} | {shares} |")
+    return "\n".join(lines)
 
 
 def import_table(imports: list[dict[str, Any]], top: int = 10) -> str:
