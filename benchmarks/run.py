@@ -433,7 +433,7 @@ def bench_full(
         secs,
         agree_explained / n,
         "explain=True: the missing facts and an explanation per row (each failed or unknown "
-        "rule: title, clause, quote, the facts it reads); agreement includes the missing facts; "
+        "rule as the engine words it: RuleResult.line); agreement includes the missing facts; "
         f"best of five runs after a warm-up run ({explained_runs[0]:.2f} s; then "
         + ", ".join(f"{r:.2f}" for r in explained_runs[1:])
         + " s)",
