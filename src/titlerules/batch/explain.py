@@ -22,10 +22,10 @@ same lines from their :class:`~titlerules.engine.decision.Decision`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from titlerules.batch._polars import collect, polars
+from titlerules.batch._polars import collect, collect_all, polars
 from titlerules.batch.compiler.masks import Mask, Provenance
 from titlerules.batch.compiler.values import CompiledRuleColumns, Expr
 from titlerules.batch.schema import TableSchema
@@ -46,21 +46,17 @@ def eligible_text(lang: str) -> str:
     return DECISION_WORDS["en" if lang == "en" else "zh"][("applicant", Outcome.ELIGIBLE)]
 
 
-def lines_text(results: Iterable[RuleResult], lang: str) -> str:
-    """The explanation of a row: its blocking rules' failed and unknown results, one line
-    each (as :meth:`RuleResult.line` words them), or the eligible line."""
+def decision_explanation(decision: Decision, lang: str) -> str:
+    """The explanation of a row decided on the per-record path: its blocking rules' failed
+    and unknown results, one line each (as :meth:`RuleResult.line` words them), or the
+    eligible line."""
     lines = [
         result.line(lang)
-        for result in results
+        for result in decision.rules
         if result.severity == "blocking"
         and result.outcome in (RuleOutcome.FAILED, RuleOutcome.UNKNOWN)
     ]
     return "\n".join(lines) if lines else eligible_text(lang)
-
-
-def decision_explanation(decision: Decision, lang: str) -> str:
-    """The explanation of a row decided on the per-record path."""
-    return lines_text(decision.rules, lang)
 
 
 # ---------------------------------------------------------------- the columnar path
@@ -90,6 +86,7 @@ class Explainer:
         keys = dict.fromkeys(k for r in self.blocking for k in (columns[r].mask or Mask()).parts)
         self.keys = {key: f"__k{n}" for n, key in enumerate(keys)}
         self._table: Any = None  # the masks spelled so far: part columns, and "missing"
+        self._group_by = {rule_id: self._group_keys(rule_id) for rule_id in self.blocking}
 
     def part_exprs(self, code: dict[str, Expr]) -> list[Expr]:
         """The row's missing facts, part by part (``__k<n>``, UInt64)."""
@@ -164,7 +161,7 @@ class Explainer:
         )
         return patterns.hstack(lists.get_columns())
 
-    def group_keys(self, rule_id: str) -> list[Expr]:
+    def _group_keys(self, rule_id: str) -> list[Expr]:
         """What a rule's result depends on: the facts it reads (a list field's element
         facts through the list), the as-of date's column unless it is fixed, and which
         sub-records the row states at all (a sub-record the row leaves out is a missing
@@ -219,14 +216,15 @@ class Explainer:
         queries = []
         for rule_id in self.blocking:
             code = pl.col(f"rule.{rule_id}")
-            keys = [code, *self.group_keys(rule_id)]
+            keys = [code, *self._group_by[rule_id]]
             queries.append(
                 numbered.filter(code >= UNKNOWN)
                 .group_by(keys, maintain_order=True)
                 .agg(pl.col("__i"))
                 .select("__i")
             )
-        for rule_id, found in zip(self.blocking, collect_all_frames(queries), strict=True):
+        found_groups = collect_all(queries) if queries else []
+        for rule_id, found in zip(self.blocking, found_groups, strict=True):
             members = found.get_column("__i").to_list()
             groups.append((rule_id, members))
             for rows in members:
@@ -269,11 +267,6 @@ class Explainer:
         return text.alias("explanation"), failing
 
 
-def collect_all_frames(queries: list[Any]) -> list[Any]:
-    """Collect several LazyFrames at once (Polars shares their common work)."""
-    return polars().collect_all(queries) if queries else []
-
-
 def _in_place(found: Any, height: int) -> Any:
     """A rule's lines (row numbers ``__i``, lines) as a full column, null elsewhere."""
     pl = polars()
@@ -283,4 +276,4 @@ def _in_place(found: Any, height: int) -> Any:
     return found.to_series(1).gather(where)
 
 
-__all__ = ["Explainer", "decision_explanation", "eligible_text", "lines_text"]
+__all__ = ["Explainer", "decision_explanation", "eligible_text"]

@@ -344,16 +344,7 @@ class Policy:
         :class:`~titlerules.core.trace.Trace` per rule id (its reads, the comparisons it
         decided with their values, the ``let`` values it computed), in evaluation order.
         The rules run as :meth:`evaluate` runs them, in one environment."""
-        model = as_record(record)
-        kind = self._kind(type(model))
-        date, _ = kind.stamp(model)
-        env = Env({kind.subject: model}, date if as_of is None else as_of, self.calendar)
-        traces: dict[str, Trace] = {}
-        for step in self._steps[kind.subject]:
-            env.trace = trace = Trace()
-            run_rule(step.compiled, env)
-            traces[step.compiled.rule.id] = trace
-        return traces
+        return {step.compiled.rule.id: trace for step, _, trace, _ in self._traced(record, as_of)}
 
     def explain_rules(
         self,
@@ -366,19 +357,28 @@ class Policy:
         :meth:`evaluate` with ``explain=True`` gives it: the facts read, the comparisons
         that decided, the ``let`` values), by rule id; the other rules are not run.  For a
         table's explanations, where only a row's failed and unknown rules need words."""
-        wanted = set(rule_ids)
+        return {
+            step.compiled.rule.id: step.result(verdict, trace, env)
+            for step, verdict, trace, env in self._traced(record, as_of, frozenset(rule_ids))
+        }
+
+    def _traced(
+        self,
+        record: BaseModel | dict[str, Any],
+        as_of: dt.date | None,
+        wanted: frozenset[str] | None = None,
+    ) -> Iterator[tuple[_Step, Verdict, Trace, Env]]:
+        """Each rule (of ``wanted``, or all) run on ``record`` with a recording trace, in
+        evaluation order, in one environment: the step, its verdict, its trace and the
+        environment (as it stands right after the rule)."""
         model = as_record(record)
         kind = self._kind(type(model))
         date, _ = kind.stamp(model)
         env = Env({kind.subject: model}, date if as_of is None else as_of, self.calendar)
-        results: dict[str, RuleResult] = {}
         for step in self._steps[kind.subject]:
-            if step.compiled.rule.id in wanted:
+            if wanted is None or step.compiled.rule.id in wanted:
                 env.trace = trace = Trace()
-                results[step.compiled.rule.id] = step.result(
-                    run_rule(step.compiled, env), trace, env
-                )
-        return results
+                yield step, run_rule(step.compiled, env), trace, env
 
 
 class _Step:
