@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import importlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import CodeType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,6 +44,8 @@ from titlerules.engine.decision import (
 )
 from titlerules.engine.runtime import Duration, Env, Seq, Unknown, jsonable
 from titlerules.engine.verdict import (
+    CODES,
+    DECISION_BY_CODE,
     FAILED,
     NOT_APPLICABLE,
     OUTCOME_BY_FLAGS,
@@ -68,9 +71,40 @@ from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve, sources
 APPLICANT_KINDS = ("exclusion", "requirement")
 PROCEDURE_KINDS = ("procedure",)
 
+BATCH_ROWS = 8192
+"""Records :meth:`Policy.evaluate_many` reads ahead (without explanations)."""
+BATCH_MIN = 1024
+"""The fewest records of a batch decided column-wise (fewer: per record)."""
+BATCH_MODULE = "titlerules.batch.records"  # registers Policy.batch_decider
+_APPLICANT_DATE = "applicant.application.submitted_on"  # an applicant's own as-of date
+
+BatchDecider = Callable[["Policy", list[Any], "dt.date | None"], list[Any]]
+"""Per record of a batch: its decision, or what :meth:`Policy.evaluate_many` is to decide
+per record (the record, or its validated model)."""
+
+
+def _per_record_only(policy: Policy, batch: list[Any], as_of: dt.date | None) -> list[Any]:
+    return batch
+
+
+# Policy.decision_from_codes looks a rule's shared result up by its outcome code.
+assert [
+    CODES[o]
+    for o in (
+        RuleOutcome.PASSED,
+        RuleOutcome.NOT_APPLICABLE,
+        RuleOutcome.UNKNOWN,
+        RuleOutcome.FAILED,
+    )
+] == [0, 1, 2, 3]
+
 
 class Policy:
     """A policy ready to evaluate applicants (and procedures).  Build with :func:`load_policy`."""
+
+    batch_decider: ClassVar[BatchDecider | None] = None
+    """Decides a batch of records column-wise (:meth:`evaluate_many`): registered by
+    :mod:`titlerules.batch.records`."""
 
     def __init__(
         self,
@@ -107,6 +141,7 @@ class Policy:
         self._step_of = {
             step.compiled.rule.id: step for steps in self._steps.values() for step in steps
         }
+        self._coded: list[tuple[_Step, bool, tuple[RuleResult | None, ...]]] | None = None
 
     # ------------------------------------------------ description
     @property
@@ -334,8 +369,121 @@ class Policy:
         explain: bool = False,
     ) -> Iterator[Decision | TitleRulesError]:
         """One result per record, in order: a decision, or the error for that record.  A
-        record is a model, a dict or JSON text (bytes or str, e.g. one JSON Lines row)."""
-        return self._decisions(records, as_of, explain, errors=True)
+        record is a model, a dict or JSON text (bytes or str, e.g. one JSON Lines row).
+
+        Without explanations, and with the ``[fast]`` extra installed, records are read
+        ahead :data:`BATCH_ROWS` at a time, and a batch of at least :data:`BATCH_MIN`
+        dicts or JSON texts is decided column-wise (:mod:`titlerules.batch.records`): the
+        same decisions and errors, in the same order."""
+        if explain:
+            return self._decisions(records, as_of, explain, errors=True)
+        return self._batched(records, as_of)
+
+    def _batched(
+        self, records: Iterable[BaseModel | dict[str, Any] | bytes | str], as_of: dt.date | None
+    ) -> Iterator[Decision | TitleRulesError]:
+        """:meth:`_decisions` without explanations, batches of dicts and JSON text going
+        through the registered :attr:`batch_decider` (see :meth:`evaluate_many`)."""
+        batch: list[Any] = []
+        for record in records:
+            if isinstance(record, BaseModel) and not batch:
+                yield from self._decisions((record,), as_of, False, errors=True)
+                continue
+            batch.append(record)
+            if len(batch) >= BATCH_ROWS:
+                yield from self._batch(batch, as_of)
+                batch = []
+        if batch:
+            yield from self._batch(batch, as_of)
+
+    def _batch(
+        self, batch: list[Any], as_of: dt.date | None
+    ) -> Iterator[Decision | TitleRulesError]:
+        decider = self._batch_decider() if len(batch) >= BATCH_MIN else None
+        if decider is None:
+            yield from self._decisions(batch, as_of, False, errors=True)
+            return
+        try:
+            decided = decider(self, batch, as_of)
+        except Exception:  # a batch the table path cannot read: every record per record
+            decided = batch
+        rest = iter(
+            self._decisions(
+                [item for item in decided if not isinstance(item, Decision)],
+                as_of,
+                False,
+                errors=True,
+            )
+        )
+        for item in decided:
+            yield item if isinstance(item, Decision) else next(rest)
+
+    def _batch_decider(self) -> BatchDecider | None:
+        decide = Policy.batch_decider
+        if decide is None:  # registered when its module is loaded: load it by name
+            try:
+                importlib.import_module(BATCH_MODULE)
+            except ImportError:  # no [fast] extra: every record per record
+                Policy.batch_decider = _per_record_only
+            decide = Policy.batch_decider
+        return None if decide is _per_record_only else decide
+
+    def decision_from_codes(
+        self,
+        codes: Sequence[int],
+        applied: Mapping[int, int],
+        *,
+        as_of: dt.date | None,
+        as_of_given: bool,
+        record: str | None,
+    ) -> Decision | None:
+        """The decision on an applicant whose rule outcomes were decided elsewhere (column
+        by column): ``codes``, the outcome codes (:attr:`RuleOutcome.code`) of the applicant
+        rules in evaluation order (:meth:`compiled_rules`); ``applied``, by rule position,
+        the position of the exception that held, for a rule passed by one; the evaluation
+        date, whether the caller gave it (else it is the record's submission date), and the
+        record's label.  None when a rule is unknown (its missing facts are the per-record
+        path's to say).  It is the decision :meth:`evaluate` makes (without explanations)
+        when the outcomes are those of :func:`~titlerules.engine.verdict.run_rule` and no
+        working-day answer touched a provisional calendar year."""
+        coded = self._coded
+        if coded is None:
+            coded = self._coded = [
+                (
+                    step,
+                    step.blocking,
+                    (step.passed, step.result(NOT_APPLICABLE, None), None, step.failed),
+                )
+                for step in self._steps["applicant"]
+            ]
+        results: list[RuleResult] = []
+        worst = 0
+        for position, (step, blocking, shared) in enumerate(coded):
+            code = codes[position]
+            result = shared[code]
+            if result is None:  # unknown
+                return None
+            if code == 0 and applied:
+                which = applied.get(position)
+                if which is not None:
+                    exception = step.compiled.exceptions[which]
+                    label = exception.label or exception.text
+                    result = step.result(Verdict(RuleOutcome.PASSED, frozenset(), (label,)), None)
+            results.append(result)
+            if blocking and code > worst:
+                worst = code
+        source = None if as_of_given else _APPLICANT_DATE
+        return _construct(
+            Decision,
+            {
+                "outcome": DECISION_BY_CODE[worst],
+                "subject": "applicant",
+                "record": record,
+                "rules": results,
+                "missing_facts": [],
+                "receipt": self._receipt(as_of, (), source),
+            },
+        )
 
     def trace_rules(
         self, record: BaseModel | dict[str, Any], *, as_of: dt.date | None = None

@@ -51,11 +51,21 @@ def compile_rules(
     *,
     explain: bool = False,
     calls: dict[Any, Any] | None = None,
+    provisional: bool = False,
 ) -> tuple[ColumnarCompiler, dict[str, CompiledRuleColumns], dict[str, str]]:
     """The columns of every rule that has them, and why the others have none.  ``calls``:
-    the Python built-ins' call sites of another compilation of these rules, to share."""
+    the Python built-ins' call sites of another compilation of these rules, to share;
+    ``provisional``: flag the rows whose working-day answers touch a provisional calendar
+    year (the per-record path names those years in the decision's receipt)."""
     compiler = ColumnarCompiler(
-        policy, params, schema, calendar, as_of, explain=explain, calls=calls
+        policy,
+        params,
+        schema,
+        calendar,
+        as_of,
+        explain=explain,
+        calls=calls,
+        provisional=provisional,
     )
     compiled: dict[str, CompiledRuleColumns] = {}
     fallback: dict[str, str] = {}

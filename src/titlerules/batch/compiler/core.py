@@ -81,6 +81,7 @@ class CompilerCore:
         *,
         explain: bool = False,
         calls: dict[Any, Any] | None = None,
+        provisional: bool = False,
     ) -> None:
         self.policy = policy
         self.params = params
@@ -88,6 +89,9 @@ class CompilerCore:
         self.calendar = calendar
         self.as_of = as_of
         self.explain = explain
+        # Flag the rows whose working-day answers touch a provisional calendar year (for
+        # decisions whose receipts name those years; see titlerules.batch.records).
+        self.provisional = provisional
         self.root = Frame("__row")
         self.provenance = Provenance()
         self._frame = self.root
@@ -218,6 +222,10 @@ class CompilerCore:
         if mask is None:
             return None
         return mask.map(self._bind)
+
+    def constants_provisional(self) -> bool:
+        """Whether a constant the rules folded depends on a provisional calendar year."""
+        return bool(self._const_env.provisional_years)
 
     def _flag(self, condition: Expr, reason: str) -> None:
         """Rows where ``condition`` holds go to the per-record path (``reason`` says why, in

@@ -384,6 +384,28 @@ class Functions(CompilerCore):
         self._flag((days < 0) | (days > last), "a date outside the working-day calendar")
         return days.clip(0, last)
 
+    def _flag_provisional(self, a: Expr, b: Expr | None = None) -> None:
+        """With ``provisional`` on, flag the rows where a year from ``a``'s to ``b``'s (either
+        order; ``b`` None: ``a``'s alone) is a provisional calendar year: the per-record path
+        notes those years for the decision's receipt (``note_years``)."""
+        if not self.provisional:
+            return
+        pl = polars()
+        first, last = cal.EPOCH.year, cal.LAST_DATE.year
+        count, counts = 0, [0]  # counts[k]: provisional years before first + k
+        for year in range(first, last + 1):
+            count += self.calendar.is_provisional_year(year)
+            counts.append(count)
+        if not count:
+            return
+        table = pl.lit(pl.Series(counts, dtype=pl.Int64))
+        year_a = a.dt.year().cast(pl.Int64)
+        year_b = year_a if b is None else b.dt.year().cast(pl.Int64)
+        low = (pl.min_horizontal(year_a, year_b) - first).clip(0, last - first)
+        high = (pl.max_horizontal(year_a, year_b) - first).clip(0, last - first)
+        hit = table.gather(high + 1) - table.gather(low) > 0
+        self._flag(hit, "a working-day answer in a provisional calendar year")
+
     def _index(self, d: Expr) -> tuple[Expr, Expr]:
         pl = polars()
         tables = self._working_tables()
@@ -398,6 +420,7 @@ class Functions(CompilerCore):
             impl = _impl("working_days_between")
             return Const(impl(self._const_env, a.value, b.value))
         start, end = self._bind(self._date_expr(a)), self._bind(self._date_expr(b))
+        self._flag_provisional(start, end)
         index_start, working_start = self._index(start)
         index_end, _ = self._index(end)
         count = pl.when(start > end).then(0).otherwise(index_end - (index_start - working_start))
@@ -408,6 +431,7 @@ class Functions(CompilerCore):
         if isinstance(d, Const):
             return Const(self.calendar.is_working_day(d.value))
         _, working = self._index(self._date_expr(d))
+        self._flag_provisional(self._date_expr(d))
         return self._strict(Scalar("bool", pl_when_known(self._date_expr(d), working == 1)), d)
 
     def _fn_add_working_days(self, d: Value, n: Value) -> Value:
@@ -428,6 +452,7 @@ class Functions(CompilerCore):
         self._flag((target < 1) | (target > tables.total), "working days counted past the calendar")
         position = (target - 1).clip(0, tables.total - 1)
         result = pl.lit(tables.workdays).gather(position)
+        self._flag_provisional(day, result)
         return Scalar("date", pl.when(day.is_not_null() & amount.is_not_null()).then(result))
 
     # ------------------------------------------------ built-ins run in Python

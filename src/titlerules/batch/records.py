@@ -1,0 +1,312 @@
+"""batch layer: a batch of applicant records handed in as dicts or JSON text, decided
+column-wise, each decision the one :meth:`Policy.evaluate
+<titlerules.engine.policy.Policy.evaluate>` makes.
+
+:meth:`Policy.evaluate_many <titlerules.engine.policy.Policy.evaluate_many>` hands batches
+of dicts and JSON text (without explanations) to :class:`RecordDecider` when the ``[fast]``
+extra is installed.  A batch is spelled as a table (:func:`flatten_fast`, the cells
+:func:`~titlerules.batch.schema.flatten_record` writes, list fields as their own JSON),
+read and validated column-wise (:func:`~titlerules.batch.table.validate_table`) and decided
+column-wise, and each row's decision is built from its rules' outcome codes: the rule
+results the policy shares across records (passed, failed, not applicable, passed by an
+exception, whose label is read from the first exception that holds), the submission date
+and the name the table read, the policy's receipt for that date.
+
+A row goes back to the caller, to be decided by the per-record path, whenever the table
+cannot say everything its decision says: a row the fast reader does not read exactly (its
+validated model, or its record when it is not one: the per-record path raises its own
+error), a row the columnar rules send to the per-record path, a row with an unknown rule
+(its missing facts are the per-record path's), and a row whose working-day answers touch a
+provisional calendar year (the receipt names those years).  A policy whose rules have no
+columnar form, or whose constants depend on a provisional calendar year, is decided per
+record throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from titlerules.batch._polars import collect, gc_paused, polars
+from titlerules.batch.compiler.columnar import compile_rules
+from titlerules.batch.compiler.values import CompiledRuleColumns
+from titlerules.batch.runner import DEFER, _Variant
+from titlerules.batch.schema import TableSchema, _list_text, applicant_schema, cell_text
+from titlerules.batch.table import validate_table
+from titlerules.engine.policy import APPLICANT_KINDS, Policy
+
+AS_OF_COLUMN = "application.submitted_on"  # a record's own as-of date (as the engine's)
+LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
+
+
+class _Refused(Exception):
+    """A value JSON does not spell itself (a date, a set...)."""
+
+
+def _refuse(value: Any) -> Any:
+    raise _Refused
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, default=_refuse).encode
+
+
+def flatten_fast(schema: TableSchema) -> Callable[[Mapping[str, Any]], dict[str, str | None]]:
+    """A function spelling a nested record as text cells by record path: the cells
+    :func:`~titlerules.batch.schema.flatten_record` writes, except that a list field holds
+    its own JSON (natural values, read as :func:`~titlerules.batch.schema.json_lists` reads
+    a CSV's list cells) unless it holds a value JSON has no spelling for."""
+    lists = frozenset(field.path for field in schema.lists)
+    prefixes = frozenset(prefix for prefix, _ in schema.submodels if prefix)
+
+    def fill(data: Mapping[str, Any], prefix: str, out: dict[str, str | None]) -> int:
+        stated = 0  # cells written that state something
+        for key, value in data.items():
+            path = prefix + (key if type(key) is str else str(key))
+            if type(value) is str:
+                if path in lists:
+                    out[path] = _encode(value)
+                else:
+                    out[path] = value
+                stated += 1
+                continue
+            if path in lists:
+                if value is None:
+                    out[path] = None
+                    continue
+                try:
+                    out[path] = _encode(value)
+                except (_Refused, ValueError, TypeError):
+                    out[path] = _list_text(value)
+                stated += 1
+            elif isinstance(value, dict) and (path + ".") in prefixes:
+                inner = fill(value, path + ".", out)
+                if inner:
+                    stated += inner
+                else:  # an empty record: only the models read it
+                    text = out[path] = cell_text(value)
+                    stated += text is not None
+            else:
+                text = out[path] = cell_text(value)
+                stated += text is not None
+        return stated
+
+    def flatten(data: Mapping[str, Any]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        fill(data, "", out)
+        return out
+
+    return flatten
+
+
+class RecordDecider:
+    """A policy's applicant rules compiled for batches of records (see the module
+    docstring), per as-of date given; thread-safe.  ``last_columnar_rows``: the rows of
+    the last batch decided column-wise."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.schema = applicant_schema()
+        self._flatten = flatten_fast(self.schema)
+        self._compiled: dict[dt.date | None, _Compiled | None] = {}
+        self._lock = threading.Lock()
+        self.last_columnar_rows = 0
+
+    def _for(self, as_of: dt.date | None) -> _Compiled | None:
+        with self._lock:
+            if as_of not in self._compiled:
+                if len(self._compiled) >= 16:
+                    self._compiled.clear()
+                self._compiled[as_of] = _Compiled.of(self.policy, self.schema, as_of)
+            return self._compiled[as_of]
+
+    def decide(self, records: Sequence[Any], as_of: dt.date | None) -> list[Any]:
+        """Per record, in order: its decision, or what the per-record path is to decide (the
+        record's validated model, or the record as given)."""
+        out: list[Any] = list(records)
+        self.last_columnar_rows = 0
+        compiled = self._for(as_of)
+        if compiled is None:
+            return out
+        rows: list[int] = []
+        nested: list[dict[str, Any]] = []
+        for index, record in enumerate(records):
+            data = _applicant_dict(record)
+            if data is not None:
+                rows.append(index)
+                nested.append(data)
+        if not rows:
+            return out
+        pl = polars()
+        with gc_paused():
+            flatten = self._flatten
+            flats = [flatten(data) for data in nested]
+            names = sorted(set().union(*flats)) or ["__empty"]
+            raw = pl.DataFrame(
+                {name: [flat.get(name) for flat in flats] for name in names},
+                schema=dict.fromkeys(names, pl.String),
+            )
+            del flats
+            table = validate_table(raw, self.schema, records=nested)
+            for position, checked in table.checked.items():
+                if isinstance(checked, BaseModel):  # validated once: the per-record path
+                    out[rows[position]] = checked  # decides the model itself
+            frame = collect(compiled.select(table.frame, slow=bool(table.checked)))
+        codes = [frame.get_column(f"rule.{rule_id}").to_list() for rule_id in compiled.rule_ids]
+        applied = {
+            position: frame.get_column(f"unless.{position}").to_list()
+            for position in compiled.exceptions
+        }
+        defer = frame.get_column(DEFER).to_list() if DEFER in frame.columns else None
+        dates = frame.get_column("__as_of").to_list()
+        labels = frame.get_column("__label").to_list()
+        decide = self.policy.decision_from_codes
+        given = as_of is not None
+        decided = 0
+        for position, index in enumerate(rows):
+            if (defer is not None and defer[position]) or position in table.checked:
+                continue
+            held = {
+                rule: column[position]
+                for rule, column in applied.items()
+                if column[position] is not None
+            }
+            made = decide(
+                [column[position] for column in codes],
+                held,
+                as_of=as_of if given else dates[position],
+                as_of_given=given,
+                record=labels[position],
+            )
+            if made is not None:
+                out[index] = made
+                decided += 1
+        self.last_columnar_rows = decided
+        return out
+
+
+def _applicant_dict(record: Any) -> dict[str, Any] | None:
+    """The applicant a record spells, when the table can read it (a dict, or JSON text of
+    one, read as :func:`~titlerules.engine.policy.as_record` reads them); else None."""
+    if type(record) is not dict:
+        if not isinstance(record, bytes | bytearray | str):
+            return None
+        from titlerules.facts import json_text
+        from titlerules.readers import parse_json
+
+        try:
+            record = parse_json(json_text(record), file=None)
+        except Exception:  # the per-record path reports it, in its own words
+            return None
+        if type(record) is not dict:
+            return None
+    if len(record) == 1 and "procedure" in record:
+        return None
+    if len(record) == 1 and "applicant" in record:
+        inner = record["applicant"]
+        return inner if type(inner) is dict else None
+    return record
+
+
+class _Compiled:
+    """One compilation of a policy's applicant rules for record batches: the variant
+    whose flags include the provisional calendar years, and the rules with exceptions (by
+    position)."""
+
+    def __init__(self, variant: _Variant, rule_ids: list[str], as_of: dt.date | None) -> None:
+        self.variant = variant
+        self.rule_ids = rule_ids
+        self.as_of = as_of
+        self.exceptions = [
+            position
+            for position, rule_id in enumerate(rule_ids)
+            if variant.columns[rule_id].exceptions
+        ]
+
+    @staticmethod
+    def of(policy: Policy, schema: TableSchema, as_of: dt.date | None) -> _Compiled | None:
+        """The compilation, or None when the policy is decided per record throughout."""
+        if policy.core.param_years:  # every read notes provisional years
+            return None
+        rules = policy.compiled_rules(APPLICANT_KINDS)
+        compiler, columns, fallback = compile_rules(
+            policy.core,
+            policy.params,
+            [c.core for c in rules],
+            schema,
+            policy.calendar,
+            as_of,
+            provisional=True,
+        )
+        if fallback or compiler.constants_provisional():
+            return None
+        for compiled in rules:
+            if len(columns[compiled.rule.id].exceptions) != len(compiled.exceptions):
+                return None
+        variant = _Variant(compiler, columns, fallback, None)
+        return _Compiled(variant, [c.rule.id for c in rules], as_of)
+
+    def select(self, typed: Any, *, slow: bool) -> Any:
+        """The rule codes, the first exception that holds (rules with exceptions), the
+        deferred rows, the as-of date and the label, as a LazyFrame."""
+        pl = polars()
+        plan = self.variant.plan()
+        frame = plan.frame(typed, slow=slow)
+        columns = [pl.col(f"rule.{rule_id}") for rule_id in self.rule_ids]
+        for position in self.exceptions:
+            first = _first_exception(self.variant.columns[self.rule_ids[position]])
+            columns.append(first.alias(f"unless.{position}"))
+        if plan.flags or slow:
+            columns.append(pl.col(DEFER))
+        if self.as_of is None and AS_OF_COLUMN in typed.columns:
+            columns.append(pl.col(AS_OF_COLUMN).alias("__as_of"))
+        else:
+            columns.append(pl.lit(None, dtype=pl.Date).alias("__as_of"))
+        if LABEL_COLUMN in typed.columns:
+            columns.append(pl.col(LABEL_COLUMN).cast(pl.String).alias("__label"))
+        else:
+            columns.append(pl.lit(None, dtype=pl.String).alias("__label"))
+        return frame.select(columns)
+
+
+def _first_exception(columns: CompiledRuleColumns) -> Any:
+    """The position of the first exception that holds, where the violation is not false
+    (:func:`~titlerules.engine.verdict.run_rule` lists it then; else null)."""
+    pl = polars()
+    first = pl.coalesce(
+        [
+            pl.when(exception.fill_null(False)).then(pl.lit(position, dtype=pl.Int8))
+            for position, exception in enumerate(columns.exceptions)
+        ]
+    )
+    return pl.when(columns.violation.fill_null(True)).then(first)
+
+
+_DECIDERS: weakref.WeakKeyDictionary[Policy, RecordDecider] = weakref.WeakKeyDictionary()
+_DECIDERS_LOCK = threading.Lock()
+
+
+def decide_batch(policy: Policy, batch: list[Any], as_of: dt.date | None) -> list[Any]:
+    """:attr:`Policy.batch_decider <titlerules.engine.policy.Policy.batch_decider>`: the
+    policy's :class:`RecordDecider` (made on first use) decides the batch."""
+    with _DECIDERS_LOCK:
+        decider = _DECIDERS.get(policy)
+        if decider is None:
+            decider = _DECIDERS[policy] = RecordDecider(policy)
+    return decider.decide(batch, as_of)
+
+
+def decider_of(policy: Policy) -> RecordDecider | None:
+    """The policy's :class:`RecordDecider`, once a batch made it (for tests and reports)."""
+    with _DECIDERS_LOCK:
+        return _DECIDERS.get(policy)
+
+
+Policy.batch_decider = decide_batch
+
+__all__ = ["RecordDecider", "decide_batch", "decider_of", "flatten_fast"]

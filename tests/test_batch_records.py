@@ -1,0 +1,233 @@
+"""Batches of dicts and JSON text decided column-wise by ``Policy.evaluate_many``
+(titlerules.batch.records): every result is the one the per-record path gives, in order,
+errors included; what the table cannot say (unknown rules, provisional calendar years, rows
+the fast reader does not read) is left to the per-record path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from typing import Any
+
+import pytest
+
+pytest.importorskip("polars")
+
+from titlerules.batch.records import decide_batch, flatten_fast
+from titlerules.batch.schema import _list_text, applicant_schema, flatten_record
+from titlerules.engine import policy as policy_module
+from titlerules.engine.decision import Decision
+from titlerules.engine.policy import Policy, load_policy
+from titlerules.errors import TitleRulesError
+from titlerules.facts import Applicant
+from titlerules.synthetic import applicants, population, spelled
+
+BUNDLED = ("eryuan-2024", "kunming-2020", "yuncheng-2024", "xianning-2024")
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 97 records, every batch column-wise: many batch boundaries."""
+    monkeypatch.setattr(policy_module, "BATCH_ROWS", 97)
+    monkeypatch.setattr(policy_module, "BATCH_MIN", 1)
+
+
+def _exported(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as a system exports them: ISO dates, enum values, JSON booleans."""
+    return [Applicant.model_validate(r).model_dump(mode="json", exclude_none=True) for r in records]
+
+
+def _per_record(
+    policy: Policy, records: list[Any], as_of: dt.date | None = None
+) -> list[Decision | TitleRulesError]:
+    """What the per-record loop behind evaluate and evaluate_many gives each record."""
+    return list(policy._decisions(records, as_of, False, errors=True))
+
+
+def _assert_same(got: list[Any], expected: list[Any]) -> None:
+    assert len(got) == len(expected)
+    for index, (a, b) in enumerate(zip(got, expected, strict=True)):
+        if isinstance(b, TitleRulesError):
+            assert type(a) is type(b), index
+            assert str(a) == str(b), index
+            assert a.location == b.location, index
+        else:
+            assert isinstance(a, Decision), (index, a)
+            assert a == b, index
+            assert a.model_dump() == b.model_dump(), index
+
+
+def _mixed(name: str, seed: int) -> list[Any]:
+    """A county-like population, random records with missing facts, messy spellings as
+    text, and records that are not applicants, shuffled."""
+    records: list[Any] = _exported(population(name, 400, seed=seed))
+    records += applicants(150, seed=seed, missing=0.1)
+    records += spelled(applicants(150, seed=seed + 1, missing=0.05, messy=True), messy=True)
+    rng = random.Random(seed)
+    rng.shuffle(records)
+    return records
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_batches_decide_as_the_per_record_path(name: str, small_batches: None) -> None:
+    policy = load_policy(name)
+    records = _mixed(name, seed=5)
+    _assert_same(list(policy.evaluate_many(records)), _per_record(policy, records))
+    # most of a county-like population is decided column-wise
+    exported = _exported(population(name, 300, seed=9))
+    decided = decide_batch(policy, exported, None)
+    columnar = sum(isinstance(item, Decision) for item in decided)
+    assert columnar >= 200, columnar
+    _assert_same(
+        [
+            item if isinstance(item, Decision) else policy.evaluate(item, explain=False)
+            for item in decided
+        ],
+        _per_record(policy, exported),
+    )
+
+
+@pytest.mark.parametrize("name", ["eryuan-2024", "kunming-2020"])
+def test_json_text_and_a_given_date(name: str, small_batches: None) -> None:
+    policy = load_policy(name)
+    records = _mixed(name, seed=8)[:400]
+    texts: list[Any] = [
+        json.dumps(r, ensure_ascii=False, default=str).encode() for r in records[:200]
+    ]
+    texts += [json.dumps(r, ensure_ascii=False, default=str) for r in records[200:]]
+    texts[3] = b"{not json"
+    texts[4] = "[1, 2]"
+    texts[5] = b'{"person": {"name": "a"}, "person": {"name": "b"}}'
+    _assert_same(list(policy.evaluate_many(texts)), _per_record(policy, texts))
+    as_of = dt.date(2024, 9, 2)
+    _assert_same(
+        list(policy.evaluate_many(records, as_of=as_of)),
+        _per_record(policy, records, as_of=as_of),
+    )
+
+
+def test_anything_else_keeps_its_place(small_batches: None) -> None:
+    """Models, wrapped records, procedures and non-records among dicts: N in, N out."""
+    policy = load_policy("eryuan-2024")
+    records: list[Any] = _exported(population("eryuan-2024", 60, seed=3))
+    procedure = json.loads(
+        json.dumps(
+            {"procedure": {"committee": {"name": "x"}}},
+        )
+    )
+    odd: list[Any] = [
+        Applicant.model_validate(records[0]),
+        {"applicant": records[1]},
+        procedure,
+        5,
+        None,
+        {"person": "not a record"},
+        {},
+        {"person": {}},
+    ]
+    for position, item in zip((0, 7, 13, 21, 22, 30, 44, 59), odd, strict=True):
+        records.insert(position, item)
+    got = list(policy.evaluate_many(records))
+    expected = _per_record(policy, records)
+    assert len(got) == len(records)
+    _assert_same(got, expected)
+
+
+def test_an_exception_that_held_is_listed(small_batches: None) -> None:
+    """Rules passed by an exception (unless ...) carry its label, column-wise too."""
+    found = 0
+    for name in BUNDLED:
+        policy = load_policy(name)
+        records = _exported(population(name, 600, seed=21))
+        expected = _per_record(policy, records)
+        decided = decide_batch(policy, records, None)
+        for item, reference in zip(decided, expected, strict=True):
+            if isinstance(item, Decision):
+                assert item == reference
+                found += any(r.exceptions_applied for r in item.rules)
+    assert found > 0  # the populations have applicants passed by an exception
+
+
+def test_provisional_calendar_years_are_left_to_the_per_record_path(
+    small_batches: None,
+) -> None:
+    """A working-day answer in a year the calendar has no official schedule for names the
+    year in the receipt: such rows are decided per record."""
+    policy = load_policy("eryuan-2024")
+    records = [
+        r
+        for r in _exported(population("eryuan-2024", 200, seed=4))
+        if r.get("unit_publicity") and r.get("application")
+    ][:40]
+    assert records
+    moved = []
+    for record in records[:20]:
+        record = json.loads(json.dumps(record))
+        record["unit_publicity"].update(start="2031-03-02", end="2031-03-10")
+        record["application"]["submitted_on"] = "2031-04-01"
+        moved.append(record)
+    batch = moved + records[20:]
+    expected = _per_record(policy, batch)
+    assert any(isinstance(d, Decision) and d.receipt.provisional_calendar_years for d in expected)
+    decided = decide_batch(policy, batch, None)
+    provisional = 0
+    for item, reference in zip(decided, expected, strict=True):
+        if isinstance(reference, Decision) and reference.receipt.provisional_calendar_years:
+            provisional += not reference.unknown  # (a row with an unknown rule goes anyway)
+            assert not isinstance(item, Decision)
+    assert provisional > 0
+    _assert_same(list(policy.evaluate_many(batch)), expected)
+
+
+def test_a_batch_the_table_cannot_take_is_decided_per_record(
+    small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(policy: Policy, batch: list[Any], as_of: dt.date | None) -> list[Any]:
+        raise RuntimeError("the table cannot be read")
+
+    monkeypatch.setattr(Policy, "batch_decider", broken)
+    policy = load_policy("yuncheng-2024")
+    records = _mixed("yuncheng-2024", seed=2)[:200]
+    _assert_same(list(policy.evaluate_many(records)), _per_record(policy, records))
+
+
+def test_few_records_and_explanations_take_the_per_record_path() -> None:
+    """Below BATCH_MIN records, and with explanations, nothing is batched."""
+    policy = load_policy("eryuan-2024")
+    records = _exported(population("eryuan-2024", 30, seed=6))
+    calls: list[int] = []
+    original = Policy.batch_decider
+
+    def counting(policy: Policy, batch: list[Any], as_of: dt.date | None) -> list[Any]:
+        calls.append(len(batch))
+        assert original is not None
+        return original(policy, batch, as_of)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Policy, "batch_decider", counting)
+        _assert_same(list(policy.evaluate_many(records)), _per_record(policy, records))
+        explained = list(policy.evaluate_many(records, explain=True))
+    assert calls == []
+    assert explained == [policy.evaluate(r) for r in records]
+
+
+@pytest.mark.parametrize("messy", [False, True])
+def test_flatten_fast_writes_the_cells_of_flatten_record(messy: bool) -> None:
+    """The same cells, except list fields: their own JSON, whose values spell the same
+    text cells."""
+    schema = applicant_schema()
+    flatten = flatten_fast(schema)
+    lists = {field.path for field in schema.lists}
+    records = spelled(applicants(200, seed=3, missing=0.1, messy=messy), messy=messy)
+    records += applicants(100, seed=4, missing=0.1)
+    records += _exported(applicants(100, seed=5, missing=0.1))
+    for record in records:
+        fast, reference = flatten(record), flatten_record(record, schema)
+        assert fast.keys() == reference.keys()
+        for path, cell in reference.items():
+            if path in lists and cell is not None:
+                assert fast[path] is not None
+                assert _list_text(json.loads(fast[path])) == cell, path
+            else:
+                assert fast[path] == cell, path
