@@ -255,11 +255,12 @@ def bench_simple(data: dict[str, Any], results: list[dict[str, Any]]) -> None:
         ]
     )
     add(
-        "titlerules per-record from JSON dicts",
+        "titlerules from JSON dicts",
         secs,
         from_dicts,
-        "Policy.evaluate_many(dicts): each record validated, then decided; the dicts "
-        "rule-engine gets",
+        "Policy.evaluate_many(dicts), a Decision each: batches of 8,192 read into a table, "
+        "validated and decided column-wise (titlerules.batch.records); the dicts rule-engine "
+        "gets",
     )
     secs, table = timed(lambda: columnar.evaluate(validated), repeat=5)
     add(
@@ -839,7 +840,12 @@ def bench_json(
     add("titlerules per-record", n, secs, f"evaluate_many(validated models); outcomes: {shown_mix}")
     secs, decided = timed(lambda: list(policy.evaluate_many(records, explain=False)))
     agree_dicts = sum(a == b for a, b in zip(outcomes(decided), reference, strict=True)) / n
-    add("titlerules from JSON dicts", n, secs, "evaluate_many(dicts, explain=False)")
+    add(
+        "titlerules from JSON dicts",
+        n,
+        secs,
+        "evaluate_many(dicts, explain=False): batches decided column-wise, a Decision each",
+    )
     out[-1]["agreement"] = agree_dicts
     some = records[:explain_rows]
     secs, decided = timed(lambda: list(policy.evaluate_many(some, explain=True)))
@@ -854,7 +860,12 @@ def bench_json(
         some
     )
     secs, decided = timed(lambda: list(policy.evaluate_many(blobs, explain=False)))
-    add("titlerules from JSON bytes", n, secs, "evaluate_many(JSON bytes): model_validate_json")
+    add(
+        "titlerules from JSON bytes",
+        n,
+        secs,
+        "evaluate_many(JSON bytes): each text parsed, then batches decided column-wise",
+    )
     out[-1]["agreement"] = (
         sum(a == b for a, b in zip(outcomes(decided), reference, strict=True)) / n
     )
@@ -1029,8 +1040,8 @@ def goals(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
     checks.append(
         (
-            "simple rule, per-record from JSON dicts at least rule-engine (same dicts)",
-            rate(s, "titlerules per-record from JSON dicts") / rate(s, "rule-engine"),
+            "simple rule from JSON dicts (evaluate_many) at least rule-engine (same dicts)",
+            rate(s, "titlerules from JSON dicts") / rate(s, "rule-engine"),
             1.0,
         )
     )

@@ -4,7 +4,7 @@ column-wise, each decision the one :meth:`Policy.evaluate
 
 :meth:`Policy.evaluate_many <titlerules.engine.policy.Policy.evaluate_many>` hands batches
 of dicts and JSON text (without explanations) to :class:`RecordDecider` when the ``[fast]``
-extra is installed.  A batch is spelled as a table (:func:`flatten_fast`, the cells
+extra is installed.  A batch is spelled as a table (:func:`flatten_columns`, the cells
 :func:`~titlerules.batch.schema.flatten_record` writes, list fields as their own JSON),
 read and validated column-wise (:func:`~titlerules.batch.table.validate_table`) and decided
 column-wise, and each row's decision is built from its rules' outcome codes: the rule
@@ -56,50 +56,71 @@ def _refuse(value: Any) -> Any:
 _encode = json.JSONEncoder(ensure_ascii=False, default=_refuse).encode
 
 
-def flatten_fast(schema: TableSchema) -> Callable[[Mapping[str, Any]], dict[str, str | None]]:
-    """A function spelling a nested record as text cells by record path: the cells
-    :func:`~titlerules.batch.schema.flatten_record` writes, except that a list field holds
-    its own JSON (natural values, read as :func:`~titlerules.batch.schema.json_lists` reads
-    a CSV's list cells) unless it holds a value JSON has no spelling for."""
+def flatten_columns(
+    schema: TableSchema,
+) -> Callable[[Sequence[Mapping[str, Any]]], dict[str, list[str | None]]]:
+    """A function spelling nested records as text columns by record path: row by row the
+    cells :func:`~titlerules.batch.schema.flatten_record` writes, except that a list field
+    holds its own JSON (natural values, read as
+    :func:`~titlerules.batch.schema.json_lists` reads a CSV's list cells) unless it holds a
+    value JSON has no spelling for."""
     lists = frozenset(field.path for field in schema.lists)
     prefixes = frozenset(prefix for prefix, _ in schema.submodels if prefix)
+    # Each key's record path and kind, by the prefix it is read under (0: a cell, 1: a list
+    # field, 2: a sub-record); made as keys are met.
+    known: dict[str, dict[Any, tuple[str, int]]] = {}
 
-    def fill(data: Mapping[str, Any], prefix: str, out: dict[str, str | None]) -> int:
-        stated = 0  # cells written that state something
-        for key, value in data.items():
-            path = prefix + (key if type(key) is str else str(key))
-            if type(value) is str:
-                if path in lists:
-                    out[path] = _encode(value)
+    def named(prefix: str, key: Any) -> tuple[str, int]:
+        path = prefix + (key if type(key) is str else str(key))
+        kind = 1 if path in lists else 2 if (path + ".") in prefixes else 0
+        names = known.setdefault(prefix, {})
+        if len(names) < 4096:  # (keys are the records' own: bounded)
+            names[key] = (path, kind)
+        return path, kind
+
+    def flatten(records: Sequence[Mapping[str, Any]]) -> dict[str, list[str | None]]:
+        count = len(records)
+        columns: dict[str, list[str | None]] = {}
+
+        def fill(data: Mapping[str, Any], prefix: str, row: int) -> int:
+            stated = 0  # cells written that state something
+            names = known.get(prefix) or known.setdefault(prefix, {})
+            for key, value in data.items():
+                found = names.get(key)
+                path, kind = found if found is not None else named(prefix, key)
+                column = columns.get(path)
+                if column is None:
+                    column = columns[path] = [None] * count
+                if kind == 0:
+                    if type(value) is str:
+                        column[row] = value
+                        stated += 1
+                    else:
+                        text = column[row] = cell_text(value)
+                        stated += text is not None
+                elif kind == 1:
+                    if value is None:
+                        continue
+                    try:
+                        column[row] = _encode(value)
+                    except (_Refused, ValueError, TypeError):
+                        column[row] = _list_text(value)
+                    stated += 1
+                elif isinstance(value, dict):
+                    inner = fill(value, path + ".", row)
+                    if inner:
+                        stated += inner
+                    else:  # an empty record: only the models read it
+                        text = column[row] = cell_text(value)
+                        stated += text is not None
                 else:
-                    out[path] = value
-                stated += 1
-                continue
-            if path in lists:
-                if value is None:
-                    out[path] = None
-                    continue
-                try:
-                    out[path] = _encode(value)
-                except (_Refused, ValueError, TypeError):
-                    out[path] = _list_text(value)
-                stated += 1
-            elif isinstance(value, dict) and (path + ".") in prefixes:
-                inner = fill(value, path + ".", out)
-                if inner:
-                    stated += inner
-                else:  # an empty record: only the models read it
-                    text = out[path] = cell_text(value)
+                    text = column[row] = cell_text(value)
                     stated += text is not None
-            else:
-                text = out[path] = cell_text(value)
-                stated += text is not None
-        return stated
+            return stated
 
-    def flatten(data: Mapping[str, Any]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        fill(data, "", out)
-        return out
+        for row, data in enumerate(records):
+            fill(data, "", row)
+        return columns
 
     return flatten
 
@@ -112,7 +133,7 @@ class RecordDecider:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.schema = applicant_schema()
-        self._flatten = flatten_fast(self.schema)
+        self._flatten = flatten_columns(self.schema)
         self._compiled: dict[dt.date | None, _Compiled | None] = {}
         self._lock = threading.Lock()
         self.last_columnar_rows = 0
@@ -144,14 +165,9 @@ class RecordDecider:
             return out
         pl = polars()
         with gc_paused():
-            flatten = self._flatten
-            flats = [flatten(data) for data in nested]
-            names = sorted(set().union(*flats)) or ["__empty"]
-            raw = pl.DataFrame(
-                {name: [flat.get(name) for flat in flats] for name in names},
-                schema=dict.fromkeys(names, pl.String),
-            )
-            del flats
+            columns = self._flatten(nested) or {"__empty": [None] * len(nested)}
+            raw = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+            del columns
             table = validate_table(raw, self.schema, records=nested)
             for position, checked in table.checked.items():
                 if isinstance(checked, BaseModel):  # validated once: the per-record path
@@ -309,4 +325,4 @@ def decider_of(policy: Policy) -> RecordDecider | None:
 
 Policy.batch_decider = decide_batch
 
-__all__ = ["RecordDecider", "decide_batch", "decider_of", "flatten_fast"]
+__all__ = ["RecordDecider", "decide_batch", "decider_of", "flatten_columns"]
