@@ -99,6 +99,11 @@ def test_json_text_and_a_given_date(name: str, small_batches: None) -> None:
     texts[3] = b"{not json"
     texts[4] = "[1, 2]"
     texts[5] = b'{"person": {"name": "a"}, "person": {"name": "b"}}'
+    texts[6] = b'{"person": {"name": "a", "name": "b"}}'
+    texts[7] = b'{"person": {"name": NaN}}'
+    texts[8] = "\ufeff" + json.dumps(records[8], ensure_ascii=False, default=str)
+    texts[9] = json.dumps(records[9], ensure_ascii=False, default=str).encode("utf-16")
+    texts[10] = b'{"person": {"name": "a\\": 1"}}'
     _assert_same(list(policy.evaluate_many(texts)), _per_record(policy, texts))
     as_of = dt.date(2024, 9, 2)
     _assert_same(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -212,14 +213,8 @@ def _applicant_dict(record: Any) -> dict[str, Any] | None:
     if type(record) is not dict:
         if not isinstance(record, bytes | bytearray | str):
             return None
-        from titlerules.facts import json_text
-        from titlerules.readers import parse_json
-
-        try:
-            record = parse_json(json_text(record), file=None)
-        except Exception:  # the per-record path reports it, in its own words
-            return None
-        if type(record) is not dict:
+        record = _json_object(record)
+        if record is None:
             return None
     if len(record) == 1 and "procedure" in record:
         return None
@@ -227,6 +222,37 @@ def _applicant_dict(record: Any) -> dict[str, Any] | None:
         inner = record["applicant"]
         return inner if type(inner) is dict else None
     return record
+
+
+_KEY_END = re.compile(r'"\s*:')
+
+
+def _json_object(text: bytes | bytearray | str) -> dict[str, Any] | None:
+    """The JSON object in UTF-8 ``text``, each key given once, standard JSON only; else
+    None (the per-record path reads it, and words what is wrong)."""
+    try:
+        if not isinstance(text, str):
+            text = bytes(text).decode("utf-8")
+        data = json.loads(text, parse_constant=_refuse)  # NaN, Infinity: not JSON
+    except (ValueError, RecursionError, _Refused):
+        return None
+    # A key given twice is read once, the last value winning: as many key ends in the text
+    # as keys read (more, e.g. '":' inside a text, is left to the per-record path too).
+    if type(data) is not dict or len(_KEY_END.findall(text)) != _keys(data):
+        return None
+    return data
+
+
+def _keys(value: Any) -> int:
+    """The keys of the objects in a JSON value."""
+    if type(value) is dict:
+        return len(value) + sum(_keys(item) for item in value.values() if type(item) in _NESTED)
+    if type(value) is list:
+        return sum(_keys(item) for item in value if type(item) in _NESTED)
+    return 0
+
+
+_NESTED = (dict, list)
 
 
 class _Compiled:
