@@ -30,7 +30,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -220,8 +220,8 @@ def _applicant_dict(record: Any) -> dict[str, Any] | None:
         return None
     if len(record) == 1 and "applicant" in record:
         inner = record["applicant"]
-        return inner if type(inner) is dict else None
-    return record
+        return cast("dict[str, Any]", inner) if type(inner) is dict else None
+    return cast("dict[str, Any]", record)
 
 
 _KEY_END = re.compile(r'"\s*:')
