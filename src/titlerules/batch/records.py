@@ -4,7 +4,7 @@ column-wise, each decision the one :meth:`Policy.evaluate
 
 :meth:`Policy.evaluate_many <titlerules.engine.policy.Policy.evaluate_many>` hands batches
 of dicts and JSON text (without explanations) to :class:`RecordDecider` when the ``[fast]``
-extra is installed.  A batch is spelled as a table (:func:`flatten_columns`, the cells
+extra is installed.  A batch is spelled as a table (:class:`Flattener`, the cells
 :func:`~titlerules.batch.schema.flatten_record` writes, list fields as their own JSON),
 read and validated column-wise (:func:`~titlerules.batch.table.validate_table`) and decided
 column-wise, and each row's decision is built from its rules' outcome codes: the rule
@@ -29,7 +29,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -38,7 +38,7 @@ from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.compiler.columnar import compile_rules
 from titlerules.batch.compiler.values import CompiledRuleColumns
 from titlerules.batch.runner import DEFER, _Variant
-from titlerules.batch.schema import TableSchema, _list_text, applicant_schema, cell_text
+from titlerules.batch.schema import TableSchema, applicant_schema, cell_text
 from titlerules.batch.table import validate_table
 from titlerules.engine.policy import APPLICANT_KINDS, Policy
 
@@ -47,41 +47,50 @@ LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
 
 
 class _Refused(Exception):
-    """A value JSON does not spell itself (a date, a set...)."""
+    """A value standard JSON does not have (NaN, Infinity)."""
 
 
 def _refuse(value: Any) -> Any:
     raise _Refused
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, default=_refuse).encode
+class Flattener:
+    """Spells nested records as a table of text columns by record path, as the fast reader
+    reads them: row by row the cells :func:`~titlerules.batch.schema.flatten_record` writes,
+    and each list field as a list of structs of text cells, the values
+    :func:`~titlerules.batch.schema.json_lists` would read from its JSON.  A row whose list
+    holds something the fast reader leaves to the models there (a key the records do not
+    have, an element that is not a record, a number or true/false where text, a term or a
+    date is expected, a list that is not one) is named among the rows to decide per record."""
 
+    def __init__(self, schema: TableSchema) -> None:
+        self.lists = {field.path: field for field in schema.lists}
+        self.prefixes = frozenset(prefix for prefix, _ in schema.submodels if prefix)
+        # Each key's record path and kind, by the prefix it is read under (0: a cell, 1: a
+        # list field, 2: a sub-record); made as keys are met.
+        self._known: dict[str, dict[Any, tuple[str, int]]] = {}
+        self._kinds = {
+            path: {leaf.name: leaf.kind for leaf in field.leaves}
+            for path, field in self.lists.items()
+        }
 
-def flatten_columns(
-    schema: TableSchema,
-) -> Callable[[Sequence[Mapping[str, Any]]], dict[str, list[str | None]]]:
-    """A function spelling nested records as text columns by record path: row by row the
-    cells :func:`~titlerules.batch.schema.flatten_record` writes, except that a list field
-    holds its own JSON (natural values, read as
-    :func:`~titlerules.batch.schema.json_lists` reads a CSV's list cells) unless it holds a
-    value JSON has no spelling for."""
-    lists = frozenset(field.path for field in schema.lists)
-    prefixes = frozenset(prefix for prefix, _ in schema.submodels if prefix)
-    # Each key's record path and kind, by the prefix it is read under (0: a cell, 1: a list
-    # field, 2: a sub-record); made as keys are met.
-    known: dict[str, dict[Any, tuple[str, int]]] = {}
-
-    def named(prefix: str, key: Any) -> tuple[str, int]:
+    def _named(self, prefix: str, key: Any) -> tuple[str, int]:
         path = prefix + (key if type(key) is str else str(key))
-        kind = 1 if path in lists else 2 if (path + ".") in prefixes else 0
-        names = known.setdefault(prefix, {})
+        kind = 1 if path in self.lists else 2 if (path + ".") in self.prefixes else 0
+        names = self._known.setdefault(prefix, {})
         if len(names) < 4096:  # (keys are the records' own: bounded)
             names[key] = (path, kind)
         return path, kind
 
-    def flatten(records: Sequence[Mapping[str, Any]]) -> dict[str, list[str | None]]:
+    def columns(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[dict[str, list[str | None]], dict[str, _ListCells], set[int]]:
+        """The text columns, the list fields' cells, and the rows to decide per record."""
         count = len(records)
         columns: dict[str, list[str | None]] = {}
+        lists: dict[str, _ListCells] = {}
+        bad: set[int] = set()
+        known, named, kinds = self._known, self._named, self._kinds
 
         def fill(data: Mapping[str, Any], prefix: str, row: int) -> int:
             stated = 0  # cells written that state something
@@ -89,6 +98,16 @@ def flatten_columns(
             for key, value in data.items():
                 found = names.get(key)
                 path, kind = found if found is not None else named(prefix, key)
+                if kind == 1:
+                    if value is None:
+                        continue
+                    cells = lists.get(path)
+                    if cells is None:
+                        cells = lists[path] = _ListCells(kinds[path])
+                    if not cells.add(row, value):
+                        bad.add(row)
+                    stated += 1
+                    continue
                 column = columns.get(path)
                 if column is None:
                     column = columns[path] = [None] * count
@@ -99,14 +118,6 @@ def flatten_columns(
                     else:
                         text = column[row] = cell_text(value)
                         stated += text is not None
-                elif kind == 1:
-                    if value is None:
-                        continue
-                    try:
-                        column[row] = _encode(value)
-                    except (_Refused, ValueError, TypeError):
-                        column[row] = _list_text(value)
-                    stated += 1
                 elif isinstance(value, dict):
                     inner = fill(value, path + ".", row)
                     if inner:
@@ -121,9 +132,85 @@ def flatten_columns(
 
         for row, data in enumerate(records):
             fill(data, "", row)
-        return columns
+        return columns, lists, bad
 
-    return flatten
+    def frame(self, records: Sequence[Mapping[str, Any]]) -> tuple[Any, set[int]]:
+        """The table (text columns, list columns of structs of text), and the rows to
+        decide per record."""
+        pl = polars()
+        columns, lists, bad = self.columns(records)
+        count = len(records)
+        if not columns and not lists:
+            columns = {"__empty": [None] * count}
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+        if lists:
+            frame = frame.with_columns([cells.series(path, count) for path, cells in lists.items()])
+        return frame, bad
+
+
+class _ListCells:
+    """A list field's elements, as columns of text cells by field, with their rows."""
+
+    __slots__ = ("empty", "fields", "kinds", "rows")
+
+    def __init__(self, kinds: dict[str, str]) -> None:
+        self.kinds = kinds
+        self.rows: list[int] = []
+        self.empty: list[int] = []  # rows whose list is empty
+        self.fields: dict[str, list[str | None]] = {name: [] for name in kinds}
+
+    def add(self, row: int, value: Any) -> bool:
+        """Add a row's list; False when the fast reader leaves it to the models."""
+        if type(value) is not list:
+            return False
+        if not value:
+            self.empty.append(row)
+            return True
+        kinds, fields = self.kinds, self.fields
+        for element in value:  # first every element checked, then every element added
+            if type(element) is not dict or not element.keys() <= kinds.keys():
+                return False
+            for name, v in element.items():
+                if v is None or type(v) is str:
+                    continue
+                kind = kinds[name]
+                if type(v) is bool or type(v) is int:
+                    if kind in _STRICT:
+                        return False
+                elif not (type(v) is dt.date and kind == "date"):
+                    return False
+        rows = self.rows
+        for element in value:
+            get = element.get
+            for name, cells in fields.items():
+                v = get(name)
+                cells.append(v if v is None or type(v) is str else cell_text(v))
+            rows.append(row)
+        return True
+
+    def series(self, path: str, count: int) -> Any:
+        """The list column: null where a row has no list, empty where it is empty."""
+        pl = polars()
+        names = list(self.fields)
+        dtype = pl.List(pl.Struct(dict.fromkeys(names, pl.String)))
+        elements = pl.DataFrame(
+            {"__row": self.rows, **self.fields},
+            schema={"__row": pl.Int64, **dict.fromkeys(names, pl.String)},
+        )
+        grouped = elements.group_by("__row", maintain_order=True).agg(pl.struct(names).alias(path))
+        if self.empty:
+            empty = pl.DataFrame(
+                {"__row": self.empty, path: [[] for _ in self.empty]},
+                schema={"__row": pl.Int64, path: dtype},
+            )
+            grouped = pl.concat([grouped.cast({path: dtype}), empty])
+        rows = pl.DataFrame({"__row": pl.int_range(0, count, eager=True, dtype=pl.Int64)})
+        joined = rows.join(grouped, on="__row", how="left", maintain_order="left")
+        return joined.get_column(path).cast(dtype)
+
+
+# The kinds of fact a number or true/false is never read as in a list (json_lists).
+_STRICT = frozenset({"enum", "date", "other"})
 
 
 class RecordDecider:
@@ -134,7 +221,7 @@ class RecordDecider:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.schema = applicant_schema()
-        self._flatten = flatten_columns(self.schema)
+        self._flattener = Flattener(self.schema)
         self._compiled: dict[dt.date | None, _Compiled | None] = {}
         self._lock = threading.Lock()
         self.last_columnar_rows = 0
@@ -164,11 +251,8 @@ class RecordDecider:
                 nested.append(data)
         if not rows:
             return out
-        pl = polars()
         with gc_paused():
-            columns = self._flatten(nested) or {"__empty": [None] * len(nested)}
-            raw = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-            del columns
+            raw, bad = self._flattener.frame(nested)
             table = validate_table(raw, self.schema, records=nested)
             for position, checked in table.checked.items():
                 if isinstance(checked, BaseModel):  # validated once: the per-record path
@@ -187,6 +271,8 @@ class RecordDecider:
         decided = 0
         for position, index in enumerate(rows):
             if (defer is not None and defer[position]) or position in table.checked:
+                continue
+            if position in bad:  # (its list is for the models to read)
                 continue
             held = {
                 rule: column[position]
@@ -351,4 +437,4 @@ def decider_of(policy: Policy) -> RecordDecider | None:
 
 Policy.batch_decider = decide_batch
 
-__all__ = ["RecordDecider", "decide_batch", "decider_of", "flatten_columns"]
+__all__ = ["Flattener", "RecordDecider", "decide_batch", "decider_of"]
