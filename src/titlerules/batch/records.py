@@ -38,7 +38,13 @@ from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.compiler.columnar import compile_rules
 from titlerules.batch.compiler.values import CompiledRuleColumns
 from titlerules.batch.runner import DEFER, _Variant
-from titlerules.batch.schema import TableSchema, applicant_schema, cell_text
+from titlerules.batch.schema import (
+    JSON_FALSE,
+    JSON_TRUE,
+    TableSchema,
+    applicant_schema,
+    cell_text,
+)
 from titlerules.batch.table import validate_table
 from titlerules.engine.policy import APPLICANT_KINDS, Policy
 
@@ -149,64 +155,90 @@ class Flattener:
 
 
 class _ListCells:
-    """A list field's elements, as columns of text cells by field, with their rows."""
+    """A list field's elements (records of text cells) with their rows; an empty list is
+    one element (None) that is not kept."""
 
-    __slots__ = ("empty", "fields", "kinds", "rows")
+    __slots__ = ("elements", "keep", "kinds", "names", "rows")
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.kinds = kinds
+        self.names = list(kinds)
         self.rows: list[int] = []
-        self.empty: list[int] = []  # rows whose list is empty
-        self.fields: dict[str, list[str | None]] = {name: [] for name in kinds}
+        self.keep: list[bool] = []
+        self.elements: list[dict[str, Any] | None] = []
 
     def add(self, row: int, value: Any) -> bool:
-        """Add a row's list; False when the fast reader leaves it to the models."""
+        """Add a row's list; False (and nothing added) when the fast reader leaves it to
+        the models."""
         if type(value) is not list:
             return False
         if not value:
-            self.empty.append(row)
+            self.elements.append(None)
+            self.rows.append(row)
+            self.keep.append(False)
             return True
-        kinds, fields = self.kinds, self.fields
-        for element in value:  # first every element checked, then every element added
-            if type(element) is not dict or not element.keys() <= kinds.keys():
-                return False
-            for name, v in element.items():
-                if v is None or type(v) is str:
-                    continue
-                kind = kinds[name]
-                if type(v) is bool or type(v) is int:
-                    if kind in _STRICT:
-                        return False
-                elif not (type(v) is dt.date and kind == "date"):
-                    return False
-        rows = self.rows
+        kinds = self.kinds
+        known = kinds.keys()
+        added: list[dict[str, Any]] = []
         for element in value:
-            get = element.get
-            for name, cells in fields.items():
-                v = get(name)
-                cells.append(v if v is None or type(v) is str else cell_text(v))
-            rows.append(row)
+            if type(element) is not dict or not element.keys() <= known:
+                return False
+            for v in element.values():
+                if v is not None and type(v) is not str:
+                    element = _cells(element, kinds)
+                    if element is None:
+                        return False
+                    break
+            added.append(element)
+        self.elements.extend(added)
+        self.rows.extend([row] * len(added))
+        self.keep.extend([True] * len(added))
         return True
 
     def series(self, path: str, count: int) -> Any:
         """The list column: null where a row has no list, empty where it is empty."""
         pl = polars()
-        names = list(self.fields)
-        dtype = pl.List(pl.Struct(dict.fromkeys(names, pl.String)))
-        elements = pl.DataFrame(
-            {"__row": self.rows, **self.fields},
-            schema={"__row": pl.Int64, **dict.fromkeys(names, pl.String)},
+        names = self.names
+        elements = [e if e is not None else _NO_CELLS for e in self.elements]
+        fields = {name: [e.get(name) for e in elements] for name in names}
+        frame = pl.DataFrame(
+            {"__row": self.rows, "__keep": self.keep, **fields},
+            schema={"__row": pl.Int64, "__keep": pl.Boolean, **dict.fromkeys(names, pl.String)},
         )
-        grouped = elements.group_by("__row", maintain_order=True).agg(pl.struct(names).alias(path))
-        if self.empty:
-            empty = pl.DataFrame(
-                {"__row": self.empty, path: [[] for _ in self.empty]},
-                schema={"__row": pl.Int64, path: dtype},
-            )
-            grouped = pl.concat([grouped.cast({path: dtype}), empty])
+        grouped = frame.group_by("__row", maintain_order=True).agg(
+            pl.struct(names).filter(pl.col("__keep")).alias(path)
+        )
         rows = pl.DataFrame({"__row": pl.int_range(0, count, eager=True, dtype=pl.Int64)})
         joined = rows.join(grouped, on="__row", how="left", maintain_order="left")
+        dtype = pl.List(pl.Struct(dict.fromkeys(names, pl.String)))
         return joined.get_column(path).cast(dtype)
+
+
+_NO_CELLS: dict[str, Any] = {}
+
+
+def _cells(element: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any] | None:
+    """A list element's values as text cells (as :func:`~titlerules.batch.schema.json_lists`
+    reads them from JSON); None when one is for the models to read (a number or
+    true/false where a term, a date or another record is expected, anything else that is
+    not text)."""
+    out: dict[str, Any] = {}
+    for name, v in element.items():
+        kind = type(v)
+        if v is None or kind is str:
+            out[name] = v
+        elif kinds[name] in _STRICT:
+            if kind is dt.date and kinds[name] == "date":
+                out[name] = v.isoformat()
+            else:
+                return None
+        elif kind is int:
+            out[name] = str(v)
+        elif kind is bool:
+            out[name] = JSON_TRUE if v else JSON_FALSE
+        else:
+            return None
+    return out
 
 
 # The kinds of fact a number or true/false is never read as in a list (json_lists).
