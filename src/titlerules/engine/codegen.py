@@ -299,8 +299,11 @@ class _Generator:
         self.line("else:")
         self.line(f"    {out} = {holder}.{names[-1]}")
         self.line(f"    if {out} is None: {out} = {missing}")
-        self.line(f"    elif trace is not None{wraps}:")
-        self.line(f"        {out} = finish({out}, {full}, env)")
+        if wraps:
+            self.line(f"    elif trace is not None{wraps}:")
+            self.line(f"        {out} = finish({out}, {full}, env)")
+        else:  # a single value: traced as it is (finish_read, without the call)
+            self.line(f"    elif trace is not None: trace.append(({full}, {out}))")
         return out
 
     def prefix(self, root: str, names: tuple[str, ...]) -> str:

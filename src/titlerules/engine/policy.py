@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from titlerules._version import __version__
 from titlerules.argcheck import checked
 from titlerules.core import nodes as n
 from titlerules.core.polarity import Polarities, deciding, polarities
-from titlerules.core.trace import Trace
+from titlerules.core.trace import Reads, Trace
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -200,8 +201,9 @@ class Policy:
         """The decision of each record in turn (the one loop behind evaluate and
         evaluate_many); with ``errors``, a record's error is yielded in its place."""
         steps_of, calendar, receipt_of = self._steps, self.calendar, self._receipt
-        kinds = self._kinds
+        kinds, plain_receipts = self._kinds, self._plain_receipts
         env: Env | None = None  # one environment for the run, made ready for each record
+        reads = Reads()  # the reads of the rule running (with explanations)
         for record in records:
             try:
                 kind = kinds.get(type(record))
@@ -223,7 +225,7 @@ class Policy:
                 try:
                     for step in steps_of[subject]:
                         if explain:
-                            env.trace = Trace()
+                            env.trace = reads = Reads()
                         if step.simple:
                             # No 'applies', no exception: run_rule's verdict, without the call.
                             violation = step.violation(env)
@@ -251,7 +253,12 @@ class Policy:
                             elif outcome is RuleOutcome.UNKNOWN:
                                 unknown = True
                                 missing = missing | verdict.missing
-                        results.append(step.result(verdict, env.trace, env))
+                        if not explain:
+                            results.append(step.result(verdict, None, env))
+                        elif outcome is RuleOutcome.FAILED or outcome is RuleOutcome.UNKNOWN:
+                            results.append(self._explained(step, model, env))
+                        else:
+                            results.append(step.read_result(verdict, reads))
                 except TitleRulesError as exc:
                     if exc.location is None and step is not None:
                         exc.location = self.location(step.compiled.rule)
@@ -274,15 +281,19 @@ class Policy:
                     raise
                 yield exc
                 continue
+            # The receipt: _receipt's look-up of one with no provisional year, inline.
+            source = None if as_of is not None else kind.date_path
+            years = env.provisional_years
+            receipt = None if years else plain_receipts.get((env.as_of, source))
+            if receipt is None:
+                receipt = receipt_of(env.as_of, years, source)
             values: dict[str, Any] = {
                 "outcome": OUTCOME_BY_FLAGS[failed][unknown],  # verdict.decide, looked up
                 "subject": subject,
                 "record": label,
                 "rules": results,
                 "missing_facts": sorted(missing) if missing else [],
-                "receipt": receipt_of(
-                    env.as_of, env.provisional_years, None if as_of is not None else kind.date_path
-                ),
+                "receipt": receipt,
             }
             if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
                 decision = _new(Decision)
@@ -293,6 +304,20 @@ class Policy:
                 yield decision
             else:
                 yield Decision(**values)
+
+    def _explained(self, step: _Step, model: BaseModel, env: Env) -> RuleResult:
+        """The explained result of a rule that failed or is unknown in ``env`` (where it ran
+        with a :class:`Reads` tracer): the rule run again with a recording trace, in an
+        environment of its own, as :meth:`explain_rules` runs it (its ``let`` values
+        computed again, so that their comparisons are in its trace).  The calendar years a
+        working-day answer depended on there (its message's values included) are noted in
+        ``env``, as when the rule's message was worded in it."""
+        again = Env(dict(env.roots), env.as_of, self.calendar)
+        again.trace = trace = Trace()
+        result = step.result(run_rule(step.compiled, again), trace, again)
+        if again.provisional_years:
+            env.note_years(again.provisional_years)
+        return result
 
     def _receipt(
         self, as_of: dt.date | None, provisional: Iterable[int], source: str | None = None
@@ -393,6 +418,7 @@ class _Step:
         "_facts",
         "_facts_by_reads",
         "_polarity",
+        "_read_results",
         "_results",
         "_shared",
         "blocking",
@@ -424,6 +450,9 @@ class _Step:
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
+        # The results of rules that passed or did not apply, by verdict and reads (see
+        # read_result).
+        self._read_results: dict[tuple[Any, ...], RuleResult] = {}
         # The comparisons read (immutable) by operator node and operand values: the same
         # comparison with the same values recurs across records.
         self._comparisons: dict[tuple[Any, ...], ComparisonRead] = {}
@@ -459,6 +488,31 @@ class _Step:
             if len(self._results) >= _SHARED_LIMIT:
                 self._results.clear()
             self._results[key] = result
+        return result
+
+    def read_result(self, verdict: Verdict, reads: Trace) -> RuleResult:
+        """:meth:`result` of a verdict that needs no comparisons (the rule passed or did not
+        apply) from the reads alone (a :class:`Reads` tracer's), kept by what was read: the
+        same reads (paths, types and values) recur across records."""
+        if not reads:
+            return self.result(verdict, None)
+        types = tuple(map(type, map(_second, reads)))
+        if not _KEYED_TYPES.issuperset(types):
+            if not all(type(v) is Seq or _plain(v) for _, v in reads):
+                return self.result(verdict, reads)
+            _KEYED_TYPES.update(types)  # enum classes, learnt
+        if Seq in types:  # a list read is shown by its length alone ("3 item(s)")
+            read = tuple([(p, len(v.items)) if type(v) is Seq else (p, v) for p, v in reads])
+        else:
+            read = tuple(reads)
+        key = (verdict.outcome, verdict.exceptions, verdict.missing, read, types)
+        shared = self._read_results
+        result = shared.get(key)
+        if result is None:
+            result = self.result(verdict, reads)
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[key] = result
         return result
 
     def _message_values(self, comparisons: list[ComparisonRead], env: Env | None) -> list[FactRead]:
@@ -554,6 +608,12 @@ _PLAIN = frozenset({bool, int, str, dt.date, Fraction, Duration, frozenset, type
 
 def _plain(value: Any) -> bool:
     return type(value) in _PLAIN or isinstance(value, enum.Enum)
+
+
+# The types of the values read_result keys results by: _PLAIN, Seq (by its length) and
+# the enum classes met so far.
+_KEYED_TYPES = {*_PLAIN, Seq}
+_second = operator.itemgetter(1)
 
 
 def _derived(trace: Trace) -> list[FactRead]:
@@ -838,17 +898,33 @@ def _stamper(
     loop reads them for every record, whether or not its rules read them."""
     date_part, date_name = date_at
     label_part, label_name = label_at
+    # Whether values of a type are models, by type: isinstance(x, BaseModel) goes through
+    # pydantic's metaclass, in Python, and this is read for every record.
+    models: dict[type, bool] = {}
+
+    def is_model(value: Any) -> bool:
+        known = models.get(type(value))
+        if known is None:
+            known = models[type(value)] = isinstance(value, BaseModel)
+        return known
 
     def stamp(model: BaseModel) -> tuple[dt.date | None, str | None]:
         fields = model.__dict__
         holder = fields.get(date_part)
-        date = holder.__dict__.get(date_name) if isinstance(holder, BaseModel) else None
+        if models.get(type(holder)) or is_model(holder):
+            date = holder.__dict__.get(date_name)
+            if not isinstance(date, dt.date):
+                date = None
+        else:
+            date = None
         holder = fields.get(label_part)
-        label = holder.__dict__.get(label_name) if isinstance(holder, BaseModel) else None
-        return (
-            date if isinstance(date, dt.date) else None,
-            label if isinstance(label, str) else None,
-        )
+        if models.get(type(holder)) or is_model(holder):
+            label = holder.__dict__.get(label_name)
+            if type(label) is not str and not isinstance(label, str):
+                label = None
+        else:
+            label = None
+        return date, label
 
     return stamp
 
