@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from types import CodeType
+from types import CodeType, MemberDescriptorType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -42,7 +42,7 @@ from titlerules.engine.decision import (
     Receipt,
     RuleResult,
 )
-from titlerules.engine.runtime import Duration, Env, Seq, Unknown, jsonable
+from titlerules.engine.runtime import _NO_YEARS, Duration, Env, Seq, Unknown, jsonable
 from titlerules.engine.verdict import (
     FAILED,
     NOT_APPLICABLE,
@@ -216,6 +216,13 @@ class Policy:
                 date, label = kind.stamp(model)
                 if env is None:
                     env = Env({subject: model}, date if as_of is None else as_of, calendar)
+                    roots = env.roots
+                elif subject in roots and len(roots) == 1 and not env._made:
+                    # Env.reuse, inline, for a record of the kind before: its root replaced.
+                    roots[subject] = model
+                    env.as_of = date if as_of is None else as_of
+                    env.trace = None
+                    env.provisional_years = _NO_YEARS
                 else:
                     env.reuse(subject, model, date if as_of is None else as_of)
                 results: list[RuleResult] = []
@@ -298,9 +305,9 @@ class Policy:
             if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
                 decision = _new(Decision)
                 _set(decision, "__dict__", values)
-                _set(decision, "__pydantic_fields_set__", _DECISION_FIELDS)
-                _set(decision, "__pydantic_extra__", None)
-                _set(decision, "__pydantic_private__", None)
+                _set_fields_set(decision, _DECISION_FIELDS)
+                _set_extra(decision, None)
+                _set_private(decision, None)
                 yield decision
             else:
                 yield Decision(**values)
@@ -497,12 +504,17 @@ class _Step:
         if not reads:
             return self.result(verdict, None)
         types = tuple(map(type, map(_second, reads)))
-        if not _KEYED_TYPES.issuperset(types):
-            if not all(type(v) is Seq or _plain(v) for _, v in reads):
+        lists = _LISTS_AT.get(types)
+        if lists is None:
+            lists = _lists_at(types)
+        if lists:  # a list read is shown by its length alone ("3 item(s)")
+            if lists is _UNKEYED:
                 return self.result(verdict, reads)
-            _KEYED_TYPES.update(types)  # enum classes, learnt
-        if Seq in types:  # a list read is shown by its length alone ("3 item(s)")
-            read = tuple([(p, len(v.items)) if type(v) is Seq else (p, v) for p, v in reads])
+            listed = list(reads)
+            for at in lists:
+                path, seq = listed[at]
+                listed[at] = (path, len(seq.items))
+            read = tuple(listed)
         else:
             read = tuple(reads)
         key = (verdict.outcome, verdict.exceptions, verdict.missing, read, types)
@@ -610,10 +622,21 @@ def _plain(value: Any) -> bool:
     return type(value) in _PLAIN or isinstance(value, enum.Enum)
 
 
-# The types of the values read_result keys results by: _PLAIN, Seq (by its length) and
-# the enum classes met so far.
-_KEYED_TYPES = {*_PLAIN, Seq}
 _second = operator.itemgetter(1)
+# By the types of a rule's reads, in order: where the lists (Seq) are among them, or
+# _UNKEYED when a value is not plain (no key: the result is built each time).
+_LISTS_AT: dict[tuple[type, ...], tuple[int, ...]] = {}
+_UNKEYED: tuple[int, ...] = (-1,)
+
+
+def _lists_at(types: tuple[type, ...]) -> tuple[int, ...]:
+    found: tuple[int, ...] = _UNKEYED
+    if all(t is Seq or t in _PLAIN or issubclass(t, enum.Enum) for t in types):
+        found = tuple(at for at, t in enumerate(types) if t is Seq)
+    if len(_LISTS_AT) >= _SHARED_LIMIT:
+        _LISTS_AT.clear()
+    _LISTS_AT[types] = found
+    return found
 
 
 def _derived(trace: Trace) -> list[FactRead]:
@@ -793,6 +816,21 @@ _NONE_MISSING: frozenset[str] = frozenset()
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
+
+
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """A setter of one of pydantic's slots on a model (its slot's own, where pydantic has
+    it as a slot: quicker than object.__setattr__)."""
+    slot = BaseModel.__dict__.get(name)
+    if type(slot) is MemberDescriptorType:
+        setter: Callable[[Any, Any], None] = slot.__set__
+        return setter
+    return lambda model, value: _set(model, name, value)
+
+
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 # The loop sets every field of a decision: its decisions share this one set of their names.
 # A set, as pydantic keeps it; never changed (a decision is frozen, and pydantic copies the
 # set before changing it, in model_copy).
@@ -806,9 +844,9 @@ def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
         return cls(**values)
     model = cls.__new__(cls)
     _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
