@@ -486,6 +486,12 @@ class _Step:
                 return _result(
                     self.compiled, verdict, facts, self._citation, comparisons, derived, values
                 )
+        return self._by_facts(verdict, facts, facts_key)
+
+    def _by_facts(
+        self, verdict: Verdict, facts: list[FactRead], facts_key: tuple[Any, ...] | None
+    ) -> RuleResult:
+        """The result with these facts and no comparisons, shared by its facts' key."""
         if facts_key is None:
             return _result(self.compiled, verdict, facts, self._citation)
         key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
@@ -521,8 +527,10 @@ class _Step:
         shared = self._read_results
         result = shared.get(key)
         if result is None:
-            result = self.result(verdict, reads)
-            if len(shared) >= _SHARED_LIMIT:
+            # Built from the reads as result() builds it (not through _facts_read, which
+            # would keep the same reads a second time).
+            result = self._by_facts(verdict, *_facts(reads, self._facts))
+            if len(shared) >= _READS_LIMIT:
                 shared.clear()
             shared[key] = result
         return result
@@ -778,6 +786,9 @@ def _in_english(compiled: CompiledRule, applied: tuple[str, ...]) -> list[str]:
 # result, recurs across records: they are built once and shared (bounded caches a policy
 # owns, keyed with the value's type so that True and 1 stay apart).
 _SHARED_LIMIT = 65536
+# The results kept by what a rule read (read_result), per rule: fewer, since reads that
+# recur come back soon after the cache is cleared, and a key holds every value read.
+_READS_LIMIT = 16384
 
 
 def _facts(
