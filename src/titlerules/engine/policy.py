@@ -6,6 +6,11 @@ one is unknown, else eligible).  The per-record loop (:meth:`Policy._decisions`)
 them for speed; tests hold it to :func:`~titlerules.engine.verdict.run_rule` and
 :func:`~titlerules.engine.verdict.aggregate`.
 
+With explanations, the loop runs each rule with a tracer that keeps only the facts read
+(:class:`~titlerules.core.trace.Reads`) and runs a rule that failed or is unknown again with a
+recording trace, in an environment of its own (:meth:`Policy._explained`), as
+:meth:`Policy.explain_rules` runs it.
+
 The parts of decisions that recur across records (facts read, rule results, receipts) are
 built once and kept by the policy that made them; loaded policies are kept by
 :data:`LOADED`, the one cache of the module.
