@@ -100,11 +100,13 @@ class Policy:
         # The facts read, shared by the results of every rule (see _facts), and what this
         # policy knows of each record model class it has evaluated.
         self._facts: dict[tuple[str, type, Any], FactRead] = {}
+        # By the types of a rule's reads: where the lists are among them (see read_result).
+        self._lists_at: dict[tuple[type, ...], tuple[int, ...]] = {}
         self._kinds: dict[type, _Kind] = {}
         self.sha256 = resolved.sha256
         self._steps = {
             subject: tuple(
-                _Step(c, self._facts, self.core.lets)
+                _Step(c, self._facts, self.core.lets, self._lists_at)
                 for c in self._compiled
                 if c.rule.kind in kinds
             )
@@ -429,6 +431,7 @@ class _Step:
         "_comparisons",
         "_facts",
         "_facts_by_reads",
+        "_lists_at",
         "_polarity",
         "_read_results",
         "_results",
@@ -447,8 +450,11 @@ class _Step:
         compiled: CompiledRule,
         facts: dict[tuple[str, type, Any], FactRead],
         lets: Mapping[str, n.Expr],
+        lists_at: dict[tuple[type, ...], tuple[int, ...]] | None = None,
     ) -> None:
         self.compiled = compiled
+        # The policy's, shared by its rules: see read_result.
+        self._lists_at = {} if lists_at is None else lists_at
         self.lets = lets
         self._facts = facts
         self.violation = compiled.violation
@@ -515,9 +521,9 @@ class _Step:
         if not reads:
             return self.result(verdict, None)
         types = tuple(map(type, map(_second, reads)))
-        lists = _LISTS_AT.get(types)
+        lists = self._lists_at.get(types)
         if lists is None:
-            lists = _lists_at(types)
+            lists = _lists_at(types, self._lists_at)
         if lists:  # a list read is shown by its length alone ("3 item(s)")
             if lists is _UNKEYED:
                 return self.result(verdict, reads)
@@ -636,19 +642,21 @@ def _plain(value: Any) -> bool:
 
 
 _second = operator.itemgetter(1)
-# By the types of a rule's reads, in order: where the lists (Seq) are among them, or
-# _UNKEYED when a value is not plain (no key: the result is built each time).
-_LISTS_AT: dict[tuple[type, ...], tuple[int, ...]] = {}
 _UNKEYED: tuple[int, ...] = (-1,)
 
 
-def _lists_at(types: tuple[type, ...]) -> tuple[int, ...]:
+def _lists_at(
+    types: tuple[type, ...], known: dict[tuple[type, ...], tuple[int, ...]]
+) -> tuple[int, ...]:
+    """By the types of a rule's reads, in order: where the lists (Seq) are among them, or
+    _UNKEYED when a value is not plain (no key: the result is built each time); kept in
+    ``known`` (the policy's)."""
     found: tuple[int, ...] = _UNKEYED
     if all(t is Seq or t in _PLAIN or issubclass(t, enum.Enum) for t in types):
         found = tuple(at for at, t in enumerate(types) if t is Seq)
-    if len(_LISTS_AT) >= _SHARED_LIMIT:
-        _LISTS_AT.clear()
-    _LISTS_AT[types] = found
+    if len(known) >= _SHARED_LIMIT:
+        known.clear()
+    known[types] = found
     return found
 
 
