@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from titlerules.core import nodes as n
 from titlerules.core.builtins import NOT_CONSTANT
+from titlerules.core.trace import Reads
 from titlerules.engine.runtime import (
     ABSENT,
     SIMPLE_ORDERED,
@@ -167,8 +168,19 @@ class _Generator:
         self._prefixes: dict[tuple[str, ...], str] = {}
         self._inlining: list[str] = []  # the defs being inlined (a def never inlines itself)
         self.prelude: list[str] = ["trace = env.trace"]
+        self._words = False  # whether the prelude sets 'words' (see words())
 
     # ------------------------------------------------ plumbing
+    def words(self) -> str:
+        """The local holding the tracer the explanation hooks (compared, chose, bind,
+        unbind) report to: the trace, unless it records reads alone (a
+        :class:`~titlerules.core.trace.Reads`, whose hooks do nothing), or None."""
+        if not self._words:
+            self._words = True
+            self.names["Reads"] = Reads
+            self.prelude.append("words = None if type(trace) is Reads else trace")
+        return "words"
+
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
 
@@ -299,8 +311,11 @@ class _Generator:
         self.line("else:")
         self.line(f"    {out} = {holder}.{names[-1]}")
         self.line(f"    if {out} is None: {out} = {missing}")
-        self.line(f"    elif trace is not None{wraps}:")
-        self.line(f"        {out} = finish({out}, {full}, env)")
+        if wraps:
+            self.line(f"    elif trace is not None{wraps}:")
+            self.line(f"        {out} = finish({out}, {full}, env)")
+        else:  # a single value: traced as it is (finish_read, without the call)
+            self.line(f"    elif trace is not None: trace.append(({full}, {out}))")
         return out
 
     def prefix(self, root: str, names: tuple[str, ...]) -> str:
@@ -383,7 +398,7 @@ class _Generator:
         # The body first, into a buffer of its own: whether it calls a closure decides
         # whether the variable must be bound in the environment.
         body, body_lines, binds = self._bound_body(lam_body, {param: (item, cursor)}, 2)
-        self.line(f"if trace is not None: trace.bind({var}, None)")  # an element
+        self.line(f"if {self.words()} is not None: words.bind({var}, None)")  # an element
         self.line(f"{found} = False")
         self.line(f"{missing} = None")
         if binds:
@@ -413,7 +428,7 @@ class _Generator:
             self.depth -= 1
             self.line("finally:")
             self.line(f"    unbind(env.vars, env.var_paths, {var}, {saved}, {saved_path})")
-        self.line(f"if trace is not None: trace.unbind({var})")
+        self.line(f"if {self.words()} is not None: words.unbind({var})")
         self.line(f"if {found}: {out} = {decisive}")
         self.line(f"else: {out} = {not decisive} if {missing} is None else U({missing})")
         self.depth -= 2
@@ -458,10 +473,10 @@ class _Generator:
         # Traced, each parameter is bound to its argument's source (explanations name it).
         for param, node in zip(params, e.args, strict=True):
             self.line(
-                f"if trace is not None: "
-                f"trace.bind({self.const(param)}, trace.source({self.const(node)}))"
+                f"if {self.words()} is not None: "
+                f"words.bind({self.const(param)}, words.source({self.const(node)}))"
             )
-        unbinds = [f"if trace is not None: trace.unbind({self.const(p)})" for p in params]
+        unbinds = [f"if {self.words()} is not None: words.unbind({self.const(p)})" for p in params]
         if not binds:
             self.lines.extend(line[4:] for line in body_lines)
             for line in unbinds:
@@ -537,9 +552,8 @@ class _Generator:
         else:
             self.line(f"else: {out} = {self.const(comparator(op))}({a}, {b})")
         paths = f"({self._path_inline(e.left)}, {self._path_inline(e.right)})"
-        self.line(
-            f"if trace is not None: trace.compared({self.const(e)}, {a}, {b}, {out}, {paths})"
-        )
+        words, node = self.words(), self.const(e)
+        self.line(f"if {words} is not None: {words}.compared({node}, {a}, {b}, {out}, {paths})")
         return out
 
     def _boolop(self, e: n.BoolOp) -> str:
@@ -581,12 +595,16 @@ class _Generator:
         self.line(f"if type({cond}) is U: {out} = {cond}")
         self.line(f"elif {cond}:")
         self.depth += 1
-        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.then)})")
+        self.line(
+            f"if {self.words()} is not None: words.chose({self.const(e)}, {self.const(e.then)})"
+        )
         self.line(f"{out} = {self.value(e.then)}")
         self.depth -= 1
         self.line("else:")
         self.depth += 1
-        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.else_)})")
+        self.line(
+            f"if {self.words()} is not None: words.chose({self.const(e)}, {self.const(e.else_)})"
+        )
         self.line(f"{out} = {self.value(e.else_)}")
         self.depth -= 1
         return out
@@ -609,12 +627,16 @@ class _Generator:
         first = self.value(e.first)
         self.line(f"if type({first}) is U:")
         self.depth += 1
-        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.second)})")
+        self.line(
+            f"if {self.words()} is not None: words.chose({self.const(e)}, {self.const(e.second)})"
+        )
         self.line(f"{out} = {self.value(e.second)}")
         self.depth -= 1
         self.line("else:")
         self.depth += 1
-        self.line(f"if trace is not None: trace.chose({self.const(e)}, {self.const(e.first)})")
+        self.line(
+            f"if {self.words()} is not None: words.chose({self.const(e)}, {self.const(e.first)})"
+        )
         self.line(f"{out} = {first}")
         self.depth -= 1
         return out

@@ -6,6 +6,11 @@ one is unknown, else eligible).  The per-record loop (:meth:`Policy._decisions`)
 them for speed; tests hold it to :func:`~titlerules.engine.verdict.run_rule` and
 :func:`~titlerules.engine.verdict.aggregate`.
 
+With explanations, the loop runs each rule with a tracer that keeps only the facts read
+(:class:`~titlerules.core.trace.Reads`) and runs a rule that failed or is unknown again with a
+recording trace, in an environment of its own (:meth:`Policy._explained`), as
+:meth:`Policy.explain_rules` runs it.
+
 The parts of decisions that recur across records (facts read, rule results, receipts) are
 built once and kept by the policy that made them; loaded policies are kept by
 :data:`LOADED`, the one cache of the module.
@@ -16,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import importlib
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from types import CodeType
+from types import CodeType, MemberDescriptorType
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
@@ -31,7 +37,7 @@ from titlerules._version import __version__
 from titlerules.argcheck import checked
 from titlerules.core import nodes as n
 from titlerules.core.polarity import Polarities, deciding, polarities
-from titlerules.core.trace import Trace
+from titlerules.core.trace import Reads, Trace
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -42,7 +48,7 @@ from titlerules.engine.decision import (
     Receipt,
     RuleResult,
 )
-from titlerules.engine.runtime import Duration, Env, Seq, Unknown, jsonable
+from titlerules.engine.runtime import _NO_YEARS, Duration, Env, Seq, Unknown, jsonable
 from titlerules.engine.verdict import (
     CODES,
     DECISION_BY_CODE,
@@ -128,11 +134,13 @@ class Policy:
         # The facts read, shared by the results of every rule (see _facts), and what this
         # policy knows of each record model class it has evaluated.
         self._facts: dict[tuple[str, type, Any], FactRead] = {}
+        # By the types of a rule's reads: where the lists are among them (see read_result).
+        self._lists_at: dict[tuple[type, ...], tuple[int, ...]] = {}
         self._kinds: dict[type, _Kind] = {}
         self.sha256 = resolved.sha256
         self._steps = {
             subject: tuple(
-                _Step(c, self._facts, self.core.lets)
+                _Step(c, self._facts, self.core.lets, self._lists_at)
                 for c in self._compiled
                 if c.rule.kind in kinds
             )
@@ -235,8 +243,9 @@ class Policy:
         """The decision of each record in turn (the one loop behind evaluate and
         evaluate_many); with ``errors``, a record's error is yielded in its place."""
         steps_of, calendar, receipt_of = self._steps, self.calendar, self._receipt
-        kinds = self._kinds
+        kinds, plain_receipts = self._kinds, self._plain_receipts
         env: Env | None = None  # one environment for the run, made ready for each record
+        reads = Reads()  # the reads of the rule running (with explanations)
         for record in records:
             try:
                 kind = kinds.get(type(record))
@@ -249,6 +258,13 @@ class Policy:
                 date, label = kind.stamp(model)
                 if env is None:
                     env = Env({subject: model}, date if as_of is None else as_of, calendar)
+                    roots = env.roots
+                elif subject in roots and len(roots) == 1 and not env._made:
+                    # Env.reuse, inline, for a record of the kind before: its root replaced.
+                    roots[subject] = model
+                    env.as_of = date if as_of is None else as_of
+                    env.trace = None
+                    env.provisional_years = _NO_YEARS
                 else:
                     env.reuse(subject, model, date if as_of is None else as_of)
                 results: list[RuleResult] = []
@@ -258,7 +274,7 @@ class Policy:
                 try:
                     for step in steps_of[subject]:
                         if explain:
-                            env.trace = Trace()
+                            env.trace = reads = Reads()
                         if step.simple:
                             # No 'applies', no exception: run_rule's verdict, without the call.
                             violation = step.violation(env)
@@ -286,7 +302,12 @@ class Policy:
                             elif outcome is RuleOutcome.UNKNOWN:
                                 unknown = True
                                 missing = missing | verdict.missing
-                        results.append(step.result(verdict, env.trace, env))
+                        if not explain:
+                            results.append(step.result(verdict, None, env))
+                        elif outcome is RuleOutcome.FAILED or outcome is RuleOutcome.UNKNOWN:
+                            results.append(self._explained(step, model, env))
+                        else:
+                            results.append(step.read_result(verdict, reads))
                 except TitleRulesError as exc:
                     if exc.location is None and step is not None:
                         exc.location = self.location(step.compiled.rule)
@@ -309,25 +330,43 @@ class Policy:
                     raise
                 yield exc
                 continue
+            # The receipt: _receipt's look-up of one with no provisional year, inline.
+            source = None if as_of is not None else kind.date_path
+            years = env.provisional_years
+            receipt = None if years else plain_receipts.get((env.as_of, source))
+            if receipt is None:
+                receipt = receipt_of(env.as_of, years, source)
             values: dict[str, Any] = {
                 "outcome": OUTCOME_BY_FLAGS[failed][unknown],  # verdict.decide, looked up
                 "subject": subject,
                 "record": label,
                 "rules": results,
                 "missing_facts": sorted(missing) if missing else [],
-                "receipt": receipt_of(
-                    env.as_of, env.provisional_years, None if as_of is not None else kind.date_path
-                ),
+                "receipt": receipt,
             }
             if _FAST_CONSTRUCT:  # _construct, inline: this is the loop every record takes
                 decision = _new(Decision)
                 _set(decision, "__dict__", values)
-                _set(decision, "__pydantic_fields_set__", _DECISION_FIELDS)
-                _set(decision, "__pydantic_extra__", None)
-                _set(decision, "__pydantic_private__", None)
+                _set_fields_set(decision, _DECISION_FIELDS)
+                _set_extra(decision, None)
+                _set_private(decision, None)
                 yield decision
             else:
                 yield Decision(**values)
+
+    def _explained(self, step: _Step, model: BaseModel, env: Env) -> RuleResult:
+        """The explained result of a rule that failed or is unknown in ``env`` (where it ran
+        with a :class:`Reads` tracer): the rule run again with a recording trace, in an
+        environment of its own, as :meth:`explain_rules` runs it (its ``let`` values
+        computed again, so that their comparisons are in its trace).  The calendar years a
+        working-day answer depended on there (its message's values included) are noted in
+        ``env``, as when the rule's message was worded in it."""
+        again = Env(dict(env.roots), env.as_of, self.calendar)
+        again.trace = trace = Trace()
+        result = step.result(run_rule(step.compiled, again), trace, again)
+        if again.provisional_years:
+            env.note_years(again.provisional_years)
+        return result
 
     def _receipt(
         self, as_of: dt.date | None, provisional: Iterable[int], source: str | None = None
@@ -540,7 +579,9 @@ class _Step:
         "_comparisons",
         "_facts",
         "_facts_by_reads",
+        "_lists_at",
         "_polarity",
+        "_read_results",
         "_results",
         "_shared",
         "blocking",
@@ -557,8 +598,11 @@ class _Step:
         compiled: CompiledRule,
         facts: dict[tuple[str, type, Any], FactRead],
         lets: Mapping[str, n.Expr],
+        lists_at: dict[tuple[type, ...], tuple[int, ...]] | None = None,
     ) -> None:
         self.compiled = compiled
+        # The policy's, shared by its rules: see read_result.
+        self._lists_at = {} if lists_at is None else lists_at
         self.lets = lets
         self._facts = facts
         self.violation = compiled.violation
@@ -572,6 +616,9 @@ class _Step:
         self.passed = self._shared[RuleOutcome.PASSED]
         self.failed = self._shared[RuleOutcome.FAILED]
         self._results: dict[tuple[Any, ...], RuleResult] = {}
+        # The results of rules that passed or did not apply, by verdict and reads (see
+        # read_result).
+        self._read_results: dict[tuple[Any, ...], RuleResult] = {}
         # The comparisons read (immutable) by operator node and operand values: the same
         # comparison with the same values recurs across records.
         self._comparisons: dict[tuple[Any, ...], ComparisonRead] = {}
@@ -598,6 +645,12 @@ class _Step:
                 return _result(
                     self.compiled, verdict, facts, self._citation, comparisons, derived, values
                 )
+        return self._by_facts(verdict, facts, facts_key)
+
+    def _by_facts(
+        self, verdict: Verdict, facts: list[FactRead], facts_key: tuple[Any, ...] | None
+    ) -> RuleResult:
+        """The result with these facts and no comparisons, shared by its facts' key."""
         if facts_key is None:
             return _result(self.compiled, verdict, facts, self._citation)
         key = (verdict.outcome, facts_key, verdict.exceptions, verdict.missing)
@@ -607,6 +660,38 @@ class _Step:
             if len(self._results) >= _SHARED_LIMIT:
                 self._results.clear()
             self._results[key] = result
+        return result
+
+    def read_result(self, verdict: Verdict, reads: Trace) -> RuleResult:
+        """:meth:`result` of a verdict that needs no comparisons (the rule passed or did not
+        apply) from the reads alone (a :class:`Reads` tracer's), kept by what was read: the
+        same reads (paths, types and values) recur across records."""
+        if not reads:
+            return self.result(verdict, None)
+        types = tuple(map(type, map(_second, reads)))
+        lists = self._lists_at.get(types)
+        if lists is None:
+            lists = _lists_at(types, self._lists_at)
+        if lists:  # a list read is shown by its length alone ("3 item(s)")
+            if lists is _UNKEYED:
+                return self.result(verdict, reads)
+            listed = list(reads)
+            for at in lists:
+                path, seq = listed[at]
+                listed[at] = (path, len(seq.items))
+            read = tuple(listed)
+        else:
+            read = tuple(reads)
+        key = (verdict.outcome, verdict.exceptions, verdict.missing, read, types)
+        shared = self._read_results
+        result = shared.get(key)
+        if result is None:
+            # Built from the reads as result() builds it (not through _facts_read, which
+            # would keep the same reads a second time).
+            result = self._by_facts(verdict, *_facts(reads, self._facts))
+            if len(shared) >= _READS_LIMIT:
+                shared.clear()
+            shared[key] = result
         return result
 
     def _message_values(self, comparisons: list[ComparisonRead], env: Env | None) -> list[FactRead]:
@@ -702,6 +787,25 @@ _PLAIN = frozenset({bool, int, str, dt.date, Fraction, Duration, frozenset, type
 
 def _plain(value: Any) -> bool:
     return type(value) in _PLAIN or isinstance(value, enum.Enum)
+
+
+_second = operator.itemgetter(1)
+_UNKEYED: tuple[int, ...] = (-1,)
+
+
+def _lists_at(
+    types: tuple[type, ...], known: dict[tuple[type, ...], tuple[int, ...]]
+) -> tuple[int, ...]:
+    """By the types of a rule's reads, in order: where the lists (Seq) are among them, or
+    _UNKEYED when a value is not plain (no key: the result is built each time); kept in
+    ``known`` (the policy's)."""
+    found: tuple[int, ...] = _UNKEYED
+    if all(t is Seq or t in _PLAIN or issubclass(t, enum.Enum) for t in types):
+        found = tuple(at for at, t in enumerate(types) if t is Seq)
+    if len(known) >= _SHARED_LIMIT:
+        known.clear()
+    known[types] = found
+    return found
 
 
 def _derived(trace: Trace) -> list[FactRead]:
@@ -843,6 +947,9 @@ def _in_english(compiled: CompiledRule, applied: tuple[str, ...]) -> list[str]:
 # result, recurs across records: they are built once and shared (bounded caches a policy
 # owns, keyed with the value's type so that True and 1 stay apart).
 _SHARED_LIMIT = 65536
+# The results kept by what a rule read (read_result), per rule: fewer, since reads that
+# recur come back soon after the cache is cleared, and a key holds every value read.
+_READS_LIMIT = 16384
 
 
 def _facts(
@@ -881,6 +988,21 @@ _NONE_MISSING: frozenset[str] = frozenset()
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
+
+
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """A setter of one of pydantic's slots on a model (its slot's own, where pydantic has
+    it as a slot: quicker than object.__setattr__)."""
+    slot = BaseModel.__dict__.get(name)
+    if type(slot) is MemberDescriptorType:
+        setter: Callable[[Any, Any], None] = slot.__set__
+        return setter
+    return lambda model, value: _set(model, name, value)
+
+
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 # The loop sets every field of a decision: its decisions share this one set of their names.
 # A set, as pydantic keeps it; never changed (a decision is frozen, and pydantic copies the
 # set before changing it, in model_copy).
@@ -894,9 +1016,9 @@ def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
         return cls(**values)
     model = cls.__new__(cls)
     _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
@@ -986,17 +1108,33 @@ def _stamper(
     loop reads them for every record, whether or not its rules read them."""
     date_part, date_name = date_at
     label_part, label_name = label_at
+    # Whether values of a type are models, by type: isinstance(x, BaseModel) goes through
+    # pydantic's metaclass, in Python, and this is read for every record.
+    models: dict[type, bool] = {}
+
+    def is_model(value: Any) -> bool:
+        known = models.get(type(value))
+        if known is None:
+            known = models[type(value)] = isinstance(value, BaseModel)
+        return known
 
     def stamp(model: BaseModel) -> tuple[dt.date | None, str | None]:
         fields = model.__dict__
         holder = fields.get(date_part)
-        date = holder.__dict__.get(date_name) if isinstance(holder, BaseModel) else None
+        if models.get(type(holder)) or is_model(holder):
+            date = holder.__dict__.get(date_name)
+            if not isinstance(date, dt.date):
+                date = None
+        else:
+            date = None
         holder = fields.get(label_part)
-        label = holder.__dict__.get(label_name) if isinstance(holder, BaseModel) else None
-        return (
-            date if isinstance(date, dt.date) else None,
-            label if isinstance(label, str) else None,
-        )
+        if models.get(type(holder)) or is_model(holder):
+            label = holder.__dict__.get(label_name)
+            if type(label) is not str and not isinstance(label, str):
+                label = None
+        else:
+            label = None
+        return date, label
 
     return stamp
 
