@@ -112,12 +112,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from titlerules.atomic import refuse_inputs
+    # What every check uses; the decision log, redaction and the tables' batch path are
+    # imported by the options that use them (a quick start for one record).
     from titlerules.cli.records import no_records
-    from titlerules.decision_log import DecisionLog
     from titlerules.engine.policy import load_policy
     from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
-    from titlerules.redact import redact_decision
     from titlerules.report.explanation import explain
 
     as_of = _date(args.as_of) if args.as_of else None
@@ -140,10 +139,17 @@ def run(args: argparse.Namespace) -> int:
 
         return run_tabular(args, as_of)  # tables of records: the columnar batch path
     if args.log:  # the log is appended to: appending to a record file would corrupt it
+        from titlerules.atomic import refuse_inputs
+
         refuse_inputs(args.log, [args.policy, *args.records])
     policy = load_policy(args.policy)
-    # Written and flushed one decision at a time: nothing logged is lost if a later record fails.
-    log = DecisionLog(args.log, redact=not args.log_unredacted) if args.log else None
+    log = None
+    if args.log:
+        from titlerules.decision_log import DecisionLog
+
+        # Written and flushed one decision at a time: nothing logged is lost if a later
+        # record fails.
+        log = DecisionLog(args.log, redact=not args.log_unredacted)
     out = _Output(args)
     failed = False
     for name in args.records:
@@ -171,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
             if log is not None:
                 log.write(policy, record, decision, source=where)
             if args.redact:
+                from titlerules.redact import redact_decision
+
                 decision = redact_decision(decision)
             warnings = _year_warnings(policy.header.year, record)
             for warning in warnings:
@@ -276,9 +284,11 @@ def _year_warnings(policy_year: int | None, record: Any) -> list[str]:
 def _shown(args: argparse.Namespace, text: Any) -> Any:
     """``text`` (an error, a file's name: either may hold an ID number or echo a name) as it
     may be shown: masked with ``--redact``."""
+    if not (args.redact and isinstance(text, str)):
+        return text
     from titlerules.redact import redact_error_text
 
-    return redact_error_text(text) if args.redact and isinstance(text, str) else text
+    return redact_error_text(text)
 
 
 def _is_table(name: str) -> bool:

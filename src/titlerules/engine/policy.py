@@ -79,15 +79,16 @@ class Policy:
         calendar: cal.Calendar | None = None,
         *,
         code: dict[str, CodeType] | None = None,
+        core: n.CorePolicy | None = None,
     ) -> None:
         _refuse_module(resolved)
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
-        # The compiled code of the generated functions (given by the disk cache, or made now;
-        # the disk cache keeps it).
+        # The compiled code of the generated functions and the policy lowered to the core IR
+        # (given by the disk cache, or made now; the disk cache keeps both).
         self.code: dict[str, CodeType] = {} if code is None else code
-        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code)
+        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code, core=core)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...], str | None], Receipt] = {}
         # No provisional year: by as-of date and where it came from.
         self._plain_receipts: dict[tuple[dt.date | None, str | None], Receipt] = {}
@@ -1205,7 +1206,7 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
     if payload is None:
         return None
     try:
-        resolved, diagnostics, magic, code = pickle.loads(payload)
+        resolved, diagnostics, magic, code, core = pickle.loads(payload)
         if isinstance(resolved, ResolvedPolicy) and resolved.sha256 == sha256:
             import importlib.util
             import marshal
@@ -1217,9 +1218,17 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
                 isinstance(key, str) and isinstance(value, CodeType) for key, value in kept.items()
             ):
                 kept = None
-            # A generated function whose source differs from this process's (a few lambdas
-            # number their constants in another order) is compiled again.
-            return Policy(resolved, diagnostics, code=kept)
+            if not isinstance(core, n.CorePolicy) or core.resolved is not resolved:
+                core = None  # lowered again
+            known = len(kept or ())
+            policy = Policy(resolved, diagnostics, code=kept, core=core)
+            if len(policy.code) != known:
+                # A generated function whose source differs from the process's that wrote
+                # the entry (a few number their constants by the identity of equal strings,
+                # which a policy parsed and one unpickled share differently) was compiled:
+                # kept for the next load, which unpickles the same policy as this one.
+                _store_entry(file, resolved, policy)
+            return policy
     except Exception:  # written by another build of the same version: a miss, never an error
         pass
     _discard(file)
@@ -1227,15 +1236,27 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
 
 
 def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
-    """A disk entry: the checked IR, its diagnostics and the compiled code of the generated
-    functions (with the byte-code magic number of the Python that compiled it)."""
+    """A disk entry: the checked IR, its diagnostics, the compiled code of the generated
+    functions (with the byte-code magic number of the Python that compiled it) and the policy
+    lowered to the core IR (pickled with the IR it refers to)."""
     import importlib.util
     import marshal
     import pickle
 
     code = marshal.dumps(dict(getattr(policy, "code", {})))
-    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code)
+    core = policy.core if policy.core.resolved is resolved else None
+    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code, core)
     return pickle.dumps(payload, protocol=5)
+
+
+def _store_entry(file: Path, resolved: ResolvedPolicy, policy: Policy) -> None:
+    """Write a disk entry again; a disk that refuses only costs the next load its speed."""
+    import pickle
+
+    try:
+        _write_checked(file, _entry_payload(resolved, policy))
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError, ValueError):
+        pass
 
 
 def _cached_policy(path: Path) -> Policy | None:
