@@ -31,6 +31,11 @@ from titlerules.argcheck import checked
 from titlerules.core import nodes as n
 from titlerules.core.polarity import Polarities, deciding, polarities
 from titlerules.core.trace import Trace
+from titlerules.diskcache import cache_dir as _cache_dir
+from titlerules.diskcache import discard as _discard
+from titlerules.diskcache import private as _private
+from titlerules.diskcache import read_checked as _read_checked
+from titlerules.diskcache import write_checked as _write_checked
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -1035,32 +1040,6 @@ class _Index:
     links: tuple[tuple[str, str, str], ...]
 
 
-def _cache_dir() -> Path | None:
-    import os
-
-    if os.environ.get("TITLERULES_CACHE", "").lower() in ("0", "off", "no", "false"):
-        return None
-    configured = os.environ.get("TITLERULES_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "titlerules"
-
-
-def _private(directory: Path) -> bool:
-    """Whether only its owner can write to the cache folder: entries are unpickled, so a folder
-    others can write to is never read from or written to."""
-    import os
-    import stat
-
-    try:
-        info = directory.stat()
-    except OSError:
-        return False
-    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return owned and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 def _code_fingerprint() -> str:
     global _FINGERPRINT
     if _FINGERPRINT is None:
@@ -1131,50 +1110,6 @@ def _index_file(root: Path, directory: Path) -> Path:
 
 def _entry_file(sha256: str, directory: Path) -> Path:
     return directory / f"{sha256}-{__version__}-{_code_fingerprint()}.pickle"
-
-
-_MAGIC = b"titlerules cache entry\n"
-
-
-def _write_checked(file: Path, payload: bytes) -> None:
-    """Write ``payload`` after a line with its sha256, through a temporary file renamed into
-    place (a reader sees the old file or the new one, whole)."""
-    import hashlib
-    import os
-    import threading
-
-    checksum = hashlib.sha256(payload).hexdigest().encode("ascii")
-    partial = file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        partial.write_bytes(_MAGIC + checksum + b"\n" + payload)
-        os.replace(partial, file)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _read_checked(file: Path) -> bytes | None:
-    """The payload of a file :func:`_write_checked` wrote, if its bytes are those written
-    (None otherwise: a damaged file is removed, to be written again by the next load)."""
-    import hashlib
-
-    try:
-        data = file.read_bytes()
-    except OSError:
-        return None
-    start = len(_MAGIC) + 65  # the line with the checksum: 64 hex digits and a newline
-    payload = data[start:]
-    checksum = hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
-    if data[: len(_MAGIC)] == _MAGIC and data[len(_MAGIC) : start] == checksum:
-        return payload
-    _discard(file)
-    return None
-
-
-def _discard(file: Path) -> None:
-    try:
-        file.unlink(missing_ok=True)
-    except OSError:
-        pass  # a file that cannot be removed is checked, and refused, again next time
 
 
 def _read_index(file: Path) -> _Index | None:
