@@ -108,6 +108,37 @@ def test_check_of_one_record_from_the_cache_loads_only_what_it_uses(tmp_path: Pa
     assert not again & set(HEAVY)
 
 
+_COLLECTOR = """
+import gc, json, sys
+from titlerules.cli import main
+sys.argv = ["titlerules", "check", "eryuan-2024", {one!r}]
+before = gc.get_freeze_count()
+assert main() == 0
+print(json.dumps([before, gc.get_freeze_count(), gc.isenabled()]))
+"""
+
+
+def test_a_command_line_check_leaves_its_start_up_to_the_permanent_generation() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR.format(one=str(ONE))],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    before, after, enabled = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == 0 and after > 10_000  # the modules and the policy it loaded
+    assert enabled  # collection goes on for what the records make
+
+
+def test_a_check_called_from_python_leaves_the_collector_alone() -> None:
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert cli.main(["check", "eryuan-2024", str(ONE)]) == 0
+    assert gc.get_freeze_count() == frozen and gc.isenabled()
+
+
 def test_version_loads_no_command() -> None:
     loaded = _loaded_after(
         "from titlerules.cli import main\n"

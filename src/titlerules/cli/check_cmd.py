@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from titlerules.cli import start_up
 from titlerules.errors import TitleRulesError, UsageError
 
 if TYPE_CHECKING:
@@ -112,13 +113,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # What every check uses; the decision log, redaction and the tables' batch path are
-    # imported by the options that use them (a quick start for one record).
-    from titlerules.cli.records import no_records
-    from titlerules.engine.policy import load_policy
-    from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
-    from titlerules.report.explanation import explain
-
     as_of = _date(args.as_of) if args.as_of else None
     if args.from_db is not None or args.spark is not None:
         from titlerules.batch.command import run_elsewhere
@@ -142,7 +136,15 @@ def run(args: argparse.Namespace) -> int:
         from titlerules.atomic import refuse_inputs
 
         refuse_inputs(args.log, [args.policy, *args.records])
-    policy = load_policy(args.policy)
+    with start_up():
+        # What every check of record files uses; the decision log, redaction and the
+        # tables' batch path are imported by the options that use them (a quick start).
+        from titlerules.cli.records import no_records
+        from titlerules.engine.policy import load_policy
+        from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
+        from titlerules.report.explanation import explain
+
+        policy = load_policy(args.policy)
     log = None
     if args.log:
         from titlerules.decision_log import DecisionLog
