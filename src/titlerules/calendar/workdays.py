@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from types import ModuleType
 from typing import Literal
@@ -677,14 +678,19 @@ class Calendar:
                     named[holiday.date] = holiday.name
             makeup.update(d for d in spill.workdays if d.year == year)
         first = date(year, 1, 1)
-        cumulative: list[int] = []
-        running = 0
-        for offset in range((date(year, 12, 31) - first).days + 1):
-            day = first + timedelta(days=offset)
-            working = day in makeup if day.weekday() >= 5 else day not in named
-            running += working
-            cumulative.append(running)
-        return _YearTable(year, named, frozenset(makeup), tuple(cumulative), source)
+        start, weekday = first.toordinal(), first.weekday()
+        days = (date(year, 12, 31) - first).days + 1
+        # Day by day of the year (by offset from January 1): Monday-Friday work unless a
+        # holiday, Saturday and Sunday only as make-up days.
+        working = [(weekday + offset) % 7 < 5 for offset in range(days)]
+        for day in named:
+            if day.year == year and day.weekday() < 5:
+                working[day.toordinal() - start] = False
+        for day in makeup:
+            if day.year == year and day.weekday() >= 5:
+                working[day.toordinal() - start] = True
+        cumulative = tuple(accumulate(working, initial=0))[1:]
+        return _YearTable(year, named, frozenset(makeup), cumulative, source)
 
     def _base(self, year: int) -> int:
         index = year - FIRST_YEAR

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import CodeType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
@@ -1175,13 +1175,69 @@ def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
     functions (with the byte-code magic number of the Python that compiled it) and the policy
     lowered to the core IR (pickled with the IR it refers to)."""
     import importlib.util
+    import io
     import marshal
-    import pickle
 
     code = marshal.dumps(dict(getattr(policy, "code", {})))
     core = policy.core if policy.core.resolved is resolved else None
     payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code, core)
-    return pickle.dumps(payload, protocol=5)
+    if not _ENTRY_PICKLER:
+        _ENTRY_PICKLER.append(_entry_pickler())
+    out = io.BytesIO()
+    _ENTRY_PICKLER[0](out, protocol=5).dump(payload)
+    return out.getvalue()
+
+
+def _entry_pickler() -> type:
+    import dataclasses
+    import pickle
+
+    getstate = getattr(dataclasses, "_dataclass_getstate", None)
+
+    class EntryPickler(pickle.Pickler):
+        """Frozen slotted dataclasses (the IR's and the core's nodes, thousands per policy)
+        pickled with their field names beside their values, set again by
+        :func:`_set_fields`: what unpickling them through ``dataclasses``' own
+        ``__setstate__`` does, without looking up the class's fields for every node."""
+
+        names: ClassVar[dict[type, tuple[str, ...] | None]] = {}
+
+        def reducer_override(self, obj: Any) -> Any:
+            cls = type(obj)
+            names = self.names.get(cls, ())
+            if names == ():
+                names = self.names[cls] = _slotted_fields(cls, getstate)
+            if names is None:
+                return NotImplemented
+            values = tuple(getattr(obj, name) for name in names)
+            return (_new_instance, (cls,), (names, values), None, None, _set_fields)
+
+    return EntryPickler
+
+
+def _slotted_fields(cls: type, getstate: Any) -> tuple[str, ...] | None:
+    """The field names of a dataclass ``dataclasses`` pickles through its own
+    ``__getstate__`` (a frozen one with slots), else None."""
+    import dataclasses
+
+    if getstate is None or getattr(cls, "__getstate__", None) is not getstate:
+        return None
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(field.name for field in dataclasses.fields(cls))
+
+
+def _new_instance(cls: type) -> Any:
+    return object.__new__(cls)
+
+
+def _set_fields(obj: Any, state: tuple[tuple[str, ...], tuple[Any, ...]]) -> None:
+    names, values = state
+    for name, value in zip(names, values, strict=True):
+        _set(obj, name, value)
+
+
+_ENTRY_PICKLER: list[type] = []  # made on first use (entries are written rarely)
 
 
 def _store_entry(file: Path, resolved: ResolvedPolicy, policy: Policy) -> None:
