@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -1181,14 +1182,14 @@ def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
     code = marshal.dumps(dict(getattr(policy, "code", {})))
     core = policy.core if policy.core.resolved is resolved else None
     payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code, core)
-    if not _ENTRY_PICKLER:
-        _ENTRY_PICKLER.append(_entry_pickler())
     out = io.BytesIO()
-    _ENTRY_PICKLER[0](out, protocol=5).dump(payload)
+    _entry_pickler()(out, protocol=5).dump(payload)
     return out.getvalue()
 
 
+@functools.cache
 def _entry_pickler() -> type:
+    """The pickler of disk entries (made on first use: entries are written rarely)."""
     import dataclasses
     import pickle
 
@@ -1235,9 +1236,6 @@ def _set_fields(obj: Any, state: tuple[tuple[str, ...], tuple[Any, ...]]) -> Non
     names, values = state
     for name, value in zip(names, values, strict=True):
         _set(obj, name, value)
-
-
-_ENTRY_PICKLER: list[type] = []  # made on first use (entries are written rarely)
 
 
 def _store_entry(file: Path, resolved: ResolvedPolicy, policy: Policy) -> None:
