@@ -324,6 +324,60 @@ def test_an_intact_entry_skips_parsing(
     assert _fingerprint(again) == _fingerprint(genuine)
 
 
+def _count_lowerings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from titlerules.engine import compiler
+
+    calls: list[int] = []
+    real = compiler.lower_policy
+
+    def counting(resolved: Any) -> Any:
+        calls.append(1)
+        return real(resolved)
+
+    monkeypatch.setattr(compiler, "lower_policy", counting)
+    return calls
+
+
+def test_an_intact_entry_holds_the_lowered_policy(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.policy"
+    path.write_text(POLICY, encoding="utf-8")
+    genuine = load_policy(path)
+    _forget_in_memory(monkeypatch)
+    lowerings = _count_lowerings(monkeypatch)
+    again = load_policy(path)
+    assert not lowerings
+    assert again.core.resolved is again.resolved  # unpickled with the IR it was made of
+    assert repr(again.core.rules) == repr(genuine.core.rules)
+    assert _fingerprint(again) == _fingerprint(genuine)
+
+
+def test_an_entry_without_the_lowered_policy_is_lowered_again(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import marshal
+    import pickle
+
+    path = tmp_path / "p.policy"
+    path.write_text(POLICY, encoding="utf-8")
+    genuine = load_policy(path)
+    code = marshal.dumps(dict(genuine.code))
+    for core in (None, "not a core"):
+        payload = (genuine.resolved, genuine.diagnostics, importlib.util.MAGIC_NUMBER, code, core)
+        policy_module._write_checked(_entry(cache, genuine), pickle.dumps(payload))
+        _forget_in_memory(monkeypatch)
+        lowerings = _count_lowerings(monkeypatch)
+        compiles = _count_compiles(monkeypatch)
+        again = load_policy(path)
+        assert lowerings and not compiles  # from the cache, lowered again
+        assert _fingerprint(again) == _fingerprint(genuine)
+        monkeypatch.undo()
+        monkeypatch.setenv("TITLERULES_CACHE_DIR", str(cache))
+        monkeypatch.delenv("TITLERULES_CACHE", raising=False)
+
+
 # ---------------------------------------------------------------- a module is not a policy
 
 

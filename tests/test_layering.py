@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
             "resources",
             "argcheck",
             "atomic",
+            "diskcache",
             "boundedread",
             "readers",
             "csvlines",

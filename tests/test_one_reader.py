@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import titlerules.engine.policy as policy_module
+from titlerules import diskcache
 from titlerules.calendar import load_overrides
 from titlerules.decision_log import DecisionLog, read_log
 from titlerules.engine.policy import Policy, load_policy
@@ -183,7 +184,7 @@ def test_the_cache_index_is_read_by_the_one_json_reader(
     path.write_text(HEADER + POLICY_BODY, encoding="utf-8")
     load_policy(path)
     (index,) = cache.glob("*.sources.json")
-    payload = index.read_bytes()[len(policy_module._MAGIC) + 65 :]
+    payload = index.read_bytes()[len(diskcache.MAGIC) + 65 :]
     data = json.loads(payload)
     # The same index with a key given twice, under a checksum that matches: not trusted.
     text = json.dumps(data)[:-1] + ', "sha256": "' + "f" * 64 + '"}'

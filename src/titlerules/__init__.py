@@ -22,12 +22,18 @@ Everything not listed in ``__all__`` may change between versions.
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+# First: the methods dataclasses generates for the package's classes come compiled from the
+# cache folder (a quicker start; see titlerules.diskcache).
+from titlerules.diskcache import install_dataclass_code
 
-from titlerules._version import __version__
-from titlerules.argcheck import checked
+install_dataclass_code()
+
+import importlib  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from titlerules._version import __version__  # noqa: E402
+from titlerules.argcheck import checked  # noqa: E402
 
 if TYPE_CHECKING:
     from titlerules.audit import audit, audit_set, plan, validate_records

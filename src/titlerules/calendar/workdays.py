@@ -23,11 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
-
-import holidays as _holidays
-from holidays.version import __version__ as HOLIDAYS_VERSION
 
 from titlerules.argcheck import checked
 from titlerules.calendar._dates import check_date, check_int
@@ -83,22 +82,102 @@ _CORRECTIONS: dict[int, _Correction] = {
 }
 
 
+def __getattr__(name: str) -> str:
+    if name == "HOLIDAYS_VERSION":  # the installed holidays package's version (read lazily)
+        return holidays_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @lru_cache(maxsize=1)
-def package_official_years() -> tuple[int, int]:
-    """First and last year for which the installed ``holidays`` package has the State
-    Council's published schedule (its table of 调休 substitutions)."""
+def holidays_version() -> str:
+    """The installed ``holidays`` package's version, without importing the package (which
+    loads every country's calendar) when its distribution metadata can be read directly."""
+    version = _installed_holidays_version()
+    if version is None:
+        from holidays.version import __version__
+
+        version = str(__version__)
+    return version
+
+
+def _installed_holidays_version() -> str | None:
+    """The version in the ``holidays-VERSION.dist-info`` directory beside the ``holidays``
+    package that would be imported (None when there is not exactly one, or it cannot be
+    read: then the package itself says)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("holidays")
+        if spec is None or spec.origin is None:
+            return None
+        site = Path(spec.origin).parent.parent
+        found = [entry for entry in site.glob("holidays-*.dist-info") if entry.is_dir()]
+        if len(found) != 1:
+            return None
+        with (found[0] / "METADATA").open(encoding="utf-8") as metadata:
+            for line in metadata:
+                if line.startswith("Version:"):
+                    version = line.removeprefix("Version:").strip()
+                    return version if found[0].name == f"holidays-{version}.dist-info" else None
+                if not line.strip():  # the end of the headers
+                    break
+    except (OSError, ValueError, ImportError):
+        return None
+    return None
+
+
+def _snapshot() -> ModuleType | None:
+    """The bundled copy of the package's CN calendar (titlerules.calendar._cn_data), when it
+    was made from the installed version of ``holidays`` (None otherwise)."""
+    from titlerules.calendar import _cn_data
+
+    return _cn_data if _cn_data.HOLIDAYS_VERSION == holidays_version() else None
+
+
+def official_years_of_package() -> tuple[int, int]:
+    """First and last year for which the ``holidays`` package itself has the State Council's
+    published schedule (its table of 调休 substitutions)."""
     from holidays.countries.china import ChinaStaticHolidays
 
     years = sorted(ChinaStaticHolidays.special_public_holidays)
     return years[0], years[-1]
 
 
-@lru_cache(maxsize=512)
-def _package_year(year: int, language: str) -> tuple[dict[date, str], frozenset[date]]:
-    """Holidays (date -> name) and make-up working days the package dates in ``year``."""
-    table = _holidays.country_holidays("CN", years=year, language=language)
+@lru_cache(maxsize=1)
+def package_official_years() -> tuple[int, int]:
+    """First and last year for which the installed ``holidays`` package has the State
+    Council's published schedule (its table of 调休 substitutions)."""
+    snapshot = _snapshot()
+    if snapshot is not None:
+        first, last = snapshot.OFFICIAL_YEARS
+        return int(first), int(last)
+    return official_years_of_package()
+
+
+def _package_year_from_package(year: int, language: str) -> tuple[dict[date, str], frozenset[date]]:
+    """Holidays (date -> name) and make-up working days the package itself dates in ``year``."""
+    import holidays
+
+    table = holidays.country_holidays("CN", years=year, language=language)
     named = {day: str(name) for day, name in table.items() if day.year == year}
     makeup = frozenset(day for day in table.weekend_workdays if day.year == year)
+    return named, makeup
+
+
+@lru_cache(maxsize=512)
+def _package_year(year: int, language: str) -> tuple[dict[date, str], frozenset[date]]:
+    """Holidays (date -> name) and make-up working days the package dates in ``year`` (from
+    the bundled copy of its calendar when that is the installed version's)."""
+    snapshot = _snapshot()
+    row = snapshot.YEARS.get(year) if snapshot is not None else None
+    if snapshot is None or row is None or language not in LANGUAGES:
+        return _package_year_from_package(year, language)
+    names = snapshot.NAMES[language]
+    named = {
+        date(year, int(cell[:2]), int(cell[2:4])): names[int(cell[4:])]
+        for cell in row[LANGUAGES.index(language)].split()
+    }
+    makeup = frozenset(date(year, int(cell[:2]), int(cell[2:])) for cell in row[2].split())
     return named, makeup
 
 
@@ -249,7 +328,7 @@ class Calendar:
         else:
             overridden = "none"
         self._data_version = (
-            f"holidays-{HOLIDAYS_VERSION};"
+            f"holidays-{holidays_version()};"
             f"official={self._first_official}-{self._last_official};overrides={overridden}"
         )
 
@@ -581,7 +660,7 @@ class Calendar:
             package_named, package_makeup = _package_year(year, self._language)
             named = dict(package_named)
             makeup = set(package_makeup)
-            source = f"holidays {HOLIDAYS_VERSION}"
+            source = f"holidays {holidays_version()}"
             if self.is_provisional_year(year):
                 source += " (statutory holidays only: the year's schedule is not published)"
             correction = _CORRECTIONS.get(year)
@@ -599,14 +678,19 @@ class Calendar:
                     named[holiday.date] = holiday.name
             makeup.update(d for d in spill.workdays if d.year == year)
         first = date(year, 1, 1)
-        cumulative: list[int] = []
-        running = 0
-        for offset in range((date(year, 12, 31) - first).days + 1):
-            day = first + timedelta(days=offset)
-            working = day in makeup if day.weekday() >= 5 else day not in named
-            running += working
-            cumulative.append(running)
-        return _YearTable(year, named, frozenset(makeup), tuple(cumulative), source)
+        start, weekday = first.toordinal(), first.weekday()
+        days = (date(year, 12, 31) - first).days + 1
+        # Day by day of the year (by offset from January 1): Monday-Friday work unless a
+        # holiday, Saturday and Sunday only as make-up days.
+        working = [(weekday + offset) % 7 < 5 for offset in range(days)]
+        for day in named:
+            if day.year == year and day.weekday() < 5:
+                working[day.toordinal() - start] = False
+        for day in makeup:
+            if day.year == year and day.weekday() >= 5:
+                working[day.toordinal() - start] = True
+        cumulative = tuple(accumulate(working, initial=0))[1:]
+        return _YearTable(year, named, frozenset(makeup), cumulative, source)
 
     def _base(self, year: int) -> int:
         index = year - FIRST_YEAR

@@ -18,10 +18,12 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 from titlerules._version import __version__
@@ -136,7 +138,32 @@ def json_requested(args: argparse.Namespace | list[str]) -> bool:
     return bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
 
 
+# Whether main() runs as the process's command (the command line from sys.argv): then a
+# command's start-up may leave what it made to live to the end (see start_up).
+_PROCESS_COMMAND = False
+
+
+@contextlib.contextmanager
+def start_up() -> Iterator[None]:
+    """The start-up of a command that runs as the process (modules imported, a policy
+    loaded): objects that live as long as the process.  The cycle collector does not run
+    while they are made, and they move to its permanent generation afterwards, so neither a
+    later collection nor the one at exit goes through them again.  Called from Python
+    (``main([...])``), a command changes nothing of the collector."""
+    if not _PROCESS_COMMAND or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _PROCESS_COMMAND
+    _PROCESS_COMMAND = argv is None
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     try:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from titlerules.cli import start_up
 from titlerules.errors import TitleRulesError, UsageError
 
 if TYPE_CHECKING:
@@ -112,14 +113,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from titlerules.atomic import refuse_inputs
-    from titlerules.cli.records import no_records
-    from titlerules.decision_log import DecisionLog
-    from titlerules.engine.policy import load_policy
-    from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
-    from titlerules.redact import redact_decision
-    from titlerules.report.explanation import explain
-
     as_of = _date(args.as_of) if args.as_of else None
     if args.from_db is not None or args.spark is not None:
         from titlerules.batch.command import run_elsewhere
@@ -140,10 +133,25 @@ def run(args: argparse.Namespace) -> int:
 
         return run_tabular(args, as_of)  # tables of records: the columnar batch path
     if args.log:  # the log is appended to: appending to a record file would corrupt it
+        from titlerules.atomic import refuse_inputs
+
         refuse_inputs(args.log, [args.policy, *args.records])
-    policy = load_policy(args.policy)
-    # Written and flushed one decision at a time: nothing logged is lost if a later record fails.
-    log = DecisionLog(args.log, redact=not args.log_unredacted) if args.log else None
+    with start_up():
+        # What every check of record files uses; the decision log, redaction and the
+        # tables' batch path are imported by the options that use them (a quick start).
+        from titlerules.cli.records import no_records
+        from titlerules.engine.policy import load_policy
+        from titlerules.facts import Applicant, Procedure, RecordResult, load_batch
+        from titlerules.report.explanation import explain
+
+        policy = load_policy(args.policy)
+    log = None
+    if args.log:
+        from titlerules.decision_log import DecisionLog
+
+        # Written and flushed one decision at a time: nothing logged is lost if a later
+        # record fails.
+        log = DecisionLog(args.log, redact=not args.log_unredacted)
     out = _Output(args)
     failed = False
     for name in args.records:
@@ -171,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
             if log is not None:
                 log.write(policy, record, decision, source=where)
             if args.redact:
+                from titlerules.redact import redact_decision
+
                 decision = redact_decision(decision)
             warnings = _year_warnings(policy.header.year, record)
             for warning in warnings:
@@ -276,9 +286,11 @@ def _year_warnings(policy_year: int | None, record: Any) -> list[str]:
 def _shown(args: argparse.Namespace, text: Any) -> Any:
     """``text`` (an error, a file's name: either may hold an ID number or echo a name) as it
     may be shown: masked with ``--redact``."""
+    if not (args.redact and isinstance(text, str)):
+        return text
     from titlerules.redact import redact_error_text
 
-    return redact_error_text(text) if args.redact and isinstance(text, str) else text
+    return redact_error_text(text)
 
 
 def _is_table(name: str) -> bool:

@@ -651,12 +651,15 @@ def compile_policy(
     *,
     generate: bool | None = None,
     code: dict[str, CodeType] | None = None,
+    core: n.CorePolicy | None = None,
 ) -> tuple[n.CorePolicy, dict[str, Any], tuple[CompiledRule, ...]]:
     """A checked policy lowered to the core IR, its parameters (folded to constants) and its
     compiled rules.  ``generate`` (default: on unless ``TITLERULES_CODEGEN=off``) compiles
     each function boundary to one generated Python function instead of a closure tree; both
     give the same values.  ``code`` holds compiled code of generated functions by their name
-    and source (see :attr:`Compiler.code`)."""
-    core = lower_policy(policy)
+    and source (see :attr:`Compiler.code`); ``core``, the policy already lowered (what the
+    disk cache keeps: ``lower_policy(policy)`` otherwise)."""
+    if core is None or core.resolved is not policy:
+        core = lower_policy(policy)
     params, rules = Compiler(core, generate=generate, code=code).compile()
     return core, params, rules

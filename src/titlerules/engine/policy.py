@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import importlib
 import operator
 import threading
@@ -38,6 +39,11 @@ from titlerules.argcheck import checked
 from titlerules.core import nodes as n
 from titlerules.core.polarity import Polarities, deciding, polarities
 from titlerules.core.trace import Reads, Trace
+from titlerules.diskcache import cache_dir as _cache_dir
+from titlerules.diskcache import discard as _discard
+from titlerules.diskcache import private as _private
+from titlerules.diskcache import read_checked as _read_checked
+from titlerules.diskcache import write_checked as _write_checked
 from titlerules.engine.compiler import CompiledRule, compile_policy
 from titlerules.engine.decision import (
     Citation,
@@ -119,15 +125,16 @@ class Policy:
         calendar: cal.Calendar | None = None,
         *,
         code: dict[str, CodeType] | None = None,
+        core: n.CorePolicy | None = None,
     ) -> None:
         _refuse_module(resolved)
         self.resolved = resolved
         self.diagnostics = diagnostics
         self.calendar = calendar or cal.default_calendar()
-        # The compiled code of the generated functions (given by the disk cache, or made now;
-        # the disk cache keeps it).
+        # The compiled code of the generated functions and the policy lowered to the core IR
+        # (given by the disk cache, or made now; the disk cache keeps both).
         self.code: dict[str, CodeType] = {} if code is None else code
-        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code)
+        self.core, self.params, self._compiled = compile_policy(resolved, code=self.code, core=core)
         self._receipts: dict[tuple[dt.date | None, tuple[int, ...], str | None], Receipt] = {}
         # No provisional year: by as-of date and where it came from.
         self._plain_receipts: dict[tuple[dt.date | None, str | None], Receipt] = {}
@@ -1320,32 +1327,6 @@ class _Index:
     links: tuple[tuple[str, str, str], ...]
 
 
-def _cache_dir() -> Path | None:
-    import os
-
-    if os.environ.get("TITLERULES_CACHE", "").lower() in ("0", "off", "no", "false"):
-        return None
-    configured = os.environ.get("TITLERULES_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "titlerules"
-
-
-def _private(directory: Path) -> bool:
-    """Whether only its owner can write to the cache folder: entries are unpickled, so a folder
-    others can write to is never read from or written to."""
-    import os
-    import stat
-
-    try:
-        info = directory.stat()
-    except OSError:
-        return False
-    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return owned and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 def _code_fingerprint() -> str:
     global _FINGERPRINT
     if _FINGERPRINT is None:
@@ -1418,50 +1399,6 @@ def _entry_file(sha256: str, directory: Path) -> Path:
     return directory / f"{sha256}-{__version__}-{_code_fingerprint()}.pickle"
 
 
-_MAGIC = b"titlerules cache entry\n"
-
-
-def _write_checked(file: Path, payload: bytes) -> None:
-    """Write ``payload`` after a line with its sha256, through a temporary file renamed into
-    place (a reader sees the old file or the new one, whole)."""
-    import hashlib
-    import os
-    import threading
-
-    checksum = hashlib.sha256(payload).hexdigest().encode("ascii")
-    partial = file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        partial.write_bytes(_MAGIC + checksum + b"\n" + payload)
-        os.replace(partial, file)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _read_checked(file: Path) -> bytes | None:
-    """The payload of a file :func:`_write_checked` wrote, if its bytes are those written
-    (None otherwise: a damaged file is removed, to be written again by the next load)."""
-    import hashlib
-
-    try:
-        data = file.read_bytes()
-    except OSError:
-        return None
-    start = len(_MAGIC) + 65  # the line with the checksum: 64 hex digits and a newline
-    payload = data[start:]
-    checksum = hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
-    if data[: len(_MAGIC)] == _MAGIC and data[len(_MAGIC) : start] == checksum:
-        return payload
-    _discard(file)
-    return None
-
-
-def _discard(file: Path) -> None:
-    try:
-        file.unlink(missing_ok=True)
-    except OSError:
-        pass  # a file that cannot be removed is checked, and refused, again next time
-
-
 def _read_index(file: Path) -> _Index | None:
     from titlerules.uniquekeys import loads_json
 
@@ -1491,7 +1428,7 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
     if payload is None:
         return None
     try:
-        resolved, diagnostics, magic, code = pickle.loads(payload)
+        resolved, diagnostics, magic, code, core = pickle.loads(payload)
         if isinstance(resolved, ResolvedPolicy) and resolved.sha256 == sha256:
             import importlib.util
             import marshal
@@ -1503,9 +1440,17 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
                 isinstance(key, str) and isinstance(value, CodeType) for key, value in kept.items()
             ):
                 kept = None
-            # A generated function whose source differs from this process's (a few lambdas
-            # number their constants in another order) is compiled again.
-            return Policy(resolved, diagnostics, code=kept)
+            if not isinstance(core, n.CorePolicy) or core.resolved is not resolved:
+                core = None  # lowered again
+            known = len(kept or ())
+            policy = Policy(resolved, diagnostics, code=kept, core=core)
+            if len(policy.code) != known:
+                # A generated function whose source differs from the process's that wrote
+                # the entry (a few number their constants by the identity of equal strings,
+                # which a policy parsed and one unpickled share differently) was compiled:
+                # kept for the next load, which unpickles the same policy as this one.
+                _store_entry(file, resolved, policy)
+            return policy
     except Exception:  # written by another build of the same version: a miss, never an error
         pass
     _discard(file)
@@ -1513,15 +1458,80 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
 
 
 def _entry_payload(resolved: ResolvedPolicy, policy: Policy) -> bytes:
-    """A disk entry: the checked IR, its diagnostics and the compiled code of the generated
-    functions (with the byte-code magic number of the Python that compiled it)."""
+    """A disk entry: the checked IR, its diagnostics, the compiled code of the generated
+    functions (with the byte-code magic number of the Python that compiled it) and the policy
+    lowered to the core IR (pickled with the IR it refers to)."""
     import importlib.util
+    import io
     import marshal
-    import pickle
 
     code = marshal.dumps(dict(getattr(policy, "code", {})))
-    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code)
-    return pickle.dumps(payload, protocol=5)
+    core = policy.core if policy.core.resolved is resolved else None
+    payload = (resolved, policy.diagnostics, importlib.util.MAGIC_NUMBER, code, core)
+    out = io.BytesIO()
+    _entry_pickler()(out, protocol=5).dump(payload)
+    return out.getvalue()
+
+
+@functools.cache
+def _entry_pickler() -> type:
+    """The pickler of disk entries (made on first use: entries are written rarely)."""
+    import dataclasses
+    import pickle
+
+    getstate = getattr(dataclasses, "_dataclass_getstate", None)
+
+    class EntryPickler(pickle.Pickler):
+        """Frozen slotted dataclasses (the IR's and the core's nodes, thousands per policy)
+        pickled with their field names beside their values, set again by
+        :func:`_set_fields`: what unpickling them through ``dataclasses``' own
+        ``__setstate__`` does, without looking up the class's fields for every node."""
+
+        names: ClassVar[dict[type, tuple[str, ...] | None]] = {}
+
+        def reducer_override(self, obj: Any) -> Any:
+            cls = type(obj)
+            names = self.names.get(cls, ())
+            if names == ():
+                names = self.names[cls] = _slotted_fields(cls, getstate)
+            if names is None:
+                return NotImplemented
+            values = tuple(getattr(obj, name) for name in names)
+            return (_new_instance, (cls,), (names, values), None, None, _set_fields)
+
+    return EntryPickler
+
+
+def _slotted_fields(cls: type, getstate: Any) -> tuple[str, ...] | None:
+    """The field names of a dataclass ``dataclasses`` pickles through its own
+    ``__getstate__`` (a frozen one with slots), else None."""
+    import dataclasses
+
+    if getstate is None or getattr(cls, "__getstate__", None) is not getstate:
+        return None
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(field.name for field in dataclasses.fields(cls))
+
+
+def _new_instance(cls: type) -> Any:
+    return object.__new__(cls)
+
+
+def _set_fields(obj: Any, state: tuple[tuple[str, ...], tuple[Any, ...]]) -> None:
+    names, values = state
+    for name, value in zip(names, values, strict=True):
+        _set(obj, name, value)
+
+
+def _store_entry(file: Path, resolved: ResolvedPolicy, policy: Policy) -> None:
+    """Write a disk entry again; a disk that refuses only costs the next load its speed."""
+    import pickle
+
+    try:
+        _write_checked(file, _entry_payload(resolved, policy))
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError, ValueError):
+        pass
 
 
 def _cached_policy(path: Path) -> Policy | None:
