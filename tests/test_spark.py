@@ -1,5 +1,5 @@
 """Spark: a DataFrame of applicants decided on the executors by the columnar path, in local
-mode (``local[2]``).  The differential test: random records with missing facts (5,000
+mode (``local[2]``).  The differential test: random records with missing facts (2,000
 under ``make test``, 100,000 under ``make test-long``), explained: Spark's result rows are
 the columnar path's, and both are the per-record decisions.  Needs the ``[spark]`` extra
 and a Java runtime (``.ci/run`` installs one); under CI a missing one fails the tests."""
@@ -21,7 +21,7 @@ from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError, UsageError  # noqa: E402
 
-BIG = budget(5_000, 100_000)
+BIG = budget(2_000, 100_000)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def test_spark_columnar_and_per_record_decide_random_records_alike(spark: Any) -
     assert result.columns[:3] == ["id", "outcome", "failed"]
     got = _collected(result).sort("id")
     assert got.height == BIG
+    # Both outcomes of the random population are among the rows, whatever its size.
+    assert set(got.get_column("outcome")) >= {"ineligible", "undetermined"}
     want = _as_text(columnar.evaluate(typed, explain=True)).drop("row").sort("id")
     assert got.columns == want.columns
     for name in want.columns:
