@@ -4,14 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz lint bench clean venv wheel-check
+.PHONY: demo test test-long fuzz lint bench clean venv wheel-check
 
 venv: $(STAMP)
 
+# The project and its extras, installed with uv (from the package index, several times as fast
+# as pip on a fresh machine); with pip when uv cannot be installed (no index, offline wheels).
+EXTRAS := test,lint,notebook,audit,fast,lsp,db,spark
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint,notebook,audit,fast,lsp,db,spark]"
+	if $(BIN)/python -m pip install --quiet uv && $(BIN)/python -m uv --version >/dev/null; then \
+		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e ".[$(EXTRAS)]"; \
+	else \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"; \
+	fi
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,8 +28,16 @@ demo: $(STAMP)
 # run against a throw-away PostgreSQL server .ci/postgres.sh starts (and stops); the Spark
 # tests need a Java runtime (.ci/run installs both when missing).
 TEST_WORKERS ?= auto
+TEST_DIST ?= --dist worksteal
 test: $(STAMP)
-	.ci/postgres.sh run -- $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	.ci/postgres.sh run -- $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(TEST_DIST)
+
+# The whole suite with the long budgets of its big differential and property tests
+# (TITLERULES_TEST_LONG=1: 100,000 records through Spark and each database, 400 open-world
+# policies; tests/services.py budget()) and of the fuzz tests (FUZZ_EXAMPLES).  Tens of minutes.
+test-long: $(STAMP)
+	TITLERULES_TEST_LONG=1 TITLERULES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		.ci/postgres.sh run -- $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(TEST_DIST)
 
 # The fuzz tests with their long budgets: 10,000 inputs per entry point (tests/test_fuzz.py;
 # `make test` runs the same tests with 1,000).  A few minutes.

@@ -13,6 +13,16 @@ from typing import Any
 
 import pytest
 
+# `make test` runs the big differential and property tests on a smaller budget (the same
+# inputs every run); `make test-long` (TITLERULES_TEST_LONG=1) runs them on the full one.
+LONG = os.environ.get("TITLERULES_TEST_LONG", "") not in ("", "0")
+
+
+def budget(default: int, long: int) -> int:
+    """The size of a big test's input: ``default`` under ``make test``, ``long`` under
+    ``make test-long``."""
+    return long if LONG else default
+
 
 def missing(what: str) -> None:
     if os.environ.get("CI"):

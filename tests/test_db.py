@@ -13,7 +13,7 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from tests.services import need_module, postgres_uri, synthetic_table  # noqa: E402
+from tests.services import budget, need_module, postgres_uri, synthetic_table  # noqa: E402
 from titlerules.batch import ColumnarPolicy  # noqa: E402
 from titlerules.batch.db import parse_uri, quote_name, run_database  # noqa: E402
 from titlerules.batch.io import run_file  # noqa: E402
@@ -23,7 +23,7 @@ from titlerules.errors import OutputFileError, TitleRulesError, UsageError  # no
 from titlerules.synthetic import applicants, flat_rows, spelled  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "database"
-BIG = 100_000
+BIG = budget(10_000, 100_000)  # rows of the big-table tests (100,000: make test-long)
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +106,10 @@ def test_a_password_is_not_shown_and_other_schemes_are_refused() -> None:
 # ---------------------------------------------------------------- DuckDB
 
 
-def test_a_100000_row_duckdb_table_decides_as_the_files_path(
+def test_a_big_duckdb_table_decides_as_the_files_path(
     duckdb: Any, columnar: ColumnarPolicy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The issue's command on a file named by an absolute path: 100,000 result rows, the
+    """The issue's command on a file named by an absolute path: ``BIG`` result rows, the
     files path's decisions (lists of records as DuckDB lists of structs)."""
     typed, _ = synthetic_table(BIG)
     path = tmp_path / "a.duckdb"
@@ -119,7 +119,7 @@ def test_a_100000_row_duckdb_table_decides_as_the_files_path(
     assert uri.startswith("duckdb:////")
     argv = ["check", "eryuan-2024", "--from-db", uri, "--table", "applicants"]
     assert main([*argv, "--out-table", "decisions", "--key", "id", "--json"]) == 0
-    assert '"rows": 100000' in capsys.readouterr().out
+    assert f'"rows": {BIG}' in capsys.readouterr().out
     with duckdb.connect(str(path)) as con:
         got = _read_duckdb(con, "decisions")
     assert got.height == BIG
@@ -320,7 +320,7 @@ def _pg_type(data_type: str) -> str:
     return {"character varying": "varchar", "USER-DEFINED": "text"}.get(data_type, data_type)
 
 
-def test_a_100000_row_postgresql_table_decides_as_the_files_path(
+def test_a_big_postgresql_table_decides_as_the_files_path(
     postgres: Any, columnar: ColumnarPolicy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The same on the PostgreSQL server the test set-up started: a table made by
@@ -331,7 +331,7 @@ def test_a_100000_row_postgresql_table_decides_as_the_files_path(
     _postgres_table(con, "applicants", as_json, lists)
     argv = ["check", "eryuan-2024", "--from-db", uri, "--table", "applicants"]
     assert main([*argv, "--out-table", "decisions", "--key", "id", "--json"]) == 0
-    assert '"rows": 100000' in capsys.readouterr().out
+    assert f'"rows": {BIG}' in capsys.readouterr().out
     with con.cursor() as cur:
         cur.execute("SELECT * FROM decisions ORDER BY row")
         got = pl.from_arrow(cur.fetch_arrow_table())

@@ -18,6 +18,8 @@ from titlerules.lang.exprparse import parse_expr
 from titlerules.lang.parser import grammar_text, parse
 from titlerules.lang.printer import MAX_WIDTH, format_expr, format_policy, quote
 
+from .services import budget
+
 # Every kind of item, statement and expression node, written the way a clerk might.
 FULL_SAMPLE = """\
 # 洱源县 2024
@@ -488,7 +490,11 @@ grammar_rules = _shallow(
 
 
 @given(grammar_expressions)
-@settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=budget(100, 300),  # 300 under make test-long
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 def test_grammar_expressions_parse_and_print_back(text: str) -> None:
     expr = parse_expr(text)
     printed = format_expr(expr)

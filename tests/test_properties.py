@@ -57,6 +57,7 @@ from titlerules.redact import (
 )
 
 from .conftest import EXAMPLES, HEADER, REPO
+from .services import budget
 
 
 @pytest.fixture(autouse=True)
@@ -352,7 +353,7 @@ def test_adding_a_missing_fact_never_undoes_a_decision(
     them never turns a decided rule or decision into anything else."""
     folder = tmp_path_factory.mktemp("open-world")
 
-    @law_settings(400)
+    @law_settings(budget(100, 400))  # 400 under make test-long
     @given(
         body=open_world_policies(),
         which=st.integers(0, len(APPLICANTS) - 1),

@@ -153,11 +153,20 @@ def _load_yaml(path: Path) -> Any:
     )
 
 
-def build_record(case: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """The record a case describes: base file, inline record, set and unset applied."""
+def build_record(
+    case: dict[str, Any], folder: Path, bases: dict[Path, Any] | None = None
+) -> dict[str, Any]:
+    """The record a case describes: base file, inline record, set and unset applied.
+    ``bases`` keeps the base files read so far (a case file's cases share a few), each
+    parsed once; every case gets a copy."""
     data: dict[str, Any] = {}
     if "base" in case:
-        loaded = _load_yaml(folder / str(case["base"]))
+        where = folder / str(case["base"])
+        loaded = bases.get(where) if bases is not None else None
+        if loaded is None:
+            loaded = _load_yaml(where)
+            if bases is not None:
+                bases[where] = loaded
         if not isinstance(loaded, dict):
             raise InputFileError(f"base {case['base']} is not a record mapping")
         data = copy.deepcopy(loaded)
@@ -196,6 +205,7 @@ def run_case_file(
     policy = _case_policy(path, str(document.get("policy") or path.parent.name), policies)
     coverage = Coverage(policy.id, [r.id for r in policy.rules])
     results = []
+    bases: dict[Path, Any] = {}
     for index, case in enumerate(document["cases"]):
         if not isinstance(case, dict):
             raise InputFileError(
@@ -204,17 +214,22 @@ def run_case_file(
         name = str(case.get("name") or f"cases[{index}]")
         if run is not None and re.search(run, name) is None:
             continue
-        results.append(_run_case(policy, case, path, name, coverage))
+        results.append(_run_case(policy, case, path, name, coverage, bases))
     return results, {policy.id: coverage}
 
 
 def _run_case(
-    policy: Policy, case: dict[str, Any], path: Path, name: str, coverage: Coverage
+    policy: Policy,
+    case: dict[str, Any],
+    path: Path,
+    name: str,
+    coverage: Coverage,
+    bases: dict[Path, Any] | None = None,
 ) -> CaseResult:
     result = CaseResult(str(path), name, policy.id, ok=True)
     expect = _expectation(case, path, name)
     try:
-        record = build_record(case, path.parent)
+        record = build_record(case, path.parent, bases)
         as_of = case.get("as_of")
         if isinstance(as_of, str):
             as_of = dt.date.fromisoformat(as_of)
