@@ -181,6 +181,39 @@ def parse_json(
         raise json_error(exc, text, file, first_line=first_line, label=label, hint=hint) from None
 
 
+def json_object_or_none(text: bytes | bytearray | str) -> dict[str, Any] | None:
+    """The JSON object in UTF-8 ``text`` when it is plainly one: standard JSON (no NaN or
+    Infinity), each key given once; else None (read it with :func:`parse_json`, which says
+    what is wrong).  Quicker than :func:`parse_json` for many small texts (JSON Lines rows)."""
+    try:
+        if not isinstance(text, str):
+            text = bytes(text).decode("utf-8")
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    # A key given twice is read once, the last value winning: as many key ends in the text
+    # as keys read (more, e.g. '":' inside a text, is left to parse_json too).
+    if type(data) is not dict or len(_KEY_END.findall(text)) != _keys(data):
+        return None
+    return data
+
+
+_KEY_END = re.compile(r'"\s*:')
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _keys(value: Any) -> int:
+    """The keys of the objects in a JSON value."""
+    if type(value) is dict:
+        return len(value) + sum(_keys(v) for v in value.values() if type(v) in (dict, list))
+    if type(value) is list:
+        return sum(_keys(v) for v in value if type(v) in (dict, list))
+    return 0
+
+
 def json_error(
     exc: ValueError,
     text: str,

@@ -25,8 +25,6 @@ record throughout.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -47,17 +45,10 @@ from titlerules.batch.schema import (
 )
 from titlerules.batch.table import validate_table
 from titlerules.engine.policy import APPLICANT_KINDS, Policy
+from titlerules.readers import json_object_or_none
 
 AS_OF_COLUMN = "application.submitted_on"  # a record's own as-of date (as the engine's)
 LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
-
-
-class _Refused(Exception):
-    """A value standard JSON does not have (NaN, Infinity)."""
-
-
-def _refuse(value: Any) -> Any:
-    raise _Refused
 
 
 class Flattener:
@@ -331,7 +322,7 @@ def _applicant_dict(record: Any) -> dict[str, Any] | None:
     if type(record) is not dict:
         if not isinstance(record, bytes | bytearray | str):
             return None
-        record = _json_object(record)
+        record = json_object_or_none(record)
         if record is None:
             return None
     if len(record) == 1 and "procedure" in record:
@@ -340,37 +331,6 @@ def _applicant_dict(record: Any) -> dict[str, Any] | None:
         inner = record["applicant"]
         return cast("dict[str, Any]", inner) if type(inner) is dict else None
     return cast("dict[str, Any]", record)
-
-
-_KEY_END = re.compile(r'"\s*:')
-
-
-def _json_object(text: bytes | bytearray | str) -> dict[str, Any] | None:
-    """The JSON object in UTF-8 ``text``, each key given once, standard JSON only; else
-    None (the per-record path reads it, and words what is wrong)."""
-    try:
-        if not isinstance(text, str):
-            text = bytes(text).decode("utf-8")
-        data = json.loads(text, parse_constant=_refuse)  # NaN, Infinity: not JSON
-    except (ValueError, RecursionError, _Refused):
-        return None
-    # A key given twice is read once, the last value winning: as many key ends in the text
-    # as keys read (more, e.g. '":' inside a text, is left to the per-record path too).
-    if type(data) is not dict or len(_KEY_END.findall(text)) != _keys(data):
-        return None
-    return data
-
-
-def _keys(value: Any) -> int:
-    """The keys of the objects in a JSON value."""
-    if type(value) is dict:
-        return len(value) + sum(_keys(item) for item in value.values() if type(item) in _NESTED)
-    if type(value) is list:
-        return sum(_keys(item) for item in value if type(item) in _NESTED)
-    return 0
-
-
-_NESTED = (dict, list)
 
 
 class _Compiled:
