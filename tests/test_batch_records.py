@@ -31,6 +31,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of 97 records, every batch column-wise: many batch boundaries."""
     monkeypatch.setattr(policy_module, "BATCH_ROWS", 97)
     monkeypatch.setattr(policy_module, "BATCH_MIN", 1)
+    monkeypatch.setattr(policy_module, "BATCH_ROUTE", "table")
 
 
 def _exported(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -183,6 +184,25 @@ def test_provisional_calendar_years_are_left_to_the_per_record_path(
             assert not isinstance(item, Decision)
     assert provisional > 0
     _assert_same(list(policy.evaluate_many(batch)), expected)
+
+
+@pytest.mark.parametrize("route", ["auto", "record"])
+def test_either_route_gives_the_same_results(route: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "auto" times both routes on the first batch (a part per record, the rest
+    column-wise) and takes the quicker for the next ones; the results do not depend on it."""
+    monkeypatch.setattr(policy_module, "BATCH_ROWS", 400)
+    monkeypatch.setattr(policy_module, "BATCH_MIN", 300)
+    monkeypatch.setattr(policy_module, "PROBE_ROWS", 64)
+    monkeypatch.setattr(policy_module, "BATCH_ROUTE", route)
+    policy = Policy(load_policy("xianning-2024").resolved, [])
+    records = _mixed("xianning-2024", seed=12)
+    assert len(records) == 700  # batches of 400 and 300
+    _assert_same(list(policy.evaluate_many(records)), _per_record(policy, records))
+    costs = policy._route_costs
+    if route == "auto":
+        assert costs is not None and min(costs) > 0
+    else:
+        assert costs is None
 
 
 def test_a_batch_the_table_cannot_take_is_decided_per_record(

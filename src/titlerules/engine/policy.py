@@ -24,6 +24,7 @@ import functools
 import importlib
 import operator
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -87,6 +88,12 @@ BATCH_ROWS = 8192
 """Records :meth:`Policy.evaluate_many` reads ahead (without explanations)."""
 BATCH_MIN = 1024
 """The fewest records of a batch decided column-wise (fewer: per record)."""
+BATCH_ROUTE = "auto"
+"""How :meth:`Policy.evaluate_many` decides a batch of dicts: ``"auto"``, the quicker of the
+two routes for this policy, timed once on the policy's first batch (a part of it per
+record, the rest column-wise); ``"table"``, column-wise; ``"record"``, per record.  The
+results are the same either way."""
+PROBE_ROWS = 256  # the part of the first batch decided per record, to time it
 BATCH_MODULE = "titlerules.batch.records"  # registers Policy.batch_decider
 _APPLICANT_DATE = "applicant.application.submitted_on"  # an applicant's own as-of date
 
@@ -157,6 +164,9 @@ class Policy:
             step.compiled.rule.id: step for steps in self._steps.values() for step in steps
         }
         self._coded: list[tuple[_Step, bool, tuple[RuleResult | None, ...]]] | None = None
+        # Seconds per record of evaluate_many's two routes, per record and column-wise (see
+        # BATCH_ROUTE): timed on the first batch.
+        self._route_costs: tuple[float, float] | None = None
 
     # ------------------------------------------------ description
     @property
@@ -419,8 +429,9 @@ class Policy:
 
         Without explanations, and with the ``[fast]`` extra installed, records are read
         ahead :data:`BATCH_ROWS` at a time, and a batch of at least :data:`BATCH_MIN`
-        dicts or JSON texts is decided column-wise (:mod:`titlerules.batch.records`): the
-        same decisions and errors, in the same order."""
+        dicts or JSON texts may be decided column-wise (:mod:`titlerules.batch.records`),
+        when that is the quicker route for this policy (:data:`BATCH_ROUTE`): the same
+        decisions and errors, in the same order."""
         if explain:
             return self._decisions(records, as_of, explain, errors=True)
         return self._batched(records, as_of)
@@ -445,10 +456,39 @@ class Policy:
     def _batch(
         self, batch: list[Any], as_of: dt.date | None
     ) -> Iterator[Decision | TitleRulesError]:
+        """A batch's results, on the route of :data:`BATCH_ROUTE` (see there)."""
         decider = self._batch_decider() if len(batch) >= BATCH_MIN else None
-        if decider is None:
+        route = BATCH_ROUTE
+        if decider is None or route == "record":
             yield from self._decisions(batch, as_of, False, errors=True)
             return
+        if route == "table":
+            yield from self._table(decider, batch, as_of)
+            return
+        costs = self._route_costs
+        if costs is None:  # the first batch: each route timed on a part of it
+            probe, rest = batch[:PROBE_ROWS], batch[PROBE_ROWS:]
+            warm = PROBE_ROWS // 8  # (the first records fill the per-record path's caches)
+            done = list(self._decisions(probe[:warm], as_of, False, errors=True))
+            start = time.perf_counter()
+            done += self._decisions(probe[warm:], as_of, False, errors=True)
+            per_record = (time.perf_counter() - start) / max(1, len(probe) - warm)
+            decider(self, [], as_of)  # (compiled before it is timed)
+            start = time.perf_counter()
+            done += self._table(decider, rest, as_of)
+            table = (time.perf_counter() - start) / max(1, len(rest))
+            self._route_costs = (per_record, table)
+            yield from done
+            return
+        if costs[1] < costs[0]:
+            yield from self._table(decider, batch, as_of)
+        else:
+            yield from self._decisions(batch, as_of, False, errors=True)
+
+    def _table(
+        self, decider: BatchDecider, batch: list[Any], as_of: dt.date | None
+    ) -> Iterator[Decision | TitleRulesError]:
+        """A batch decided column-wise, the records the decider leaves decided per record."""
         try:
             decided = decider(self, batch, as_of)
         except Exception:  # a batch the table path cannot read: every record per record
