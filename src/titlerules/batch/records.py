@@ -4,9 +4,10 @@ column-wise, each decision the one :meth:`Policy.evaluate
 
 :meth:`Policy.evaluate_many <titlerules.engine.policy.Policy.evaluate_many>` hands batches
 of dicts and JSON text (without explanations) to :class:`RecordDecider` when the ``[fast]``
-extra is installed.  A batch is spelled as a table (:class:`Flattener`, the cells
-:func:`~titlerules.batch.schema.flatten_record` writes, list fields as their own JSON),
-read and validated column-wise (:func:`~titlerules.batch.table.validate_table`) and decided
+extra is installed and this is the quicker route for the policy (``BATCH_ROUTE`` in
+:mod:`titlerules.engine.policy`).  A batch is spelled as a table (:class:`Flattener`: the
+cells :func:`~titlerules.batch.schema.flatten_record` writes, list fields as lists of
+structs of text cells), read and validated column-wise (:func:`~titlerules.batch.table.validate_table`) and decided
 column-wise, and each row's decision is built from its rules' outcome codes: the rule
 results the policy shares across records (passed, failed, not applicable, passed by an
 exception, whose label is read from the first exception that holds), the submission date
@@ -16,8 +17,9 @@ A row goes back to the caller, to be decided by the per-record path, whenever th
 cannot say everything its decision says: a row the fast reader does not read exactly (its
 validated model, or its record when it is not one: the per-record path raises its own
 error), a row the columnar rules send to the per-record path, a row with an unknown rule
-(its missing facts are the per-record path's), and a row whose working-day answers touch a
-provisional calendar year (the receipt names those years).  A policy whose rules have no
+(its missing facts are the per-record path's), a row whose list the fast reader leaves to
+the models, and a row whose working-day answers touch a provisional calendar year (the
+receipt names those years).  A policy whose rules have no
 columnar form, or whose constants depend on a provisional calendar year, is decided per
 record throughout.
 """
