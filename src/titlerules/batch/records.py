@@ -8,10 +8,11 @@ extra is installed and this is the quicker route for the policy (``BATCH_ROUTE``
 :mod:`titlerules.engine.policy`).  A batch is spelled as a table (:class:`Flattener`: the
 cells :func:`~titlerules.batch.schema.flatten_record` writes, list fields as lists of
 structs of text cells), read and validated column-wise
-(:func:`~titlerules.batch.table.validate_table`) and decided column-wise, and each row's decision is built from its rules' outcome codes: the rule
-results the policy shares across records (passed, failed, not applicable, passed by an
-exception, whose label is read from the first exception that holds), the submission date
-and the name the table read, the policy's receipt for that date.
+(:func:`~titlerules.batch.table.validate_table`) and decided column-wise, and each row's
+decision is built from its rules' outcome codes: the rule results the policy shares across
+records (passed, failed, not applicable, passed by an exception, whose label is read from
+the first exception that holds), the submission date and the name the table read, the
+policy's receipt for that date.
 
 A row goes back to the caller, to be decided by the per-record path, whenever the table
 cannot say everything its decision says: a row the fast reader does not read exactly (its
