@@ -27,13 +27,12 @@ from typing import Any
 
 from titlerules.batch._polars import collect, collect_all, polars
 from titlerules.batch.compiler.masks import Mask, Provenance
-from titlerules.batch.compiler.values import CompiledRuleColumns, Expr
+from titlerules.batch.compiler.values import AS_OF_COLUMN, CompiledRuleColumns, Expr
 from titlerules.batch.schema import TableSchema
 from titlerules.engine.decision import Decision, Outcome, RuleOutcome, RuleResult
 from titlerules.engine.verdict import CODES, DECISION_WORDS
 
 UNKNOWN, FAILED = CODES[RuleOutcome.UNKNOWN], CODES[RuleOutcome.FAILED]  # rule outcome codes
-AS_OF_COLUMN = "application.submitted_on"  # where a row's as-of date comes from, unless fixed
 
 ExplainRows = Callable[[dict[int, list[str]]], dict[int, dict[str, RuleResult]]]
 """The explained results of some rules for some rows of a chunk: given the rule ids by row

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 
 from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.compiler.columnar import compile_rules
-from titlerules.batch.compiler.values import CompiledRuleColumns
+from titlerules.batch.compiler.values import AS_OF_COLUMN, CompiledRuleColumns
 from titlerules.batch.runner import DEFER, _Variant
 from titlerules.batch.schema import (
     JSON_FALSE,
@@ -50,7 +50,6 @@ from titlerules.batch.table import validate_table
 from titlerules.engine.policy import APPLICANT_KINDS, Policy
 from titlerules.readers import json_object_or_none
 
-AS_OF_COLUMN = "application.submitted_on"  # a record's own as-of date (as the engine's)
 LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
 
 
@@ -241,8 +240,7 @@ _STRICT = frozenset({"enum", "date", "other"})
 
 class RecordDecider:
     """A policy's applicant rules compiled for batches of records (see the module
-    docstring), per as-of date given; thread-safe.  ``last_columnar_rows``: the rows of
-    the last batch decided column-wise."""
+    docstring), per as-of date given; thread-safe."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
@@ -250,7 +248,6 @@ class RecordDecider:
         self._flattener = Flattener(self.schema)
         self._compiled: dict[dt.date | None, _Compiled | None] = {}
         self._lock = threading.Lock()
-        self.last_columnar_rows = 0
 
     def _for(self, as_of: dt.date | None) -> _Compiled | None:
         with self._lock:
@@ -264,7 +261,6 @@ class RecordDecider:
         """Per record, in order: its decision, or what the per-record path is to decide (the
         record's validated model, or the record as given)."""
         out: list[Any] = list(records)
-        self.last_columnar_rows = 0
         compiled = self._for(as_of)
         if compiled is None:
             return out
@@ -294,7 +290,6 @@ class RecordDecider:
         labels = frame.get_column("__label").to_list()
         decide = self.policy.decision_from_codes
         given = as_of is not None
-        decided = 0
         for position, index in enumerate(rows):
             if (defer is not None and defer[position]) or position in table.checked:
                 continue
@@ -314,8 +309,6 @@ class RecordDecider:
             )
             if made is not None:
                 out[index] = made
-                decided += 1
-        self.last_columnar_rows = decided
         return out
 
 
@@ -424,12 +417,6 @@ def decide_batch(policy: Policy, batch: list[Any], as_of: dt.date | None) -> lis
     return decider.decide(batch, as_of)
 
 
-def decider_of(policy: Policy) -> RecordDecider | None:
-    """The policy's :class:`RecordDecider`, once a batch made it (for tests and reports)."""
-    with _DECIDERS_LOCK:
-        return _DECIDERS.get(policy)
-
-
 Policy.batch_decider = decide_batch
 
-__all__ = ["Flattener", "RecordDecider", "decide_batch", "decider_of"]
+__all__ = ["Flattener", "RecordDecider", "decide_batch"]

@@ -95,7 +95,6 @@ record, the rest column-wise); ``"table"``, column-wise; ``"record"``, per recor
 results are the same either way."""
 PROBE_ROWS = 256  # the part of the first batch decided per record, to time it
 BATCH_MODULE = "titlerules.batch.records"  # registers Policy.batch_decider
-_APPLICANT_DATE = "applicant.application.submitted_on"  # an applicant's own as-of date
 
 BatchDecider = Callable[["Policy", list[Any], "dt.date | None"], list[Any]]
 """Per record of a batch: its decision, or what :meth:`Policy.evaluate_many` is to decide
@@ -164,6 +163,7 @@ class Policy:
             step.compiled.rule.id: step for steps in self._steps.values() for step in steps
         }
         self._coded: list[tuple[_Step, bool, tuple[RuleResult | None, ...]]] | None = None
+        self._applicant_date: str | None = None  # (with _coded: the applicant's date path)
         # Seconds per record of evaluate_many's two routes, per record and column-wise (see
         # BATCH_ROUTE): timed on the first batch.
         self._route_costs: tuple[float, float] | None = None
@@ -534,6 +534,9 @@ class Policy:
         working-day answer touched a provisional calendar year."""
         coded = self._coded
         if coded is None:
+            from titlerules.facts import Applicant
+
+            self._applicant_date = self._kind(Applicant).date_path
             coded = self._coded = [
                 (
                     step,
@@ -558,7 +561,7 @@ class Policy:
             results.append(result)
             if blocking and code > worst:
                 worst = code
-        source = None if as_of_given else _APPLICANT_DATE
+        source = None if as_of_given else self._applicant_date
         return _construct(
             Decision,
             {

@@ -30,6 +30,7 @@ from titlerules.batch._polars import polars
 from titlerules.batch.compiler.masks import ELEMENT_BITS, Mask, Provenance, index_bits, union
 from titlerules.batch.compiler.steps import _is_one, fold_step
 from titlerules.batch.compiler.values import (
+    AS_OF_COLUMN,
     FLAG_PREFIX,
     CompiledRuleColumns,
     Const,
@@ -381,7 +382,7 @@ class CompilerCore:
         """The as-of date read from the record: the submission date (missing: ``as_of``)."""
         pl = polars()
         self._read("as_of")
-        column = pl.col("application.submitted_on")
+        column = pl.col(AS_OF_COLUMN)
         value = Scalar("date", column)
         if self.explain:
             value = Scalar(

@@ -33,6 +33,8 @@ _YEAR_SPANS = 365 * 366  # lcm(365, 366): denominators of exact years
 _MONTH_SPANS = 28 * 29 * 30 * 31 // 2  # lcm(28, 29, 30, 31): denominators of exact months
 
 
+AS_OF_COLUMN = "application.submitted_on"
+"""The column of a row's own as-of date (the submission date), unless one is given."""
 FLAG_PREFIX = "__flag: "
 """A flag column (rows sent to the per-record path) is named by this and its reason."""
 YEARS_1_9999 = "a date outside years 1 to 9999"
