@@ -191,14 +191,24 @@ def json_object_or_none(text: bytes | bytearray | str) -> dict[str, Any] | None:
         data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
-    # A key given twice is read once, the last value winning: as many key ends in the text
-    # as keys read (more, e.g. '":' inside a text, is left to parse_json too).
-    if type(data) is not dict or len(_KEY_END.findall(text)) != _keys(data):
+    # Each key given once: as many key ends as keys read (json_key_ends).
+    if type(data) is not dict or json_key_ends(text) != _keys(data):
         return None
     return data
 
 
-_KEY_END = re.compile(r'"\s*:')
+def json_key_ends(text: bytes | bytearray | str) -> int:
+    """How many key ends JSON text holds: every key of an object has one (its closing quote,
+    blanks, the colon); a text can hold more (an escaped quote before a colon).  Fewer keys
+    read than key ends: a key given twice (read once, the last value winning), or such a
+    text."""
+    if isinstance(text, str):
+        return len(_KEY_END_TEXT.findall(text))
+    return len(_KEY_END.findall(text))
+
+
+_KEY_END_TEXT = re.compile(r'"\s*:', re.ASCII)  # (JSON's blanks, as in bytes)
+_KEY_END = re.compile(rb'"\s*:')
 
 
 def _no_constant(name: str) -> Any:

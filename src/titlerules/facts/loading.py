@@ -38,7 +38,7 @@ from titlerules.facts.applicant import Applicant
 from titlerules.facts.historical import HISTORICAL_FIELDS, HistoricalTitleRecord, PostTable
 from titlerules.facts.labels import loc_label
 from titlerules.facts.procedure import Procedure
-from titlerules.readers import parse_json, parse_yaml, read_text
+from titlerules.readers import json_key_ends, parse_json, parse_yaml, read_text
 from titlerules.uniquekeys import UniqueKeyLoader
 
 __all__ = [
@@ -426,11 +426,6 @@ def parse_record(
         raise RecordValidationError(problems) from None
 
 
-# The end of every key of a JSON object: its closing quote, blanks, the colon.  Text can hold
-# more (an escaped quote before a colon); every key has one.
-_KEY_END = re.compile(rb'"\s*:')
-
-
 def _given(model: BaseModel) -> int:
     """How many fields the record and its parts were given (keys read, once each)."""
     given = model.__pydantic_fields_set__
@@ -470,10 +465,8 @@ def quick_json_record(model: type[T], data: bytes | bytearray | str) -> T | None
         record = model.model_validate_json(data)
     except ValidationError:
         return None
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    # Every key given once: as many key ends as keys read (a key named twice would be read
-    # once, the last value winning); more key ends than keys read is left to the reader.
-    if len(_KEY_END.findall(raw)) != _given(record):
+    # Every key given once: as many key ends as keys read; more is left to the reader.
+    if json_key_ends(data) != _given(record):
         return None
     return record
 
