@@ -192,16 +192,21 @@ def _entry(cache: Path, policy: Policy) -> Path:
     return entry
 
 
-def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """A list that grows by one at each call of ``module.name`` (patched)."""
     calls: list[int] = []
-    real = policy_module.check
+    real = getattr(module, name)
 
     def counting(resolved: Any) -> Any:
         calls.append(1)
         return real(resolved)
 
-    monkeypatch.setattr(policy_module, "check", counting)
+    monkeypatch.setattr(module, name, counting)
     return calls
+
+
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    return _count_calls(monkeypatch, policy_module, "check")
 
 
 def _check_corruptions(
@@ -327,15 +332,7 @@ def test_an_intact_entry_skips_parsing(
 def _count_lowerings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from titlerules.engine import compiler
 
-    calls: list[int] = []
-    real = compiler.lower_policy
-
-    def counting(resolved: Any) -> Any:
-        calls.append(1)
-        return real(resolved)
-
-    monkeypatch.setattr(compiler, "lower_policy", counting)
-    return calls
+    return _count_calls(monkeypatch, compiler, "lower_policy")
 
 
 def test_an_intact_entry_holds_the_lowered_policy(
