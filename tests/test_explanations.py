@@ -137,7 +137,7 @@ def test_retirement_shows_the_retirement_date_and_the_cut_off() -> None:
     policy = load_policy("kunming-2020")
     _, record = next(r for r in _examples("kunming-2020") if "chen-gang" in r[0])
     zh = _because(policy, record, "of_retirement_age", "zh")
-    assert "于 2020-08 达到" in zh and "2020-10-31" in zh and "不晚于" in zh, zh
+    assert "法定退休日期 2020-08-15" in zh and "不晚于 2020-10-31" in zh, zh
     assert "出生日期 1960-08-15" in zh and "性别 男" in zh, zh
 
 
@@ -181,16 +181,16 @@ def test_a_message_template_words_the_retirement_case_in_both_languages() -> Non
     _, record = next(r for r in _examples("kunming-2020") if "chen-gang" in r[0])
     zh = _because(policy, record, "of_retirement_age", "zh")
     en = _because(policy, record, "of_retirement_age", "en")
-    assert "男，1960-08-15 出生，60 周岁于 2020-08 达到法定退休年龄" in zh, zh
-    assert "不晚于评审会议 2020-10-27 当月（截至 2020-10-31）" in zh, zh
-    assert "male, born 1960-08-15, reaches the statutory retirement age of 60 in 2020-08" in en, en
+    assert "男，1960-08-15 出生，法定退休日期 2020-08-15，不晚于 2020-10-31（评审会议当月末" in zh
+    assert "male, born 1960-08-15, statutory retirement date 2020-08-15, not later than 2020-10-31" in en
     assert "retirement_date" not in zh + en and "{" not in zh + en
-    # A woman born later: the values follow the record, not the text.
+    # A woman born later, below a senior title: her own date, never a comparison the rule made
+    # on the way (the title level).
     body = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
-    body["applicant"]["person"]["birth_date"] = "1960-09-03"
+    body["applicant"]["person"].update(gender="女", birth_date="1965-09-01")
     body["applicant"]["person"].pop("id_number", None)  # it states the birth date too
     zh = _because(policy, body, "of_retirement_age", "zh")
-    assert "1960-09-03 出生，60 周岁于 2020-09 达到" in zh, zh
+    assert "女，1965-09-01 出生，法定退休日期 2020-09-01，不晚于 2020-10-31" in zh, zh
 
 
 def _tenure_record(grade_2020: str, required: int) -> dict[str, Any]:
