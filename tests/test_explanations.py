@@ -182,7 +182,10 @@ def test_a_message_template_words_the_retirement_case_in_both_languages() -> Non
     zh = _because(policy, record, "of_retirement_age", "zh")
     en = _because(policy, record, "of_retirement_age", "en")
     assert "男，1960-08-15 出生，法定退休日期 2020-08-15，不晚于 2020-10-31（评审会议当月末" in zh
-    assert "male, born 1960-08-15, statutory retirement date 2020-08-15, not later than 2020-10-31" in en
+    assert (
+        "male, born 1960-08-15, statutory retirement date 2020-08-15, not later than 2020-10-31"
+        in en
+    )
     assert "retirement_date" not in zh + en and "{" not in zh + en
     # A woman born later, below a senior title: her own date, never a comparison the rule made
     # on the way (the title level).
