@@ -206,7 +206,7 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> lis
 
 
 def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    return _count_calls(monkeypatch, policy_module, "check")
+    return _count_calls(monkeypatch, policy_module, "_check")
 
 
 def _check_corruptions(
@@ -330,9 +330,9 @@ def test_an_intact_entry_skips_parsing(
 
 
 def _count_lowerings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from titlerules.engine import compiler
+    from titlerules.core import lower
 
-    return _count_calls(monkeypatch, compiler, "lower_policy")
+    return _count_calls(monkeypatch, lower, "lower_policy")
 
 
 def test_an_intact_entry_holds_the_lowered_policy(
@@ -402,7 +402,7 @@ def test_a_module_is_refused_also_when_its_compiled_form_is_cached(
     resolved = resolve(module)
     fake = Policy.__new__(Policy)
     fake.diagnostics = []
-    monkeypatch.setattr(policy_module, "check", lambda resolved: [])
+    monkeypatch.setattr(policy_module, "_check", lambda resolved: [])
     policy_module._remember(module, resolved, fake, store=True)
     _forget_in_memory(monkeypatch)
     with pytest.raises(PolicyError) as caught:

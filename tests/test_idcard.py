@@ -84,3 +84,12 @@ def test_changing_any_one_character_fails(body: str, position: int, replacement:
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
 def test_check_character_is_one_of_eleven(digits: str) -> None:
     assert id_check_character(digits) in CHARACTERS
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_gb_11643s(digits: str) -> None:
+    # GB 11643-1999 §8.2: a1 = (12 - (Σ ai·Wi mod 11)) mod 11, Wi = 2^(i-1) mod 11, the
+    # characters numbered 18 down to 2 from the left; 10 is written X.
+    total = sum(int(a) * (2 ** (i - 1) % 11) for a, i in zip(digits, range(18, 1, -1), strict=True))
+    a1 = (12 - total % 11) % 11
+    assert id_check_character(digits) == ("X" if a1 == 10 else str(a1))

@@ -127,7 +127,7 @@ def test_the_disk_cache_skips_parsing_and_checking(
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(policy_module, "resolve", no_parsing)
-    monkeypatch.setattr(policy_module, "check", no_parsing)
+    monkeypatch.setattr(policy_module, "_check", no_parsing)
     again = load_policy("kunming-2020")
     assert again is not first
     assert again.sha256 == first.sha256

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ EXAMPLES = sorted((ROOT / "examples").rglob("applicants/*.yaml"))
 
 
 def _validators(model: type[BaseModel]) -> tuple[Any, Any]:
+    model.model_rebuild()  # (built on first use)
     validator = model.__pydantic_validator__
     assert isinstance(validator, fastpath.FastFirstValidator)
     return validator._quick(), validator._exact
@@ -51,7 +54,23 @@ def exported() -> list[dict[str, Any]]:
 
 def test_every_record_model_validates_the_quick_way_first() -> None:
     for model in fastpath.subclasses(FactModel):
+        model.model_rebuild()  # (built on first use)
         assert isinstance(model.__pydantic_validator__, fastpath.FastFirstValidator), model
+
+
+def test_a_record_model_is_built_on_first_use_and_then_validates_the_quick_way_first() -> None:
+    code = (
+        "from titlerules.facts import Meeting, Procedure, fastpath\n"
+        "from pydantic_core import SchemaValidator\n"
+        "assert not Procedure.__pydantic_complete__ and not Meeting.__pydantic_complete__\n"
+        "Meeting.model_validate({'start': '2024-03-01'})\n"
+        "assert Meeting.__pydantic_complete__ and not Procedure.__pydantic_complete__\n"
+        "assert isinstance(Meeting.__pydantic_validator__, fastpath.FastFirstValidator)\n"
+        "Procedure.model_json_schema()\n"
+        "assert isinstance(Procedure.__pydantic_validator__, fastpath.FastFirstValidator)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_quick_schema_has_no_python_validator_of_a_hot_field() -> None:

@@ -75,6 +75,8 @@ NOT_FOR_ONE_RECORD = (
     "titlerules.atomic",
     "lark",
     "titlerules.lang.parser",
+    "titlerules.lang.checker",  # (a policy from the disk cache is checked and lowered)
+    "titlerules.core.lower",
 )
 
 

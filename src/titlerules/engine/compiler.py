@@ -18,7 +18,6 @@ from types import CodeType
 from typing import Any
 
 from titlerules.core import nodes as n
-from titlerules.core.lower import lower_policy
 from titlerules.core.trace import EMPTY_SEGMENT
 from titlerules.engine import codegen
 from titlerules.engine.runtime import (
@@ -660,6 +659,8 @@ def compile_policy(
     and source (see :attr:`Compiler.code`); ``core``, the policy already lowered (what the
     disk cache keeps: ``lower_policy(policy)`` otherwise)."""
     if core is None or core.resolved is not policy:
+        from titlerules.core.lower import lower_policy  # (not for a policy from the disk cache)
+
         core = lower_policy(policy)
     params, rules = Compiler(core, generate=generate, code=code).compile()
     return core, params, rules

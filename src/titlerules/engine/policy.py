@@ -76,7 +76,6 @@ from titlerules.errors import (
     TitleRulesError,
 )
 from titlerules.lang import ir
-from titlerules.lang.checker import check
 from titlerules.lang.convert import read_policy_text
 from titlerules.lang.diagnostics import Diagnostic
 from titlerules.lang.loader import ResolvedPolicy, find_policy, resolve, sources_sha256
@@ -1231,6 +1230,14 @@ LOADED = LoadedPolicies()
 """The process's loaded policies: :func:`load_policy` takes from and adds to it."""
 
 
+def _check(resolved: ResolvedPolicy) -> list[Diagnostic]:
+    """The checker's diagnostics (imported here: a policy from the disk cache is not
+    checked again)."""
+    from titlerules.lang.checker import check
+
+    return check(resolved)
+
+
 def lint_policy(path: Path, text: str | None = None) -> tuple[ResolvedPolicy, list[Diagnostic]]:
     """Resolve and check a policy file, and its citations against its notice; every
     diagnostic, errors and warnings.  ``text`` is the file's text when an editor holds a
@@ -1239,7 +1246,7 @@ def lint_policy(path: Path, text: str | None = None) -> tuple[ResolvedPolicy, li
 
     try:
         resolved = resolve(path, text)
-        return resolved, [*check(resolved), *check_citations(resolved)]
+        return resolved, [*_check(resolved), *check_citations(resolved)]
     except RecursionError:
         raise _too_deep(path) from None
 
@@ -1310,7 +1317,7 @@ def load_policy(id_or_path: str | Path, *, calendar: cal.Calendar | None = None)
         if known is not None:
             _remember(path, resolved, known, store=False)
             return known
-        diagnostics = check(resolved)
+        diagnostics = _check(resolved)
     except RecursionError:
         raise _too_deep(path) from None
     _raise_errors(path, resolved, diagnostics)
@@ -1336,7 +1343,7 @@ def load_policy_or_module(id_or_path: str | Path) -> ResolvedPolicy:
     path = find_policy(str(id_or_path))
     try:
         resolved = resolve(path)
-        diagnostics = check(resolved)
+        diagnostics = _check(resolved)
         _raise_errors(path, resolved, diagnostics)
         compile_policy(resolved)  # a parameter that cannot be computed is an error here too
     except RecursionError:

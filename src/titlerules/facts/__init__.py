@@ -11,7 +11,6 @@ documented in ``docs/records.md``.
 
 from __future__ import annotations
 
-from titlerules.facts import fastpath
 from titlerules.facts.applicant import (
     AbilityTest,
     Achievement,
@@ -123,10 +122,6 @@ from titlerules.facts.procedure import (
     Procedure,
     Selection,
 )
-
-# The records validate in pydantic-core alone when written the usual way (ISO dates, JSON
-# booleans, enum values), with the exact validators for anything else.
-fastpath.install(*fastpath.subclasses(FactModel))
 
 __all__ = [
     "ENUMS",

@@ -172,4 +172,15 @@ class FactModel(BaseModel):
         coerce_numbers_to_str=True,
         validate_default=False,
         use_enum_values=False,
+        # A model's validator is built when the model is first used: one check builds the
+        # models of the record it reads, not the procedure's or the historical tables'.
+        defer_build=True,
     )
+
+    @classmethod
+    def __pydantic_on_complete__(cls) -> None:
+        # Built: validate the quick way first (titlerules.facts.fastpath).
+        super().__pydantic_on_complete__()
+        from titlerules.facts import fastpath
+
+        fastpath.install(cls)

@@ -14,8 +14,9 @@ validators accept, with the same values; whatever it refuses, the exact validato
 every value accepted today is accepted, and every error message and record path is the exact
 validators' own.
 
-:func:`install` puts the two behind the model's ``__pydantic_validator__``, so
-``model_validate``, ``model_validate_json`` and construction all take the quick way first.
+:func:`install` puts the two behind the model's ``__pydantic_validator__`` once pydantic has
+built it, so ``model_validate``, ``model_validate_json`` and construction all take the quick
+way first.
 """
 
 from __future__ import annotations
@@ -143,29 +144,37 @@ class FastFirstValidator:
 def install(*models: type[BaseModel]) -> None:
     """Validate each of ``models`` the quick way first (see the module's documentation).
 
-    Every model nested in one must be installed too: pydantic-core builds a nested model
-    from the model's own validator when that is one of its own (the exact validators)."""
-    installed: list[tuple[type[BaseModel], SchemaValidator]] = []
+    A record model calls this for itself once pydantic has built it
+    (``FactModel.__pydantic_on_complete__``), so every built record model validates this
+    way; a nested model's validator is then never one of pydantic-core's own, which a parent
+    built later would otherwise take as it is, exact validators and all."""
     for model in models:
         exact = model.__pydantic_validator__
-        if isinstance(exact, FastFirstValidator):
-            continue
-        assert isinstance(exact, SchemaValidator)
+        if isinstance(exact, FastFirstValidator) or not isinstance(exact, SchemaValidator):
+            continue  # installed already, or not built yet (it installs itself when built)
+        if not _nesting_works(model):
+            return  # this pydantic-core needs its own validators there
         model.__pydantic_validator__ = FastFirstValidator(model, exact)  # type: ignore[assignment]
-        installed.append((model, exact))
-    if installed and not _nesting_works(installed[0][0]):
-        for model, exact in installed:  # this pydantic-core needs its own validators there
-            model.__pydantic_validator__ = exact
+
+
+_NESTING: list[bool] = []  # whether a nested model's validator may be ours (found once)
 
 
 def _nesting_works(model: type[BaseModel]) -> bool:
-    """Whether pydantic-core still builds a schema holding ``model`` now that its validator
-    is ours (some versions take a nested model's validator as it is, and refuse another)."""
-    try:
-        SchemaValidator(core_schema.list_schema(model.__pydantic_core_schema__))
-    except Exception:
-        return False
-    return True
+    """Whether pydantic-core still builds a schema holding a model whose validator is ours
+    (some versions take a nested model's validator as it is, and refuse another)."""
+    if not _NESTING:
+        saved = model.__pydantic_validator__
+        model.__pydantic_validator__ = FastFirstValidator(model, saved)  # type: ignore[assignment,arg-type]
+        try:
+            SchemaValidator(core_schema.list_schema(model.__pydantic_core_schema__))
+        except Exception:
+            _NESTING.append(False)
+        else:
+            _NESTING.append(True)
+        finally:
+            model.__pydantic_validator__ = saved
+    return _NESTING[0]
 
 
 def subclasses(base: type[BaseModel]) -> list[type[BaseModel]]:
