@@ -148,28 +148,22 @@ class Flattener:
 
 
 class _ListCells:
-    """A list field's elements (records of text cells) with their rows; an empty list is
-    one element (None) that is not kept."""
+    """A list field's elements (records of text cells), each row's in one run: ``bounds``
+    holds a row's first element and the one after its last (equal for an empty list)."""
 
-    __slots__ = ("elements", "keep", "kinds", "names", "rows")
+    __slots__ = ("bounds", "elements", "kinds", "names")
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.kinds = kinds
         self.names = list(kinds)
-        self.rows: list[int] = []
-        self.keep: list[bool] = []
-        self.elements: list[dict[str, Any] | None] = []
+        self.elements: list[dict[str, Any]] = []
+        self.bounds: dict[int, tuple[int, int]] = {}
 
     def add(self, row: int, value: Any) -> bool:
         """Add a row's list; False (and nothing added) when the fast reader leaves it to
         the models."""
         if type(value) is not list:
             return False
-        if not value:
-            self.elements.append(None)
-            self.rows.append(row)
-            self.keep.append(False)
-            return True
         kinds = self.kinds
         known = kinds.keys()
         added: list[dict[str, Any]] = []
@@ -183,28 +177,33 @@ class _ListCells:
                         return False
                     break
             added.append(element)
+        first = len(self.elements)
         self.elements.extend(added)
-        self.rows.extend([row] * len(added))
-        self.keep.extend([True] * len(added))
+        self.bounds[row] = (first, first + len(added))
         return True
 
     def series(self, path: str, count: int) -> Any:
         """The list column: null where a row has no list, empty where it is empty."""
+        import pyarrow as pa
+
         pl = polars()
-        names = self.names
-        elements = [e if e is not None else _NO_CELLS for e in self.elements]
-        fields = {name: [e.get(name) for e in elements] for name in names}
-        frame = pl.DataFrame(
-            {"__row": self.rows, "__keep": self.keep, **fields},
-            schema={"__row": pl.Int64, "__keep": pl.Boolean, **dict.fromkeys(names, pl.String)},
+        elements, bounds = self.elements, self.bounds
+        values = pa.array(elements, pa.struct([(name, pa.large_string()) for name in self.names]))
+        offsets: list[int] = []
+        absent: list[bool] = []
+        end = 0
+        for row in range(count):
+            found = bounds.get(row)
+            offsets.append(found[0] if found is not None else end)
+            absent.append(found is None)
+            if found is not None:
+                end = found[1]
+        offsets.append(end)
+        lists = pa.LargeListArray.from_arrays(
+            pa.array(offsets, pa.int64()), values, mask=pa.array(absent, pa.bool_())
         )
-        grouped = frame.group_by("__row", maintain_order=True).agg(
-            pl.struct(names).filter(pl.col("__keep")).alias(path)
-        )
-        rows = pl.DataFrame({"__row": pl.int_range(0, count, eager=True, dtype=pl.Int64)})
-        joined = rows.join(grouped, on="__row", how="left", maintain_order="left")
-        dtype = pl.List(pl.Struct(dict.fromkeys(names, pl.String)))
-        return joined.get_column(path).cast(dtype)
+        dtype = pl.List(pl.Struct(dict.fromkeys(self.names, pl.String)))
+        return pl.Series(path, lists).cast(dtype)
 
 
 _NO_CELLS: dict[str, Any] = {}

@@ -29,7 +29,7 @@ import json
 import re
 import types as pytypes
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -373,10 +373,17 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
     else:
         value = pl.lit(None, dtype=pl.String)
     value = pl.when(~missing).then(value)
+    return value, leaf_slow(raw, dtype, value, leaf)
+
+
+def leaf_slow(raw: Any, dtype: Any, value: Any, leaf: Leaf) -> Any:
+    """The slow mask of one raw column or struct field, given its typed ``value``
+    (:func:`leaf_value`'s): where a cell states something the fast path did not read."""
+    missing = _missing(raw, dtype)
     slow = ~missing & value.is_null()
     if leaf.required:
         slow = slow | missing
-    return value, slow
+    return slow
 
 
 # ---------------------------------------------------------------- normalising a chunk
@@ -404,9 +411,17 @@ def normalize(raw: Any, schema: TableSchema) -> Any:
     slow_expr = (
         pl.any_horizontal(*[p.slow.fill_null(False) for p in parts]) if parts else pl.lit(False)
     )
-    # (lazily: an eager select of a wide frame is slow)
-    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
-    return collect(lazy.select([*exprs, slow_expr.alias(SLOW)]))
+    return collect(_staged(frame, pre).select([*exprs, slow_expr.alias(SLOW)]))
+
+
+def _staged(frame: Any, stages: list[list[Any]]) -> Any:
+    """``frame`` as a LazyFrame (an eager select of a wide frame is slow) with the columns
+    computed first, stage by stage (:func:`_reading`)."""
+    lazy = frame.lazy()
+    for stage in stages:
+        if stage:
+            lazy = lazy.with_columns(stage)
+    return lazy
 
 
 def slow_reasons(raw: Any, schema: TableSchema) -> list[tuple[str, str | None]]:
@@ -429,8 +444,7 @@ def slow_reasons(raw: Any, schema: TableSchema) -> list[tuple[str, str | None]]:
     ]
     if not fields:
         return [("", None)] * raw.height
-    lazy = frame.lazy().with_columns(pre) if pre else frame.lazy()
-    found = collect(lazy.select(pl.coalesce(fields).alias("why"))).get_column("why")
+    found = collect(_staged(frame, pre).select(pl.coalesce(fields).alias("why"))).get_column("why")
     out: list[tuple[str, str | None]] = []
     for item in found.to_list():
         if item is None:  # (a row not slow)
@@ -445,9 +459,11 @@ def slow_reasons(raw: Any, schema: TableSchema) -> list[tuple[str, str | None]]:
 
 def _reading(
     raw: Any, schema: TableSchema, *, detail: bool
-) -> tuple[Any, list[Any], list[SlowPart], list[Any]]:
+) -> tuple[Any, list[Any], list[SlowPart], list[list[Any]]]:
     """The frame with its JSON list cells decoded, the typed column expressions, the slow
-    parts (one per list leaf too with ``detail``) and the columns to compute first."""
+    parts (one per list leaf too with ``detail``) and the columns to compute first, in
+    stages: each fact's typed value is computed once, and its slow mask and the checks of
+    the models' validators read that column."""
     pl = polars()
     frame = raw
     parts: list[SlowPart] = []
@@ -461,9 +477,14 @@ def _reading(
                 parts.append(SlowPart(reason, pl.lit(why.is_not_null()), pl.lit(cells)))
     exprs: list[Any] = []
     typed: dict[str, Any] = {}
+    values: list[Any] = []  # (the first stage)
     for leaf in schema.leaves:
         if leaf.path in frame.columns:
-            value, slow = leaf_value(pl.col(leaf.path), frame.schema[leaf.path], leaf)
+            dtype = frame.schema[leaf.path]
+            value, _ = leaf_value(pl.col(leaf.path), dtype, leaf)
+            values.append(value.alias(_STAGED + leaf.path))
+            value = pl.col(_STAGED + leaf.path)
+            slow = leaf_slow(pl.col(leaf.path), dtype, value, leaf)
             typed[leaf.path] = value
             exprs.append(value.alias(leaf.path))
             reason = f"{leaf.path}: {_UNREAD[leaf.kind]}"
@@ -477,9 +498,11 @@ def _reading(
                 parts.append(SlowPart(f"{leaf.path}: missing (it is required)", pl.lit(True)))
     for field in schema.lists:
         if field.path in frame.columns:
-            value, list_parts = _list_value(
+            value, list_parts, first = _list_value(
                 pl.col(field.path), frame.schema[field.path], field, detail=detail
             )
+            if first is not None:
+                values.append(first.alias(_STAGED + field.path))
             exprs.append(value.alias(field.path))
             parts.extend(list_parts)
             for model_name, path, key in DISTINCT_KEYS:
@@ -506,12 +529,12 @@ def _reading(
     for prefix, model in schema.submodels:
         for name, slow in _validators(model, prefix, typed, schema):
             parts.append(SlowPart(name, slow))
-    # Numbers a validator reads several times are computed first (``_ID_HEAD``).
-    pre = []
+    # Numbers a validator reads several times are computed next (``_ID_HEAD``).
+    heads = []
     for prefix, model in schema.submodels:
         if model is Person and prefix + "id_number" in typed:
-            pre.append(_id_head(typed[prefix + "id_number"]).alias(_ID_HEAD + prefix))
-    return frame, exprs, parts, pre
+            heads.append(_id_head(typed[prefix + "id_number"]).alias(_ID_HEAD + prefix))
+    return frame, exprs, parts, [values, heads]
 
 
 _UNREAD = {
@@ -547,46 +570,44 @@ def list_dtype(field: ListField) -> Any:
 
 def _list_value(
     raw: Any, dtype: Any, field: ListField, *, detail: bool = False
-) -> tuple[Any, list[SlowPart]]:
-    """The typed list column, and its slow parts: one for the whole list, or with
-    ``detail`` one per element field (with the first value it could not read)."""
+) -> tuple[Any, list[SlowPart], Any | None]:
+    """The typed list column, its slow parts (one for the whole list, or with ``detail``
+    one per element field, with the first value it could not read), and the column to
+    compute first (without ``detail``: each element's typed fields beside its fields as
+    given and whether it is null, so that each value is read once; see :func:`_reading`)."""
     pl = polars()
     if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
         missing = raw.is_null()
         slow = SlowPart(f"{field.path}: not a list of records", ~missing, raw.cast(pl.String))
-        return pl.lit(None, dtype=list_dtype(field)), [slow]
+        return pl.lit(None, dtype=list_dtype(field)), [slow], None
     present = {f.name: f.dtype for f in dtype.inner.fields}
     element = pl.element()
-    values: list[Any] = []
-    # On an element; a null element is not a record: the models refuse it.
-    slows = [SlowPart(f"{field.path}: an element that is null", element.is_null())]
+    values: dict[str, Any] = {}
     for leaf in field.leaves:
         if leaf.name in present:
-            cell = element.struct.field(leaf.name)
-            value, slow = leaf_value(cell, present[leaf.name], leaf)
-            reason = f"{field.path}[].{leaf.name}: {_UNREAD[leaf.kind]}"
-            if leaf.required:
-                reason += " (or missing: it is required)"
-            slows.append(SlowPart(reason, slow, cell))
+            values[leaf.name], _ = leaf_value(
+                element.struct.field(leaf.name), present[leaf.name], leaf
+            )
         else:
-            value = pl.lit(None, dtype=leaf_dtype(leaf))
-            if leaf.required:
-                reason = f"{field.path}[].{leaf.name}: missing (it is required)"
-                slows.append(SlowPart(reason, pl.lit(True)))
-        values.append(value.alias(leaf.name))
-    names = {leaf.name for leaf in field.leaves}
-    for name, field_dtype in present.items():
-        if name not in names:
-            cell = element.struct.field(name)
-            reason = f"{field.path}[].{name}: a field the records do not have"
-            slows.append(SlowPart(reason, ~_missing(cell, field_dtype)))
-    typed_elements = {leaf.name: v for leaf, v in zip(field.leaves, values, strict=True)}
-    for name, slow in _validators(field.model, "", typed_elements, None, element=True):
-        slows.append(SlowPart(f"{field.path}[]: {name}", slow))
-    typed = raw.list.eval(pl.struct(values))
+            values[leaf.name] = pl.lit(None, dtype=leaf_dtype(leaf))
     if not detail:
-        slow = raw.list.eval(pl.any_horizontal(*[s.slow.fill_null(False) for s in slows]))
-        return typed, [SlowPart(field.path, slow.list.any().fill_null(False))]
+        given = [element.struct.field(name).alias(_GIVEN + name) for name in present]
+        aliased = [value.alias(name) for name, value in values.items()]
+        first = raw.list.eval(pl.struct([*aliased, *given, element.is_null().alias(_GIVEN)]))
+        staged = pl.col(_STAGED + field.path)
+        slows = _element_slows(
+            field,
+            present,
+            lambda name: element.struct.field(_GIVEN + name),
+            {name: element.struct.field(name) for name in values},
+            element.struct.field(_GIVEN),
+        )
+        typed = staged.list.eval(pl.struct([element.struct.field(name) for name in values]))
+        slow = staged.list.eval(pl.any_horizontal(*[s.slow.fill_null(False) for s in slows]))
+        return typed, [SlowPart(field.path, slow.list.any().fill_null(False))], first
+    slows = _element_slows(
+        field, present, lambda name: element.struct.field(name), values, element.is_null()
+    )
     parts = []
     for part in slows:
         hit = part.slow.fill_null(False)
@@ -595,7 +616,41 @@ def _list_value(
             shown = pl.when(hit).then(part.example.cast(pl.String))
             example = raw.list.eval(shown).list.drop_nulls().list.first()
         parts.append(SlowPart(part.reason, raw.list.eval(hit).list.any(), example))
-    return typed, parts
+    typed = raw.list.eval(pl.struct([value.alias(name) for name, value in values.items()]))
+    return typed, parts, None
+
+
+def _element_slows(
+    field: ListField,
+    present: Mapping[str, Any],
+    given: Callable[[str], Any],
+    typed: Mapping[str, Any],
+    null: Any,
+) -> list[SlowPart]:
+    """The slow parts of a list's element (as ``pl.element()`` expressions): the field as
+    ``given`` (by name, for the fields ``present`` with their types), its ``typed`` value,
+    and whether the element is ``null`` (not a record: the models refuse it)."""
+    pl = polars()
+    slows = [SlowPart(f"{field.path}: an element that is null", null)]
+    for leaf in field.leaves:
+        if leaf.name in present:
+            cell = given(leaf.name)
+            slow = leaf_slow(cell, present[leaf.name], typed[leaf.name], leaf)
+            reason = f"{field.path}[].{leaf.name}: {_UNREAD[leaf.kind]}"
+            if leaf.required:
+                reason += " (or missing: it is required)"
+            slows.append(SlowPart(reason, slow, cell))
+        elif leaf.required:
+            reason = f"{field.path}[].{leaf.name}: missing (it is required)"
+            slows.append(SlowPart(reason, pl.lit(True)))
+    names = {leaf.name for leaf in field.leaves}
+    for name, field_dtype in present.items():
+        if name not in names:
+            reason = f"{field.path}[].{name}: a field the records do not have"
+            slows.append(SlowPart(reason, ~_missing(given(name), field_dtype)))
+    for name, slow in _validators(field.model, "", typed, None, element=True):
+        slows.append(SlowPart(f"{field.path}[]: {name}", slow))
+    return slows
 
 
 def json_lists(cells: Any, field: ListField) -> tuple[Any, Any]:
@@ -767,6 +822,8 @@ _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 
 
 _ID_HEAD = "__id_head"
+_STAGED = "__typed."  # a fact's typed value, computed first (_reading)
+_GIVEN = "__given."  # (in a list's first stage) an element's field as given; alone: is null
 
 
 def _id_head(number: Any) -> Any:
