@@ -65,8 +65,10 @@ class Flattener:
     def __init__(self, schema: TableSchema) -> None:
         self.lists = {field.path: field for field in schema.lists}
         self.prefixes = frozenset(prefix for prefix, _ in schema.submodels if prefix)
+        self.cells = frozenset(leaf.path for leaf in schema.leaves)
         # Each key's record path and kind, by the prefix it is read under (0: a cell, 1: a
-        # list field, 2: a sub-record); made as keys are met.
+        # list field, 2: a sub-record, 3: a key the records do not have, whatever its value:
+        # the models refuse it); made as keys are met.
         self._known: dict[str, dict[Any, tuple[str, int]]] = {}
         self._kinds = {
             path: {leaf.name: leaf.kind for leaf in field.leaves}
@@ -75,7 +77,12 @@ class Flattener:
 
     def _named(self, prefix: str, key: Any) -> tuple[str, int]:
         path = prefix + (key if type(key) is str else str(key))
-        kind = 1 if path in self.lists else 2 if (path + ".") in self.prefixes else 0
+        if path in self.lists:
+            kind = 1
+        elif (path + ".") in self.prefixes:
+            kind = 2
+        else:
+            kind = 0 if path in self.cells else 3
         names = self._known.setdefault(prefix, {})
         if len(names) < 4096:  # (keys are the records' own: bounded)
             names[key] = (path, kind)
@@ -97,6 +104,9 @@ class Flattener:
             for key, value in data.items():
                 found = names.get(key)
                 path, kind = found if found is not None else named(prefix, key)
+                if kind == 3:
+                    bad.add(row)
+                    continue
                 if kind == 1:
                     if value is None:
                         continue
@@ -145,6 +155,153 @@ class Flattener:
         if lists:
             frame = frame.with_columns([cells.series(path, count) for path, cells in lists.items()])
         return frame, bad
+
+
+class _Level:
+    """The keys of one level of a record, each with its kind: text (0), a whole number (1),
+    true/false (2), a sub-record (3) or a list of records (4); the level of each sub-record
+    and of each list's elements (``records``), and the keys of each kind that
+    :func:`_exported` checks (``ints``, ``subs``, ``lists``)."""
+
+    __slots__ = ("ints", "kinds", "lists", "records", "subs")
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, int] = {}
+        self.records: dict[str, _Level] = {}
+        self.ints: tuple[str, ...] = ()
+        self.subs: tuple[str, ...] = ()
+        self.lists: tuple[str, ...] = ()
+
+    def at(self, path: str) -> tuple[_Level, str]:
+        """The level holding ``path`` (its sub-records made as needed) and the key there."""
+        level = self
+        *heads, key = path.split(".")
+        for head in heads:
+            if head not in level.records:
+                level.kinds[head] = 3
+                level.records[head] = _Level()
+            level = level.records[head]
+        return level, key
+
+    def settle(self) -> None:
+        """Fill ``ints``, ``subs`` and ``lists`` from the kinds, at every level."""
+        self.ints = tuple(key for key, k in self.kinds.items() if k == 1)
+        self.subs = tuple(key for key, k in self.kinds.items() if k == 3)
+        self.lists = tuple(key for key, k in self.kinds.items() if k == 4)
+        for level in self.records.values():
+            level.settle()
+
+    def arrow_type(self) -> Any:
+        import pyarrow as pa
+
+        kinds = {0: pa.large_string, 1: pa.int64, 2: pa.bool_}
+        fields = []
+        for key, kind in self.kinds.items():
+            if kind == 3:
+                fields.append((key, self.records[key].arrow_type()))
+            elif kind == 4:
+                fields.append((key, pa.large_list(self.records[key].arrow_type())))
+            else:
+                fields.append((key, kinds[kind]()))
+        return pa.struct(fields)
+
+
+def _leaf_kind(kind: str) -> int:
+    return 1 if kind == "int" else 2 if kind == "bool" else 0
+
+
+def _exported(data: dict[str, Any], level: _Level) -> bool:
+    """Whether pyarrow reads a record as the models would (see :class:`ExportReader`): known
+    keys only, whole numbers as ints, each sub-record a non-empty dict, each list a list of
+    dicts of known keys.  pyarrow itself refuses the rest (a number where text is expected,
+    text or a number where true/false is), except what is checked here: it ignores a key
+    its type does not have, reads a fraction as a whole number, a tuple as a record and a
+    string as a list of characters."""
+    if not data.keys() <= level.kinds.keys():
+        return False
+    for key in level.ints:
+        value = data.get(key)
+        if value is not None and type(value) is not int:
+            return False
+    for key in level.subs:
+        value = data.get(key)
+        if value is not None and not (
+            type(value) is dict and value and _exported(value, level.records[key])
+        ):
+            return False
+    for key in level.lists:
+        items = data.get(key)
+        if items is None:
+            continue
+        if type(items) is not list:
+            return False
+        element = level.records[key]
+        known = element.kinds.keys()
+        for item in items:
+            if type(item) is not dict or not item.keys() <= known:
+                return False
+            for name in element.ints:
+                value = item.get(name)
+                if value is not None and type(value) is not int:
+                    return False
+    return True
+
+
+class ExportReader:
+    """Spells a batch of records as a table in one step when every record is spelled as a
+    system exports it (``model_dump(mode="json")``: ISO dates and enum values as text, whole
+    numbers, JSON booleans, known keys only): pyarrow converts the nested records to typed
+    columns natively, and the table is read as a Parquet table of the same columns is (text,
+    Int64 and Boolean columns, lists of structs).  A batch with any other spelling is left to
+    :class:`Flattener`, which reads every spelling the fast reader reads.  (A pyarrow
+    conversion could not refuse everything the models refuse, a fraction in a whole number
+    or a key the records do not have: hence the check first, in Python, on every value.)"""
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.root = _Level()
+        for leaf in schema.leaves:
+            level, key = self.root.at(leaf.path)
+            level.kinds[key] = _leaf_kind(leaf.kind)
+        for field in schema.lists:
+            level, key = self.root.at(field.path)
+            level.kinds[key] = 4
+            element = level.records[key] = _Level()
+            for leaf in field.leaves:
+                element.kinds[leaf.name] = _leaf_kind(leaf.kind)
+        self.root.settle()
+        self.schema = schema
+        self._type: Any = None
+
+    def frame(self, records: Sequence[dict[str, Any]]) -> tuple[Any, set[int]] | None:
+        """The table (every column of the schema) and no row to decide per record; None
+        when a record is spelled otherwise (or pyarrow refuses a value)."""
+        import pyarrow as pa
+
+        root = self.root
+        for data in records:
+            if not _exported(data, root):
+                return None
+        if self._type is None:
+            self._type = root.arrow_type()
+        try:
+            nested = pa.array(records, type=self._type)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):  # (a huge number)
+            return None
+        pl = polars()
+        table = pl.from_arrow(pa.RecordBatch.from_struct_array(nested))
+        columns = [_field(leaf.path).alias(leaf.path) for leaf in self.schema.leaves]
+        columns += [pl.col(field.path) for field in self.schema.lists]
+        return table.select(columns), set()
+
+
+def _field(path: str) -> Any:
+    """A column of nested structs by its record path (``person.name``)."""
+    pl = polars()
+    head, *rest = path.split(".")
+    column = pl.col(head)
+    for name in rest:
+        column = column.struct.field(name)
+    return column
 
 
 class _ListCells:
@@ -244,6 +401,7 @@ class RecordDecider:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.schema = applicant_schema()
+        self._exports = ExportReader(self.schema)
         self._flattener = Flattener(self.schema)
         self._compiled: dict[dt.date | None, _Compiled | None] = {}
         self._lock = threading.Lock()
@@ -273,7 +431,7 @@ class RecordDecider:
         if not rows:
             return out
         with gc_paused():
-            raw, bad = self._flattener.frame(nested)
+            raw, bad = self._exports.frame(nested) or self._flattener.frame(nested)
             table = validate_table(raw, self.schema, records=nested)
             for position, checked in table.checked.items():
                 if isinstance(checked, BaseModel):  # validated once: the per-record path
@@ -418,4 +576,4 @@ def decide_batch(policy: Policy, batch: list[Any], as_of: dt.date | None) -> lis
 
 Policy.batch_decider = decide_batch
 
-__all__ = ["Flattener", "RecordDecider", "decide_batch"]
+__all__ = ["ExportReader", "Flattener", "RecordDecider", "decide_batch"]
