@@ -171,9 +171,9 @@ def test_sanction_period_shows_the_sanction_its_start_and_its_end() -> None:
     en = _because(policy, record, "sanctioned_staff", "en")
     assert "处分种类 记过，不少于记过" in zh, zh
     assert "起始日 2024-03-15，不晚于评估日期 2024-07-10" in zh, zh
-    assert "不晚于处分期满日 2025-03-15" in zh, zh
+    assert "不晚于处分期（刑期）截止日 2025-03-15" in zh, zh
     assert "2024-03-15 is not later than the evaluation date 2024-07-10" in en, en
-    assert "is not later than the end of the sanction period 2025-03-15" in en, en
+    assert "is not later than the end of the sanction period (sentence) 2025-03-15" in en, en
 
 
 def test_a_message_template_words_the_retirement_case_in_both_languages() -> None:
@@ -223,6 +223,22 @@ def test_tenure_shows_the_count_the_years_counted_and_the_years_excluded() -> No
     decision = policy.evaluate(_tenure_record("基本合格", 7))
     (result,) = [r for r in decision.rules if r.id == "tenure_counted"]
     assert result.outcome.value == "passed"
+
+
+def test_tenure_without_a_title_below_says_the_application_year_is_not_counted() -> None:
+    policy = load_policy("yuncheng-2024")
+    # No title at the level below: no tenure, 0 years, and the application year is not in
+    # one (decided: not 未知).
+    record = _tenure_record("合格", 8)
+    level = record["applicant"]["application"]["level"]
+    record["applicant"]["titles"] = [
+        t for t in record["applicant"]["titles"] if t["level"] == level
+    ]
+    zh = _because(policy, record, "tenure_counted", "zh")
+    en = _because(policy, record, "tenure_counted", "en")
+    assert "任职年限 0 年（计入 无；无 不计；申报当年计入：否），少于规定的 8 年" in zh, zh
+    assert "未知" not in zh, zh
+    assert "the application year counted: no" in en, en
 
 
 def test_an_empty_list_is_a_missing_fact_named_by_the_list(
