@@ -214,31 +214,84 @@ def test_tenure_shows_the_count_the_years_counted_and_the_years_excluded() -> No
     zh = _because(policy, record, "tenure_counted", "zh")
     en = _because(policy, record, "tenure_counted", "en")
     assert zh.startswith("不符合："), zh
-    assert "任职年限 7 年（计入 2017–2019、2021–2023；2020 基本合格 不计；申报当年计入：是）" in zh
-    assert "少于规定的 8 年" in zh, zh
-    assert "tenure of 7 years (counted: 2017–2019, 2021–2023;" in en, en
-    assert "not counted: 2020 basically competent" in en, en
-    assert "is less than the required 8 years" in en, en
+    assert (
+        "任职年限 7 年：自 2016-12-20 起，计入考核合格及以上的年度（2017–2019、2021–2023）"
+        "和申报当年 2024；考核为基本合格、不合格或不确定的年度（2020 基本合格）"
+        "和申报当年以前无考核结果的年度不计；少于规定的 8 年"
+    ) in zh, zh
+    assert "tenure counted: 7 year(s) from 2016-12-20: the years graded competent or above" in en
+    assert "(2017–2019, 2021–2023) and the application year 2024;" in en, en
+    assert "incompetent or undetermined (2020 basically competent)" in en, en
+    assert "fewer than the required 8 years" in en, en
     # One year fewer required: the same record passes, and says nothing of it.
     decision = policy.evaluate(_tenure_record("基本合格", 7))
     (result,) = [r for r in decision.rules if r.id == "tenure_counted"]
     assert result.outcome.value == "passed"
 
 
-def test_tenure_without_a_title_below_says_the_application_year_is_not_counted() -> None:
+def _tenure_case(change: Any, required: int = 8) -> tuple[str, str]:
     policy = load_policy("yuncheng-2024")
-    # No title at the level below: no tenure, 0 years, and the application year is not in
-    # one (decided: not 未知).
-    record = _tenure_record("合格", 8)
-    level = record["applicant"]["application"]["level"]
-    record["applicant"]["titles"] = [
-        t for t in record["applicant"]["titles"] if t["level"] == level
-    ]
-    zh = _because(policy, record, "tenure_counted", "zh")
-    en = _because(policy, record, "tenure_counted", "en")
-    assert "任职年限 0 年（计入 无；无 不计；申报当年计入：否），少于规定的 8 年" in zh, zh
+    record = _tenure_record("合格", required)
+    change(record["applicant"])
+    return (
+        _because(policy, record, "tenure_counted", "zh"),
+        _because(policy, record, "tenure_counted", "en"),
+    )
+
+
+def test_tenure_is_worded_by_case() -> None:
+    """Each case its own message (message when ...): the first whose condition holds."""
+
+    def no_title_below(body: dict[str, Any]) -> None:
+        level = body["application"]["level"]
+        body["titles"] = [t for t in body["titles"] if t["level"] == level]
+
+    zh, en = _tenure_case(no_title_below)
+    assert "因为：未取得下一级（助理级）职称，无任职年限，少于规定的 8 年" in zh, zh
+    assert "no title at the level below (assistant level): no tenure, fewer than" in en, en
+
+    def title_in_another_series(body: dict[str, Any]) -> None:
+        for title in body["titles"]:
+            title["series"] = "经济"
+
+    zh, en = _tenure_case(title_in_another_series)
+    assert "所持助理级职称不属申报系列（工程技术），尚未转评：须先转评为本系列同级职称" in zh
+    assert "is not in the series applied for (engineering) and has not been transferred" in en
+
+    def exempt(body: dict[str, Any]) -> None:
+        body["employment"]["employer_kind"] = "民营企业"
+        body.pop("assessments", None)
+
+    zh, en = _tenure_case(exempt, required=20)
+    assert "单位性质 民营企业，可不提供年度考核材料（三(三)），任职年限按整年计" in zh, zh
+    assert "自 2016-12-20" in zh, zh
+    assert "起至申报当年12月31日共 8 年（所列考核等次不影响计算），少于规定的 20 年" in zh, zh
     assert "未知" not in zh, zh
-    assert "the application year counted: no" in en, en
+    assert "so assessments may be omitted (三(三)) and tenure counts in whole years" in en, en
+
+    def application_year_below_competent(body: dict[str, Any]) -> None:
+        body["assessments"] = [a for a in body["assessments"] if a["year"] != 2020]
+        body["assessments"].append({"year": 2024, "grade": "基本合格"})
+
+    zh, en = _tenure_case(application_year_below_competent)
+    assert "以及申报当年 2024（考核未达合格）不计；少于规定的 8 年" in zh, zh
+    assert "and the application year 2024 (graded below competent)" in en, en
+
+    def title_in_the_application_year(body: dict[str, Any]) -> None:
+        level = body["application"]["level"]
+        for title in body["titles"]:
+            if title["level"] != level:
+                title["obtained_on"] = "2024-03-01"
+
+    zh, en = _tenure_case(title_in_the_application_year)
+    assert "助理级职称于 2024-03-01 取得，计算至申报当年12月31日不满一年，任职年限 0 年" in zh, zh
+
+    def employer_kind_unknown(body: dict[str, Any]) -> None:  # short both ways
+        body["employment"].pop("employer_kind", None)
+
+    zh, en = _tenure_case(employer_kind_unknown, required=20)
+    assert "单位性质未填，是否可不提供年度考核材料不明，但两种算法均少于规定的 20 年" in zh, zh
+    assert "未知" not in zh, zh
 
 
 def test_an_empty_list_is_a_missing_fact_named_by_the_list(
@@ -478,3 +531,15 @@ def test_the_as_of_date_says_where_it_came_from() -> None:
     procedure_file = Path("examples/eryuan-2024/procedure.yaml")
     procedure = policy.evaluate(yaml.safe_load(procedure_file.read_text("utf-8")))
     assert procedure.receipt.as_of_from == "procedure.meeting.start"
+
+
+def test_a_set_written_in_the_policy_is_shown_by_its_terms_alone() -> None:
+    """An operand written as its value (a set of terms) is not shown twice, nor as
+    "computed" in English."""
+    policy = load_policy("yuncheng-2024")
+    record = _tenure_record("基本合格", 8)
+    record["applicant"]["employment"].pop("employer_kind", None)  # short one way only
+    zh = _because(policy, record, "tenure_counted", "zh")
+    en = _because(policy, record, "tenure_counted", "en")
+    assert "单位性质 与 个体工商户、民营企业、灵活就业、自由职业者 无法比较（缺少事实）" in zh, zh
+    assert "{" not in zh and "computed" not in en, (zh, en)

@@ -202,7 +202,7 @@ class ColumnarPolicy:
         )
         explainer = None
         if explain:
-            worded = frozenset(c.rule.id for c in self._rules if c.rule.message is not None)
+            worded = frozenset(c.rule.id for c in self._rules if c.rule.messages)
             explainer = Explainer(compiled, compiler.provenance, self.schema, self.as_of, worded)
         return _Variant(compiler, compiled, fallback, explainer)
 

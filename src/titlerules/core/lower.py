@@ -86,16 +86,18 @@ class _Lowerer:
             )
             for exc in rule.unless
         )
-        return n.Rule(rule, applies, require, when, unless, self.message_values(rule))
+        whens = tuple(self.expr(m.when) if m.when is not None else None for m in rule.messages)
+        return n.Rule(rule, applies, require, when, unless, self.message_values(rule), whens)
 
     def message_values(self, rule: ir.Rule) -> tuple[tuple[str, n.Expr], ...]:
-        """The values a rule's message template names, lowered (``left`` and ``right`` are
+        """The values a rule's message templates name, lowered (``left`` and ``right`` are
         the deciding comparison's and need none)."""
         from titlerules.lang.exprparse import parse_expr
         from titlerules.lang.messages import placeholders
 
         found: dict[str, n.Expr] = {}
-        for template in (rule.message, rule.message_en):
+        templates = [t for m in rule.messages for t in (m.text, m.text_en)]
+        for template in templates:
             for name, _spec in placeholders(template or ""):
                 if name not in found and name not in ("left", "right"):
                     found[name] = self.expr(parse_expr(name))

@@ -278,6 +278,8 @@ class Rule:
     # The values a failure's message template names (lets, parameters, record fields), by
     # the placeholder's text; ``left`` and ``right`` come from the deciding comparison.
     message_values: tuple[tuple[str, Expr], ...] = ()
+    # Each message's ``when`` (None: it words every failure), in the order of source.messages.
+    message_whens: tuple[Expr | None, ...] = ()
 
     @property
     def id(self) -> str:

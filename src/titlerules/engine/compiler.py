@@ -59,8 +59,10 @@ class CompiledRule:
     violation: Fn
     exceptions: tuple[CompiledException, ...]
     core: n.Rule
-    # The values its message template names, each a function of the record (explanations).
+    # The values its message templates name, each a function of the record (explanations).
     message_values: tuple[tuple[str, Fn], ...] = ()
+    # Each message's ``when`` as a function of the record (None: it words every failure).
+    message_whens: tuple[Fn | None, ...] = ()
 
 
 class Compiler:
@@ -114,7 +116,10 @@ class Compiler:
         )
         document = self.core.resolved.header.document
         message_values = tuple((name, self.expr(value)) for name, value in rule.message_values)
-        return CompiledRule(source, document, applies, violation, exceptions, rule, message_values)
+        whens = tuple(self.expr(w) if w is not None else None for w in rule.message_whens)
+        return CompiledRule(
+            source, document, applies, violation, exceptions, rule, message_values, whens
+        )
 
     # ------------------------------------------------ expressions
     def function(self, e: n.Expr, name: str) -> Fn:

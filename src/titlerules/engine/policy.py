@@ -688,11 +688,22 @@ class _Step:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
             values: list[FactRead] = []
-            if verdict.outcome is RuleOutcome.FAILED and self.compiled.rule.message is not None:
-                values = self._message_values(comparisons, env)
+            message = _fallback_message(self.compiled.rule)
+            if verdict.outcome is RuleOutcome.FAILED and self.compiled.rule.messages:
+                message = self._message(env)
+                if message is not None:
+                    values = self._message_values(comparisons, env)
             if comparisons or derived or values:
                 return _result(
-                    self.compiled, verdict, facts, self._citation, comparisons, derived, values
+                    self.compiled,
+                    verdict,
+                    facts,
+                    self._citation,
+                    comparisons,
+                    derived,
+                    values,
+                    fallback=False,
+                    message=message,
                 )
         return self._by_facts(verdict, facts, facts_key)
 
@@ -742,6 +753,28 @@ class _Step:
                 shared.clear()
             shared[key] = result
         return result
+
+    def _message(self, env: Env | None) -> ir.Message | None:
+        """The message that words this failure: the first whose ``when`` holds in the
+        record's environment, or that has none; None when none does."""
+        compiled = self.compiled
+        if env is None:
+            return _fallback_message(compiled.rule)
+        saved = env.trace
+        env.trace = Trace()  # (as for the message's values)
+        try:
+            for message, when in zip(compiled.rule.messages, compiled.message_whens, strict=True):
+                if when is None:
+                    return message
+                try:
+                    held = when(env)
+                except (TitleRulesError, ArithmeticError, ValueError, TypeError):
+                    held = None
+                if held is True:
+                    return message
+        finally:
+            env.trace = saved
+        return None
 
     def _message_values(self, comparisons: list[ComparisonRead], env: Env | None) -> list[FactRead]:
         """The values the rule's message names: the first deciding comparison's operands as
@@ -959,8 +992,15 @@ def _result(
     comparisons: list[ComparisonRead] | None = None,
     derived: list[FactRead] | None = None,
     message_values: list[FactRead] | None = None,
+    *,
+    fallback: bool = True,
+    message: ir.Message | None = None,
 ) -> RuleResult:
+    """A rule's result; its message the one given, or (``fallback``) the rule's
+    :func:`_fallback_message`."""
     rule = compiled.rule
+    if message is None and fallback:
+        message = _fallback_message(rule)
     return _construct(
         RuleResult,
         {
@@ -977,11 +1017,19 @@ def _result(
             "missing": sorted(verdict.missing),
             "comparisons": comparisons or [],
             "derived": derived or [],
-            "message": rule.message,
-            "message_en": rule.message_en,
+            "message": message.text if message is not None else None,
+            "message_en": message.text_en if message is not None else None,
             "message_values": message_values or [],
         },
     )
+
+
+def _fallback_message(rule: ir.Rule) -> ir.Message | None:
+    """The message a rule's result carries unless a failure chose one: the one without
+    ``when`` (it words every failure the others do not)."""
+    if rule.messages and rule.messages[-1].when is None:
+        return rule.messages[-1]
+    return None
 
 
 def _in_english(compiled: CompiledRule, applied: tuple[str, ...]) -> list[str]:

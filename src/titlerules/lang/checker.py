@@ -268,6 +268,7 @@ class Checker:
         if rule.applies is not None:
             conditions.append(rule.applies)
         conditions.extend(exc.condition for exc in rule.unless)
+        conditions.extend(m.when for m in rule.messages if m.when is not None)
         for condition in conditions:
             self._expect_bool(condition, _Scope())
         self._check_words(rule)
@@ -284,22 +285,38 @@ class Checker:
                     exception,
                     f'write: unless "{exception.label}" en "<English>": ...',
                 )
-        if rule.message is not None and rule.message_en is None:
-            self.warning(
-                "TR329",
-                f"rule '{rule.id}': the message has no English",
-                _At(rule.message_span) if rule.message_span.line else rule,
-                'write: message "<中文>" en "<English>" with the same placeholders',
-            )
+        for message in rule.messages:
+            if message.text_en is None:
+                self.warning(
+                    "TR329",
+                    f"rule '{rule.id}': the message has no English",
+                    _At(message.span) if message.span.line else rule,
+                    'write: message "<中文>" en "<English>" with the same placeholders',
+                )
 
     def _check_message(self, rule: ir.Rule) -> None:
-        """Every placeholder of a rule's message names a value the rule has."""
+        """Every message can word a failure (none follows one without ``when``), and every
+        placeholder of each names a value the rule has."""
+        for index, message in enumerate(rule.messages):
+            if message.when is None and index < len(rule.messages) - 1:
+                self.error(
+                    "TR345",
+                    f"rule '{rule.id}': a message without 'when' words every failure, so the "
+                    "messages after it are never used",
+                    _At(message.span) if message.span.line else rule,
+                    "put the message without 'when' last (it words the failures no other "
+                    "message's 'when' covers), or give it a 'when'",
+                )
+            self._check_template(rule, message)
+
+    def _check_template(self, rule: ir.Rule, message: ir.Message) -> None:
+        """Every placeholder of a message names a value the rule has."""
         from titlerules.lang.exprparse import parse_expr
         from titlerules.lang.messages import placeholders
 
-        node = _At(rule.message_span) if rule.message_span.line else rule
+        node = _At(message.span) if message.span.line else rule
         known = ["left", "right", *self.policy.lets, *self.policy.params]
-        for template in (rule.message, rule.message_en):
+        for template in (message.text, message.text_en):
             for name, _spec in placeholders(template or ""):
                 if name in ("{", "}"):
                     self.error(

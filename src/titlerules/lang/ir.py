@@ -289,6 +289,18 @@ class Exception_:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """A rule's ``message [when COND:] "中文" en "English"``: the words of a failure of the
+    rule, a template in each language; with ``when``, of the failures where ``when``
+    holds."""
+
+    text: str
+    text_en: str | None = None
+    when: Expr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One rule.
 
@@ -300,9 +312,10 @@ class Rule:
     ``header``, ``cite``, ``applies``, ``when``, ``require[i]``, ``unless[i]``, ``severity``,
     ``note[i]``, ``consequence``, ``message``, ``end``.
 
-    ``message`` / ``message_en`` (optional): how a failure of the rule is worded, a template
-    whose ``{placeholders}`` name the rule's lets, parameters, or ``left`` / ``right`` (the
-    values of the comparison that decided).
+    ``messages`` (optional): how a failure of the rule is worded, each a template whose
+    ``{placeholders}`` name the rule's lets, parameters, record fields, or ``left`` /
+    ``right`` (the values of the comparison that decided); a failure is worded by the first
+    whose ``when`` holds, or that has none.
     """
 
     kind: RuleKind
@@ -320,9 +333,7 @@ class Rule:
     override: bool = False
     comments: tuple[tuple[str, tuple[Comment, ...]], ...] = ()
     span: Span = _span()
-    message: str | None = None
-    message_en: str | None = None
-    message_span: Span = _span()
+    messages: tuple[Message, ...] = ()
 
     def comments_at(self, slot: str) -> tuple[Comment, ...]:
         for key, value in self.comments:

@@ -713,11 +713,12 @@ class _Builder(Transformer[Token, Any]):
             rest = rest[1:]
         elif rest and rest[0] is None:
             rest = rest[1:]
-        fields: dict[str, Any] = {"require": [], "unless": [], "notes": []}
+        fields: dict[str, Any] = {"require": [], "unless": [], "notes": [], "messages": []}
         slots: list[tuple[str, ir.Span]] = []
         for stmt_name, value, stmt_span in rest:
-            if stmt_name in ("require", "unless", "notes"):
-                slot = f"{'note' if stmt_name == 'notes' else stmt_name}[{len(fields[stmt_name])}]"
+            if stmt_name in ("require", "unless", "notes", "messages"):
+                word = {"notes": "note", "messages": "message"}.get(stmt_name, stmt_name)
+                slot = f"{word}[{len(fields[stmt_name])}]"
                 fields[stmt_name].append(value)
             else:
                 if stmt_name in fields:
@@ -746,9 +747,7 @@ class _Builder(Transformer[Token, Any]):
             consequence=fields.get("consequence"),
             comments=comments,
             span=span,
-            message=fields.get("message", (None, None))[0],
-            message_en=fields.get("message", (None, None))[1],
-            message_span=dict(slots).get("message", ir.NO_SPAN),
+            messages=tuple(fields["messages"]),
         )
 
     def _rule_comments(
@@ -806,8 +805,12 @@ class _Builder(Transformer[Token, Any]):
         return ("unless", exception, span)
 
     def message_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
+        when = None
+        if c and not isinstance(c[0], Token):  # message when COND: "..."
+            when, c = c[0], c[1:]
         en = unquote(c[1]) if len(c) > 1 and c[1] is not None else None
-        return ("message", (unquote(c[0]), en), _span_of(meta))
+        span = _span_of(meta)
+        return ("messages", ir.Message(unquote(c[0]), en, when, span), span)
 
     def severity_stmt(self, meta: Meta, c: list[Any]) -> tuple[str, Any, ir.Span]:
         return ("severity", str(c[0]), _span_of(meta))
@@ -903,7 +906,6 @@ _DUPLICATE_HINTS = {
     "when": "combine the conditions with 'and' / 'or'",
     "severity": "a rule has one severity: blocking or advisory",
     "consequence": "a rule names one consequence; declare a consequence that covers both",
-    "message": "a rule has one message; say everything in one template",
 }
 
 _STMT_WORD = {
@@ -912,7 +914,6 @@ _STMT_WORD = {
     "when": "when",
     "severity": "severity",
     "consequence": "consequence",
-    "message": "message",
 }
 
 

@@ -10,7 +10,7 @@ formatted file changes nothing.  The canonical layout:
   imports, extends, params, lets and defs stay together as a group;
 * rule statements in a fixed order: ``cite``, ``applies``, ``when``, ``require``...,
   ``unless``..., ``severity`` (only when not ``blocking``), ``note``..., ``consequence``,
-  ``message``;
+  ``message``... (in order: the first whose ``when`` holds words a failure);
 * leading comments on their own lines above what they belong to, trailing comments two
   spaces after it; comments the parser could not place are printed at the end of the file;
 * expressions with the fewest parentheses the precedence allows, and a long ``and`` /
@@ -300,8 +300,13 @@ def _rule(rule: ir.Rule) -> list[str]:
         add(f"note[{index}]", [f"{INDENT}note {quote(note)}"])
     if rule.consequence is not None:
         add("consequence", [f"{INDENT}consequence {rule.consequence}"])
-    if rule.message is not None:
-        add("message", [f"{INDENT}message {_words(rule.message, rule.message_en)}"])
+    for index, message in enumerate(rule.messages):
+        words = _words(message.text, message.text_en)
+        if message.when is None:
+            add(f"message[{index}]", [f"{INDENT}message {words}"])
+        else:
+            lines = _statement(INDENT, "message when", message.when)
+            add(f"message[{index}]", [*lines[:-1], f"{lines[-1]}: {words}"])
     body.extend(_leading(rule.comments_at("end"), INDENT))
 
     header_comments = rule.comments_at("header")

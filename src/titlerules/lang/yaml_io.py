@@ -14,6 +14,7 @@ Both spellings share one plain-data shape (:func:`to_data` / :func:`from_data`):
         unless: [{if: "...", label: 延迟退休, label_en: delayed retirement}, "plain condition"]
         message: "...{left}..."
         message_en: "...{left}..."
+        # or, worded by case: messages: [{when: "...", message: "...", message_en: "..."}, ...]
     trailing_comments: ["# ..."]
 
 Expressions are DSL strings, printed by :func:`titlerules.lang.printer.format_expr` and read
@@ -60,7 +61,8 @@ _POLICY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
 _MODULE_PATH = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
 _CLAUSE = re.compile(r'[^\s"{}#]+')
 _SLOT = re.compile(
-    r"header|before|cite|applies|when|severity|consequence|message|end|(require|unless|note)\[\d+\]"
+    r"header|before|cite|applies|when|severity|consequence|message|end"
+    r"|(require|unless|note|message)\[\d+\]"
 )
 
 _ITEM_KEYS: dict[str, tuple[str, ...]] = {
@@ -88,6 +90,7 @@ _RULE_KEYS = (
     "consequence",
     "message",
     "message_en",
+    "messages",
     "comments",
 )
 
@@ -209,12 +212,24 @@ def _rule_data(rule: ir.Rule) -> dict[str, Any]:
         out["notes"] = list(rule.notes)
     if rule.consequence is not None:
         out["consequence"] = rule.consequence
-    if rule.message is not None:
-        out["message"] = rule.message
-    if rule.message_en is not None:
-        out["message_en"] = rule.message_en
+    if len(rule.messages) == 1 and rule.messages[0].when is None:  # (one: as it always was)
+        out["message"] = rule.messages[0].text
+        if rule.messages[0].text_en is not None:
+            out["message_en"] = rule.messages[0].text_en
+    elif rule.messages:
+        out["messages"] = [_message_data(m) for m in rule.messages]
     if rule.comments:
         out["comments"] = {slot: _comments_data(c) for slot, c in rule.comments}
+    return out
+
+
+def _message_data(message: ir.Message) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if message.when is not None:
+        out["when"] = format_expr(message.when)
+    out["message"] = message.text
+    if message.text_en is not None:
+        out["message_en"] = message.text_en
     return out
 
 
@@ -638,10 +653,7 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         read.string(n, f"{notes_where}[{i}]")
         for i, n in enumerate(read.list(data.get("notes") or [], notes_where))
     )
-    message = read.optional(data, "message", where, read.string)
-    message_en = read.optional(data, "message_en", where, read.string)
-    if message_en is not None and message is None:
-        read.fail(where, "'message_en' is given without 'message'")
+    messages = _messages(read, data, where)
     comments_where = _join(where, "comments")
     slots = read.mapping(data.get("comments") or {}, comments_where, None)
     comments = tuple(
@@ -651,6 +663,8 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         )
         for slot, entries in slots.items()
     )
+    # (a message's comments were kept under "message" before a rule could have several)
+    comments = tuple(("message[0]" if slot == "message" else slot, c) for slot, c in comments)
     return ir.Rule(
         kind=cast(ir.RuleKind, data["kind"]),  # checked by the caller
         id=read.string(data["id"], _join(where, "id"), _NAME),
@@ -664,13 +678,40 @@ def _rule(read: _Reader, value: Mapping[str, Any], where: str) -> ir.Rule:
         severity=cast(ir.Severity, severity),
         notes=notes,
         consequence=read.optional(data, "consequence", where, _name_reader(read)),
-        message=message,
-        message_en=message_en,
-        message_span=read.span(_join(where, "message")) if message is not None else ir.NO_SPAN,
+        messages=messages,
         override=read.optional(data, "override", where, read.boolean) or False,
         comments=comments,
         span=read.span(where),
     )
+
+
+def _messages(read: _Reader, data: dict[str, Any], where: str) -> tuple[ir.Message, ...]:
+    """A rule's messages: ``message`` (and ``message_en``), one that words every failure, or
+    ``messages``, a list of ``{when, message, message_en}`` (the first whose ``when`` holds
+    words a failure)."""
+
+    def one(item: dict[str, Any], at: str, when: ir.Expr | None) -> ir.Message:
+        text = read.optional(item, "message", at, read.string)
+        text_en = read.optional(item, "message_en", at, read.string)
+        if text_en is not None and text is None:
+            read.fail(at, "'message_en' is given without 'message'")
+        if text is None:
+            read.fail(at, "a message needs its template: 'message'")
+        return ir.Message(text, text_en, when, read.span(_join(at, "message")))
+
+    if "messages" in data:
+        if "message" in data or "message_en" in data:
+            read.fail(where, "give 'message' or 'messages', not both")
+        listed = _join(where, "messages")
+        out = []
+        for index, item in enumerate(read.list(data["messages"], listed)):
+            at = f"{listed}[{index}]"
+            entry = read.mapping(item, at, ("when", "message", "message_en"), ("message",))
+            out.append(one(entry, at, read.optional(entry, "when", at, read.expr)))
+        return tuple(out)
+    if "message" not in data and "message_en" not in data:
+        return ()
+    return (one(data, where, None),)
 
 
 def _citation(read: _Reader, value: object, where: str) -> ir.Citation:

@@ -214,13 +214,27 @@ def _side(operand: Operand, lang: Lang) -> str:
     if value is None:
         unknown = "未知值" if lang == "zh" else "an unknown value"
         return f"{unknown}（{operand.text}）" if lang == "zh" else f"{unknown} ({operand.text})"
-    if operand.text == str(operand.value) or _ISO.match(operand.text or ""):
+    if _literal(operand):
         return value
     if lang == "zh":
         return f"{value}（{operand.text}）"
     # The expression as written may hold Chinese terms: an English text says "computed".
     shown = operand.text if operand.text.isascii() else "computed"
     return f"{value} ({shown})"
+
+
+def _literal(operand: Operand) -> bool:
+    """Whether the operand is written as its value (``3``, ``2024-12-31``, a set of terms
+    ``{民营企业, 个体工商户}``): then its value in words says it all."""
+    text = operand.text or ""
+    if text == str(operand.value) or _ISO.match(text):
+        return True
+    if not (isinstance(operand.value, list) and text.startswith("{") and text.endswith("}")):
+        return False
+    items = [item.strip() for item in text[1:-1].split(",") if item.strip()]
+    # (a term may be written with its vocabulary, RecommenderRole.人事代理机构; text quoted)
+    written = sorted(item.rsplit(".", 1)[-1].strip('"') for item in items)
+    return written == sorted(str(v) for v in operand.value)
 
 
 def _dated(operand: Operand) -> bool:
