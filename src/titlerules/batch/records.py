@@ -253,9 +253,9 @@ class ExportReader:
     numbers, JSON booleans, known keys only): pyarrow converts the nested records to typed
     columns natively, and the table is read as a Parquet table of the same columns is (text,
     Int64 and Boolean columns, lists of structs).  A batch with any other spelling is left to
-    :class:`Flattener`, which reads every spelling the fast reader reads.  (A pyarrow
-    conversion could not refuse everything the models refuse, a fraction in a whole number
-    or a key the records do not have: hence the check first, in Python, on every value.)"""
+    :class:`Flattener`, which reads every spelling the fast reader reads.  (pyarrow does not
+    refuse everything the models refuse, a fraction in a whole number or a key the records
+    do not have: :func:`_exported` checks those first, in Python.)"""
 
     def __init__(self, schema: TableSchema) -> None:
         self.root = _Level()
@@ -361,9 +361,6 @@ class _ListCells:
         )
         dtype = pl.List(pl.Struct(dict.fromkeys(self.names, pl.String)))
         return pl.Series(path, lists).cast(dtype)
-
-
-_NO_CELLS: dict[str, Any] = {}
 
 
 def _cells(element: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any] | None:

@@ -688,12 +688,13 @@ class _Step:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
             values: list[FactRead] = []
-            message = _fallback_message(self.compiled.rule)
+            fallback = message = _fallback_message(self.compiled.rule)
             if verdict.outcome is RuleOutcome.FAILED and self.compiled.rule.messages:
                 message = self._message(env)
                 if message is not None:
                     values = self._message_values(comparisons, env)
-            if comparisons or derived or values:
+            # (a result shared by its facts carries the fallback message)
+            if comparisons or derived or values or message is not fallback:
                 return _result(
                     self.compiled,
                     verdict,
