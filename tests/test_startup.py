@@ -287,3 +287,20 @@ def test_the_disk_cache_keeps_the_generated_code(tmp_path: Path) -> None:
     assert len(generated_compiles()) < len(first) / 5
     for _ in range(2):
         assert generated_compiles() == []
+
+
+def test_a_text_check_builds_no_decision_model_and_no_procedure_model() -> None:
+    """pydantic builds a model when it is first validated or serialized: a text check of
+    one applicant serializes no decision, and reads no procedure."""
+    code = (
+        "import json, sys\nfrom titlerules.cli import main\n"
+        f"assert main(['check', 'eryuan-2024', {str(ONE)!r}]) == 0\n"
+        "from titlerules.engine.decision import Decision, RuleResult\n"
+        "from titlerules.facts import Applicant, Procedure\n"
+        "print(json.dumps([m.__pydantic_complete__ for m in "
+        "(Decision, RuleResult, Procedure, Applicant)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, False, True]

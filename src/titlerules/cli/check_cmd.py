@@ -185,11 +185,13 @@ def run(args: argparse.Namespace) -> int:
             warnings = _year_warnings(policy.header.year, record)
             for warning in warnings:
                 out.warn(result, warning)
+            # (text output needs only the outcome: the decision is not serialized for it)
+            dumped = args.json or args.jsonl
+            payload = (
+                decision.model_dump(mode="json") if dumped else {"outcome": decision.outcome.value}
+            )
             out.decision(
-                result,
-                decision.model_dump(mode="json"),
-                explain(decision, args.lang, verbose=args.verbose),
-                warnings,
+                result, payload, explain(decision, args.lang, verbose=args.verbose), warnings
             )
     if log is not None:
         log.close()

@@ -37,8 +37,12 @@ __all__ = [
 ]
 
 
+# The models are built by pydantic when first validated or serialized (``defer_build``): the
+# engine constructs decisions without validating them, and a text check serializes none.
+
+
 class Citation(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     document: str | None
     clause: str
@@ -46,7 +50,7 @@ class Citation(BaseModel):
 
 
 class FactRead(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     path: str
     value: Any
@@ -57,7 +61,7 @@ class Operand(BaseModel):
     and where the value came from (a record path, or a parameter); a value a labelled
     ``let`` or ``def`` gave carries its label (``label`` in Chinese, ``label_en``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     text: str
     value: Any
@@ -71,7 +75,7 @@ class ComparisonRead(BaseModel):
     """A comparison that decided a rule, with both operands' values; ``holds`` is None when
     it could not be decided (an operand unknown)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     op: str
     left: Operand
@@ -80,7 +84,7 @@ class ComparisonRead(BaseModel):
 
 
 class RuleResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     kind: str
@@ -119,7 +123,7 @@ class RuleResult(BaseModel):
 class Receipt(BaseModel):
     """Everything needed to reproduce a decision later."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     policy_id: str
     policy_sha256: str
@@ -141,7 +145,7 @@ class DecisionViews(Protocol):
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     views: ClassVar[Callable[[], DecisionViews] | None] = None
     """The notebook views, loaded on first use: registered by :mod:`titlerules.audit`."""
