@@ -543,3 +543,18 @@ def test_a_set_written_in_the_policy_is_shown_by_its_terms_alone() -> None:
     en = _because(policy, record, "tenure_counted", "en")
     assert "单位性质 与 个体工商户、民营企业、灵活就业、自由职业者 无法比较（缺少事实）" in zh, zh
     assert "{" not in zh and "computed" not in en, (zh, en)
+
+
+def test_a_period_that_does_not_end_is_said_so() -> None:
+    """A dismissal (开除) has no 处分期: its end is the last date there is, shown in words."""
+    policy = load_policy("xianning-2024")
+    _, record = next(r for r in _examples("xianning-2024") if "chen-jing" in r[0])
+    record = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    record["applicant"]["sanctions"] = [
+        {"system": "政务处分", "kind": "开除", "severity": "开除", "start": "2020-03-01"}
+    ]
+    zh = _because(policy, record, "sanction_in_force", "zh")
+    en = _because(policy, record, "sanction_in_force", "en")
+    assert "不晚于处分期（刑期）截止日 无期限（不届满）" in zh, zh
+    assert "9999" not in zh and "9999" not in en, (zh, en)
+    assert "the end of the sanction period (sentence) none (it does not end)" in en, en

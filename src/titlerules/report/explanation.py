@@ -121,6 +121,7 @@ _EMPTY_LIST = re.compile(r"^(.+): empty, no (min|max)$")
 _ITEMS = re.compile(r"^(\d+) item\(s\)$")
 _FRACTION = re.compile(r"^(-?\d+)/(\d+)$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NO_END = dt.date.max.isoformat()
 
 
 def _sep(lang: Lang) -> str:
@@ -156,6 +157,8 @@ def _terms() -> dict[str, Any]:
 
 def words(value: Any, lang: Lang) -> str:
     """A value as a decision holds it (JSON-friendly), in words."""
+    if value == _NO_END:  # the last date there is: a period that does not end (开除)
+        return "无期限（不届满）" if lang == "zh" else "none (it does not end)"
     if isinstance(value, str):
         items = _ITEMS.match(value)
         if items:
