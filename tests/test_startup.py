@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,13 +35,17 @@ HEAVY = (
 )
 
 
+def _printed(code: str, env: dict[str, str] | None = None) -> Any:
+    """What a fresh interpreter running ``code`` prints last, as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _loaded_after(code: str) -> set[str]:
     """The modules a fresh interpreter has loaded after running ``code``."""
-    script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return set(_printed(code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"))
 
 
 def test_import_titlerules_loads_no_layer_until_used() -> None:
@@ -92,15 +97,7 @@ def test_check_of_one_record_from_the_cache_loads_only_what_it_uses(tmp_path: Pa
     )
 
     def loaded() -> set[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-            env=env,
-        )
-        return set(json.loads(done.stdout.strip().splitlines()[-1]))
+        return set(_printed(code, env))
 
     first = loaded()  # parses and checks the policy, and fills the cache
     assert "titlerules.lang.parser" in first
@@ -121,14 +118,7 @@ print(json.dumps([before, gc.get_freeze_count(), gc.isenabled()]))
 
 
 def test_a_command_line_check_leaves_its_start_up_to_the_permanent_generation() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _COLLECTOR.format(one=str(ONE))],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    before, after, enabled = json.loads(done.stdout.strip().splitlines()[-1])
+    before, after, enabled = _printed(_COLLECTOR.format(one=str(ONE)))
     assert before == 0 and after > 10_000  # the modules and the policy it loaded
     assert enabled  # collection goes on for what the records make
 
@@ -268,15 +258,7 @@ def test_the_disk_cache_keeps_the_generated_code(tmp_path: Path) -> None:
     env["TITLERULES_CACHE_DIR"] = str(tmp_path / "cache")
 
     def generated_compiles() -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", _COUNT_COMPILES],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-            cwd=ROOT,
-        )
-        names: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+        names: list[str] = _printed(_COUNT_COMPILES, env)
         return names
 
     first = generated_compiles()  # compiles, and fills the cache
@@ -300,7 +282,4 @@ def test_a_text_check_builds_no_decision_model_and_no_procedure_model() -> None:
         "print(json.dumps([m.__pydantic_complete__ for m in "
         "(Decision, RuleResult, Procedure, Applicant)]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, False, True]
+    assert _printed(code) == [False, False, False, True]
