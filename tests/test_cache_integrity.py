@@ -60,6 +60,13 @@ def _forget_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(policy_module, "LOADED", policy_module.LoadedPolicies())
 
 
+def _written(folder: Path) -> Path:
+    """The test policy, written to a file of ``folder``."""
+    path = folder / "p.policy"
+    path.write_text(POLICY, encoding="utf-8")
+    return path
+
+
 def _uncached(path: Path | str, monkeypatch: pytest.MonkeyPatch) -> Policy:
     with monkeypatch.context() as patch:
         patch.setenv("TITLERULES_CACHE", "off")
@@ -140,7 +147,7 @@ def test_a_relative_path_loaded_from_another_folder_reads_its_own_files(
 def test_the_command_line_decides_with_the_shadowing_module(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "p.policy").write_text(POLICY, encoding="utf-8")
+    _written(tmp_path)
     (tmp_path / "rec.yaml").write_text(
         "applicant:\n  credit_records: [{recorded_on: 2020-01-01}]\n"
         "  application: {submitted_on: 2024-07-12}\n",
@@ -246,8 +253,7 @@ def _check_corruptions(
 def test_damaged_cache_entries_are_recompiled_never_loaded(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
     assert _fingerprint(genuine) == _fingerprint(_uncached(path, monkeypatch))
     refused = _check_corruptions(
@@ -274,8 +280,7 @@ def test_a_damaged_entry_of_a_bundled_policy_is_recompiled(
 def test_a_damaged_index_is_recompiled_never_followed(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
 
     def index() -> Path:
@@ -306,8 +311,7 @@ def test_an_entry_from_before_checksums_is_recompiled(
 ) -> None:
     import pickle
 
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
     _entry(cache, genuine).write_bytes(pickle.dumps((genuine.resolved, genuine.diagnostics)))
     _forget_in_memory(monkeypatch)
@@ -319,8 +323,7 @@ def test_an_entry_from_before_checksums_is_recompiled(
 def test_an_intact_entry_skips_parsing(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
     _forget_in_memory(monkeypatch)
     compiles = _count_compiles(monkeypatch)
@@ -338,8 +341,7 @@ def _count_lowerings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_an_intact_entry_holds_the_lowered_policy(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
     _forget_in_memory(monkeypatch)
     lowerings = _count_lowerings(monkeypatch)
@@ -357,8 +359,7 @@ def test_an_entry_without_the_lowered_policy_is_lowered_again(
     import marshal
     import pickle
 
-    path = tmp_path / "p.policy"
-    path.write_text(POLICY, encoding="utf-8")
+    path = _written(tmp_path)
     genuine = load_policy(path)
     code = marshal.dumps(dict(genuine.code))
     for core in (None, "not a core"):
