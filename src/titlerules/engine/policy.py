@@ -636,6 +636,7 @@ class _Step:
         "blocking",
         "compiled",
         "failed",
+        "fallback",
         "lets",
         "passed",
         "simple",
@@ -658,6 +659,7 @@ class _Step:
         self.blocking = compiled.rule.severity == "blocking"
         self.simple = compiled.applies is None and not compiled.exceptions
         self._citation = _citation(compiled)
+        self.fallback = _fallback_message(compiled.rule)
         self._shared = {
             check.outcome: _result(compiled, check, [], self._citation)
             for check in (PASSED, FAILED, NOT_APPLICABLE)
@@ -687,14 +689,11 @@ class _Step:
         if trace is not None and verdict.outcome in _EXPLAINED:
             comparisons = self._deciding(trace, verdict.outcome is RuleOutcome.FAILED)
             derived = _derived(trace)
-            values: list[FactRead] = []
-            fallback = message = _fallback_message(self.compiled.rule)
+            message, values = self.fallback, list[FactRead]()
             if verdict.outcome is RuleOutcome.FAILED and self.compiled.rule.messages:
-                message = self._message(env)
-                if message is not None:
-                    values = self._message_values(comparisons, env)
+                message, values = self._worded(comparisons, env)
             # (a result shared by its facts carries the fallback message)
-            if comparisons or derived or values or message is not fallback:
+            if comparisons or derived or values or message is not self.fallback:
                 return _result(
                     self.compiled,
                     verdict,
@@ -703,8 +702,7 @@ class _Step:
                     comparisons,
                     derived,
                     values,
-                    fallback=False,
-                    message=message,
+                    message,
                 )
         return self._by_facts(verdict, facts, facts_key)
 
@@ -755,51 +753,37 @@ class _Step:
             shared[key] = result
         return result
 
-    def _message(self, env: Env | None) -> ir.Message | None:
-        """The message that words this failure: the first whose ``when`` holds in the
-        record's environment, or that has none; None when none does."""
-        compiled = self.compiled
-        if env is None:
-            return _fallback_message(compiled.rule)
-        saved = env.trace
-        env.trace = Trace()  # (as for the message's values)
-        try:
-            for message, when in zip(compiled.rule.messages, compiled.message_whens, strict=True):
-                if when is None:
-                    return message
-                try:
-                    held = when(env)
-                except (TitleRulesError, ArithmeticError, ValueError, TypeError):
-                    held = None
-                if held is True:
-                    return message
-        finally:
-            env.trace = saved
-        return None
-
-    def _message_values(self, comparisons: list[ComparisonRead], env: Env | None) -> list[FactRead]:
-        """The values the rule's message names: the first deciding comparison's operands as
-        ``left`` and ``right``, and each let, parameter or record field it names, computed
-        in the record's environment (apart from the rule's own trace)."""
+    def _worded(
+        self, comparisons: list[ComparisonRead], env: Env | None
+    ) -> tuple[ir.Message | None, list[FactRead]]:
+        """The message that words this failure, the first whose ``when`` holds in the
+        record's environment or that has none (None when none does), and the values it
+        names: the first deciding comparison's operands as ``left`` and ``right``, and each
+        let, parameter or record field the rule's messages name, computed in the record's
+        environment (apart from the rule's own trace)."""
         values: list[FactRead] = []
         if comparisons:
             first = comparisons[0]
             values.append(_construct(FactRead, {"path": "left", "value": first.left.value}))
             values.append(_construct(FactRead, {"path": "right", "value": first.right.value}))
+        compiled = self.compiled
         if env is None:
-            return values
+            return self.fallback, values if self.fallback is not None else []
         saved = env.trace
         env.trace = Trace()  # a let computed here keeps its reads for the rules after it
         try:
-            for name, fn in self.compiled.message_values:
-                try:
-                    value = fn(env)
-                except (TitleRulesError, ArithmeticError, ValueError, TypeError):
-                    value = None
-                values.append(_construct(FactRead, {"path": name, "value": _message_value(value)}))
+            cases = zip(compiled.rule.messages, compiled.message_whens, strict=True)
+            message = next(
+                (m for m, when in cases if when is None or _computed(when, env) is True), None
+            )
+            if message is None:
+                return None, []
+            for name, fn in compiled.message_values:
+                value = _message_value(_computed(fn, env))
+                values.append(_construct(FactRead, {"path": name, "value": value}))
         finally:
             env.trace = saved
-        return values
+        return message, values
 
     def _facts_read(self, trace: Trace) -> tuple[list[FactRead], tuple[Any, ...] | None]:
         """:func:`_facts` of the trace, looked up by the reads when all are plain values."""
@@ -927,6 +911,15 @@ def _operand(node: Any, text: str, value: Any, read_at: str | None, source: Any 
     )
 
 
+def _computed(fn: Callable[[Env], Any], env: Env) -> Any:
+    """A message's condition or value in the record's environment; None where it cannot be
+    computed."""
+    try:
+        return fn(env)
+    except (TitleRulesError, ArithmeticError, ValueError, TypeError):
+        return None
+
+
 def _message_value(value: Any) -> Any:
     """A value a message names, JSON-friendly: a list of records as a list of their fields
     (a message may name a field of each item: ``{counted:year}``)."""
@@ -993,14 +986,13 @@ def _result(
     comparisons: list[ComparisonRead] | None = None,
     derived: list[FactRead] | None = None,
     message_values: list[FactRead] | None = None,
-    *,
-    fallback: bool = True,
     message: ir.Message | None = None,
 ) -> RuleResult:
-    """A rule's result; its message the one given, or (``fallback``) the rule's
-    :func:`_fallback_message`."""
+    """A rule's result; its message the one given, else the rule's
+    :func:`_fallback_message` (a failure no message words has none: a rule with a
+    fallback words every failure)."""
     rule = compiled.rule
-    if message is None and fallback:
+    if message is None:
         message = _fallback_message(rule)
     return _construct(
         RuleResult,
