@@ -296,11 +296,9 @@ def _missing(raw: Any, dtype: Any) -> Any:
     return raw.is_null()
 
 
-def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
-    """(typed value, slow mask) of one raw column or struct field.
-
-    ``slow`` is true where the cell states something the fast path cannot read exactly.
-    """
+def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> Any:
+    """The typed value of one raw column or struct field (null where the cell states
+    something the fast path cannot read exactly: :func:`leaf_slow`)."""
     pl = polars()
     missing = _missing(raw, dtype)
     is_text = dtype == pl.String
@@ -372,13 +370,13 @@ def leaf_value(raw: Any, dtype: Any, leaf: Leaf) -> tuple[Any, Any]:
             value = pl.lit(None, dtype=pl.Int64)
     else:
         value = pl.lit(None, dtype=pl.String)
-    value = pl.when(~missing).then(value)
-    return value, leaf_slow(raw, dtype, value, leaf)
+    return pl.when(~missing).then(value)
 
 
 def leaf_slow(raw: Any, dtype: Any, value: Any, leaf: Leaf) -> Any:
     """The slow mask of one raw column or struct field, given its typed ``value``
-    (:func:`leaf_value`'s): where a cell states something the fast path did not read."""
+    (:func:`leaf_value`'s, or the column it was computed into): true where a cell states
+    something the fast path did not read."""
     missing = _missing(raw, dtype)
     slow = ~missing & value.is_null()
     if leaf.required:
@@ -481,7 +479,7 @@ def _reading(
     for leaf in schema.leaves:
         if leaf.path in frame.columns:
             dtype = frame.schema[leaf.path]
-            value, _ = leaf_value(pl.col(leaf.path), dtype, leaf)
+            value = leaf_value(pl.col(leaf.path), dtype, leaf)
             values.append(value.alias(_STAGED + leaf.path))
             value = pl.col(_STAGED + leaf.path)
             slow = leaf_slow(pl.col(leaf.path), dtype, value, leaf)
@@ -585,7 +583,7 @@ def _list_value(
     values: dict[str, Any] = {}
     for leaf in field.leaves:
         if leaf.name in present:
-            values[leaf.name], _ = leaf_value(
+            values[leaf.name] = leaf_value(
                 element.struct.field(leaf.name), present[leaf.name], leaf
             )
         else:
