@@ -57,10 +57,11 @@ class Flattener:
     """Spells nested records as a table of text columns by record path, as the fast reader
     reads them: row by row the cells :func:`~titlerules.batch.schema.flatten_record` writes,
     and each list field as a list of structs of text cells, the values
-    :func:`~titlerules.batch.schema.json_lists` would read from its JSON.  A row whose list
-    holds something the fast reader leaves to the models there (a key the records do not
-    have, an element that is not a record, a number or true/false where text, a term or a
-    date is expected, a list that is not one) is named among the rows to decide per record."""
+    :func:`~titlerules.batch.schema.json_lists` would read from its JSON.  A row with a key
+    the records do not have (whatever its value), or whose list holds something the fast
+    reader leaves to the models there (such a key, an element that is not a record, a number
+    or true/false where text, a term or a date is expected, a list that is not one), is
+    named among the rows to decide per record."""
 
     def __init__(self, schema: TableSchema) -> None:
         self.lists = {field.path: field for field in schema.lists}
