@@ -21,6 +21,7 @@ way first.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -141,40 +142,36 @@ class FastFirstValidator:
         return f"FastFirstValidator({self._model.__name__})"
 
 
-def install(*models: type[BaseModel]) -> None:
-    """Validate each of ``models`` the quick way first (see the module's documentation).
+def install(model: type[BaseModel]) -> None:
+    """Validate ``model`` the quick way first (see the module's documentation).
 
     A record model calls this for itself once pydantic has built it
     (``FactModel.__pydantic_on_complete__``), so every built record model validates this
     way; a nested model's validator is then never one of pydantic-core's own, which a parent
     built later would otherwise take as it is, exact validators and all."""
-    for model in models:
-        exact = model.__pydantic_validator__
-        if isinstance(exact, FastFirstValidator) or not isinstance(exact, SchemaValidator):
-            continue  # installed already, or not built yet (it installs itself when built)
-        if not _nesting_works(model):
-            return  # this pydantic-core needs its own validators there
+    exact = model.__pydantic_validator__
+    if isinstance(exact, FastFirstValidator) or not isinstance(exact, SchemaValidator):
+        return  # installed already, or not built yet (it installs itself when built)
+    if _nesting_works():  # (else this pydantic-core needs its own validators there)
         model.__pydantic_validator__ = FastFirstValidator(model, exact)  # type: ignore[assignment]
 
 
-_NESTING: list[bool] = []  # whether a nested model's validator may be ours (found once)
+@functools.cache
+def _nesting_works() -> bool:
+    """Whether pydantic-core builds a schema holding a model whose validator is ours (some
+    versions take a nested model's validator as it is, and refuse another)."""
 
+    class Probe(BaseModel):
+        value: int
 
-def _nesting_works(model: type[BaseModel]) -> bool:
-    """Whether pydantic-core still builds a schema holding a model whose validator is ours
-    (some versions take a nested model's validator as it is, and refuse another)."""
-    if not _NESTING:
-        saved = model.__pydantic_validator__
-        model.__pydantic_validator__ = FastFirstValidator(model, saved)  # type: ignore[assignment,arg-type]
-        try:
-            SchemaValidator(core_schema.list_schema(model.__pydantic_core_schema__))
-        except Exception:
-            _NESTING.append(False)
-        else:
-            _NESTING.append(True)
-        finally:
-            model.__pydantic_validator__ = saved
-    return _NESTING[0]
+    exact = Probe.__pydantic_validator__
+    assert isinstance(exact, SchemaValidator)
+    Probe.__pydantic_validator__ = FastFirstValidator(Probe, exact)  # type: ignore[assignment]
+    try:
+        SchemaValidator(core_schema.list_schema(Probe.__pydantic_core_schema__))
+    except Exception:
+        return False
+    return True
 
 
 def subclasses(base: type[BaseModel]) -> list[type[BaseModel]]:
