@@ -25,6 +25,7 @@ from titlerules.cli import start_up
 from titlerules.errors import TitleRulesError, UsageError
 
 if TYPE_CHECKING:
+    from titlerules.engine.decision import Decision
     from titlerules.facts import RecordResult
 
 
@@ -185,13 +186,8 @@ def run(args: argparse.Namespace) -> int:
             warnings = _year_warnings(policy.header.year, record)
             for warning in warnings:
                 out.warn(result, warning)
-            # (text output needs only the outcome: the decision is not serialized for it)
-            dumped = args.json or args.jsonl
-            payload = (
-                decision.model_dump(mode="json") if dumped else {"outcome": decision.outcome.value}
-            )
             out.decision(
-                result, payload, explain(decision, args.lang, verbose=args.verbose), warnings
+                result, decision, explain(decision, args.lang, verbose=args.verbose), warnings
             )
     if log is not None:
         log.close()
@@ -233,14 +229,15 @@ class _Output:
             self.entries.append(entry)
 
     def decision(
-        self, result: RecordResult, payload: dict[str, Any], text: str, warnings: list[str]
+        self, result: RecordResult, decision: Decision, text: str, warnings: list[str]
     ) -> None:
         self.decided += 1
-        self.outcomes.add(str(payload.get("outcome")))
-        entry = {**self._place(result), **payload}
-        if warnings:
-            entry["warnings"] = warnings
-        self._emit(entry)
+        self.outcomes.add(decision.outcome.value)
+        if self.args.json or self.args.jsonl:  # (text output serializes no decision)
+            entry = {**self._place(result), **decision.model_dump(mode="json")}
+            if warnings:
+                entry["warnings"] = warnings
+            self._emit(entry)
         self.texts.append(text)
 
     def skipped(self, result: RecordResult, reason: str) -> None:
