@@ -558,3 +558,28 @@ def test_a_period_that_does_not_end_is_said_so() -> None:
     assert "不晚于处分期（刑期）截止日 无期限（不届满）" in zh, zh
     assert "9999" not in zh and "9999" not in en, (zh, en)
     assert "the end of the sanction period (sentence) none (it does not end)" in en, en
+
+
+def test_a_direct_recognition_above_the_graduates_levels_says_why_the_test_is_needed() -> None:
+    policy = load_policy("xianning-2024")
+    _, record = next(r for r in _examples("xianning-2024") if "ma-ke" in r[0])
+    record = yaml.safe_load(yaml.safe_dump(record, allow_unicode=True))
+    record["applicant"]["application"]["route"] = "直接认定申报"
+    record["applicant"]["ability_tests"] = []
+    zh = _because(policy, record, "ability_test", "zh")
+    assert (
+        "因为：申报层级 副高级：此层级的直接认定申报不属鄂职改办〔2013〕72号大中专毕业生初定" in zh
+    )
+    # A test at another level is said by the comparison that decided, not by the message.
+    application = record["applicant"]["application"]
+    record["applicant"]["ability_tests"] = [
+        {
+            "series": application["series"],
+            "specialty": application["specialty"],
+            "level": "中级",
+            "passed": True,
+        }
+    ]
+    zh = _because(policy, record, "ability_test", "zh")
+    assert "测试级别 中级，不等于申报层级 副高级" in zh, zh
+    assert "72号" not in zh.split("因为：", 1)[1], zh
