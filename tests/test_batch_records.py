@@ -80,6 +80,10 @@ def test_batches_decide_as_the_per_record_path(name: str, small_batches: None) -
     decided = decide_batch(policy, exported, None)
     columnar = sum(isinstance(item, Decision) for item in decided)
     assert columnar >= 200, columnar
+    # a row with a rule unknown column-wise too: that rule is run on the record's model,
+    # which names the missing facts
+    named = sum(isinstance(item, Decision) and bool(item.missing_facts) for item in decided)
+    assert named > 0, named
     _assert_same(
         [
             item if isinstance(item, Decision) else policy.evaluate(item, explain=False)
@@ -180,7 +184,7 @@ def test_provisional_calendar_years_are_left_to_the_per_record_path(
     provisional = 0
     for item, reference in zip(decided, expected, strict=True):
         if isinstance(reference, Decision) and reference.receipt.provisional_calendar_years:
-            provisional += not reference.unknown  # (a row with an unknown rule goes anyway)
+            provisional += 1
             assert not isinstance(item, Decision)
     assert provisional > 0
     _assert_same(list(policy.evaluate_many(batch)), expected)
@@ -330,3 +334,135 @@ def test_the_export_reader_reads_the_cells_the_flattener_reads() -> None:
     assert flat_bad == set()
     normalized = normalize(frame, schema)
     assert normalized.equals(normalize(flat, schema))
+
+
+def _texts(records: list[dict[str, Any]]) -> list[Any]:
+    """Records as JSON texts, every other one as str, the rest as UTF-8 bytes."""
+    texts = [json.dumps(r, ensure_ascii=False) for r in records]
+    return [text if k % 2 else text.encode() for k, text in enumerate(texts)]
+
+
+def test_json_texts_are_read_as_the_export_reader_reads_their_records(
+    small_batches: None,
+) -> None:
+    schema = applicant_schema()
+    records = _exported(applicants(300, seed=6, missing=0.1))
+    texts = _texts(records)
+    read, from_dicts = ExportReader(schema).frame_json(texts), ExportReader(schema).frame(records)
+    assert read is not None and from_dicts is not None
+    assert read[1] == set()
+    assert normalize(read[0], schema).equals(normalize(from_dicts[0], schema))
+    policy = load_policy("eryuan-2024")
+    _assert_same(list(policy.evaluate_many(texts)), _per_record(policy, texts))
+
+
+# (JSON has no tuple: a tuple of records is written as the list it is read as.)
+_NOT_EXPORTED_JSON = [
+    (path, value)
+    for path, value in _NOT_EXPORTED
+    if not (isinstance(value, tuple) and all(isinstance(item, dict) for item in value))
+]
+
+
+@pytest.mark.parametrize(("path", "value"), _NOT_EXPORTED_JSON)
+def test_json_texts_spelled_otherwise_than_exported_are_not_read_by_pyarrow(
+    path: str, value: Any, small_batches: None
+) -> None:
+    schema = applicant_schema()
+    texts = _texts(_exported(population("eryuan-2024", 40, seed=8)))
+    record = json.loads(texts[7])
+    texts[7] = json.dumps(_change(record, path, value)).encode()  # (a lone surrogate escaped)
+    assert ExportReader(schema).frame_json(texts) is None
+    policy = load_policy("eryuan-2024")
+    _assert_same(list(policy.evaluate_many(texts)), _per_record(policy, texts))
+
+
+def _pretty(text: bytes) -> bytes:
+    return json.dumps(json.loads(text), ensure_ascii=False, indent=1).encode()
+
+
+def _null_element(text: bytes) -> bytes:
+    record = json.loads(text)
+    record["assessments"] = [None, *record.get("assessments", [])]
+    return json.dumps(record).encode()
+
+
+def _null_record(text: bytes) -> bytes:
+    return json.dumps({**json.loads(text), "unit_debrief": {"attendees": None}}).encode()
+
+
+def _name_twice(text: bytes) -> bytes:
+    return text.replace(b'"person": {', b'"person": {"name": "x", ', 1)
+
+
+# JSON texts the reader leaves to the per-text reader: not one object on one line, or
+# read by pyarrow otherwise than by the models.
+_NOT_ONE_LINE = [
+    ("over several lines", _pretty),
+    ("a byte-order mark", lambda text: b"\xef\xbb\xbf" + text),
+    ("a key given twice", _name_twice),
+    ("a null in a list of records", _null_element),
+    ("a sub-record of nulls", _null_record),
+    ("two objects", lambda text: text + b" " + text),
+    ("blank", lambda text: b"  "),
+    ("NaN", lambda text: text.replace(b'"id": ', b'"id": NaN, "x": ', 1)),
+    ("UTF-16", lambda text: text.decode().encode("utf-16")),
+    ("not an object", lambda text: b"[" + text + b"]"),
+]
+
+
+@pytest.mark.parametrize(("why", "spell"), _NOT_ONE_LINE, ids=[w for w, _ in _NOT_ONE_LINE])
+def test_json_texts_the_reader_cannot_read_alike_go_to_the_per_text_reader(
+    why: str, spell: Any, small_batches: None
+) -> None:
+    schema = applicant_schema()
+    records = _exported(population("eryuan-2024", 40, seed=9))
+    texts = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+    assert ExportReader(schema).frame_json(texts) is not None
+    texts[11] = spell(texts[11])
+    if why == "two objects":
+        texts[12] = b"   "  # (as many rows as texts: still refused)
+    assert ExportReader(schema).frame_json(texts) is None
+    policy = load_policy("eryuan-2024")
+    _assert_same(list(policy.evaluate_many(texts)), _per_record(policy, texts))
+
+
+def test_a_rule_unknown_column_wise_is_run_on_the_model() -> None:
+    """decision_from_codes runs the rules coded unknown on the record's model: the decision
+    is the per-record path's, and None when such a rule touches a provisional calendar year
+    (the receipt names the years)."""
+    policy = load_policy("eryuan-2024")
+    applicant_rules = [c.rule.id for c in policy.compiled_rules(policy_module.APPLICANT_KINDS)]
+    position = applicant_rules.index("unit_publicity_length")
+    records = [
+        r
+        for r in _exported(population("eryuan-2024", 200, seed=4))
+        if r.get("unit_publicity", {}).get("end") and r.get("application")
+    ][:10]
+    moved = json.loads(json.dumps(records[0]))
+    moved["unit_publicity"].update(start="2031-03-02", end="2031-03-10")
+    moved["application"]["submitted_on"] = "2031-04-01"
+    for record in [*records, moved]:
+        model = Applicant.model_validate(record)
+        reference = policy.evaluate(model, explain=False)
+        codes = [result.outcome.code for result in reference.rules]
+        codes[position] = 2  # as if the columns could not say it
+        made = policy.decision_from_codes(
+            codes,
+            {},
+            as_of=reference.receipt.as_of,
+            as_of_given=False,
+            record=reference.record,
+            model=model,
+        )
+        if reference.receipt.provisional_calendar_years:
+            assert made is None
+        else:
+            assert made == reference
+        assert (
+            policy.decision_from_codes(
+                codes, {}, as_of=reference.receipt.as_of, as_of_given=False, record=None
+            )
+            is None
+        )
+    assert policy.evaluate(moved, explain=False).receipt.provisional_calendar_years

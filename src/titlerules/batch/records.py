@@ -14,15 +14,19 @@ records (passed, failed, not applicable, passed by an exception, whose label is 
 the first exception that holds), the submission date and the name the table read, the
 policy's receipt for that date.
 
-A row goes back to the caller, to be decided by the per-record path, whenever the table
-cannot say everything its decision says: a row the fast reader does not read exactly (its
-validated model, or its record when it is not one: the per-record path raises its own
-error), a row the columnar rules send to the per-record path, a row with an unknown rule
-(its missing facts are the per-record path's), a row whose list the fast reader leaves to
-the models, and a row whose working-day answers touch a provisional calendar year (the
-receipt names those years).  A policy whose rules have no
-columnar form, or whose constants depend on a provisional calendar year, is decided per
-record throughout.
+A batch spelled as a system exports records is read in one step (:class:`ExportReader`):
+dicts converted by pyarrow, JSON texts of one line each parsed by pyarrow's JSON reader.
+
+A rule the columns leave unknown is run on the row's validated model, which names the
+missing facts (:meth:`Policy.decision_from_codes
+<titlerules.engine.policy.Policy.decision_from_codes>`).  A row goes back to the caller,
+to be decided by the per-record path, whenever the table cannot say everything its
+decision says: a row the fast reader does not read exactly (its validated model, or its
+record when it is not one: the per-record path raises its own error), a row the columnar
+rules send to the per-record path, a row whose list the fast reader leaves to the models,
+and a row whose working-day answers touch a provisional calendar year (the receipt names
+those years).  A policy whose rules have no columnar form, or whose constants depend on a
+provisional calendar year, is decided per record throughout.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ from titlerules.batch.schema import (
     cell_text,
 )
 from titlerules.batch.table import validate_table
-from titlerules.engine.policy import APPLICANT_KINDS, Policy
+from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
+from titlerules.errors import TitleRulesError
 from titlerules.readers import json_object_or_none
 
 LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
@@ -272,6 +277,7 @@ class ExportReader:
         self.root.settle()
         self.schema = schema
         self._type: Any = None
+        self._json_schema: Any = None
 
     def frame(self, records: Sequence[dict[str, Any]]) -> tuple[Any, set[int]] | None:
         """The table (every column of the schema) and no row to decide per record; None
@@ -282,17 +288,101 @@ class ExportReader:
         for data in records:
             if not _exported(data, root):
                 return None
-        if self._type is None:
-            self._type = root.arrow_type()
         try:
-            nested = pa.array(records, type=self._type)
+            nested = pa.array(records, type=self._arrow_type())
         except (pa.ArrowException, TypeError, ValueError, OverflowError):  # (a huge number)
             return None
+        return self._selected(pa.RecordBatch.from_struct_array(nested)), set()
+
+    def frame_json(self, texts: Sequence[Any]) -> tuple[Any, set[int]] | None:
+        """:meth:`frame` of a batch of JSON texts (bytes or str), each one object on one
+        line, parsed by pyarrow's JSON reader into the same typed columns without a Python
+        object per value; None when a text is spelled otherwise.  The reader refuses what
+        :func:`_exported` looks for (a key the records do not have or one given twice, a
+        fraction, true/false or text in a whole number, a list where a record is expected
+        and the reverse), and anything else a value's type does not hold; what it reads
+        otherwise than the models is looked for in the table (:func:`_read_alike`)."""
+        import pyarrow as pa
+        import pyarrow.json as pj
+
+        lines: list[bytes] = []
+        for text in texts:
+            kind = type(text)
+            if kind is str:
+                try:
+                    text = text.encode("utf-8")
+                except UnicodeEncodeError:  # (a lone surrogate)
+                    return None
+            elif kind is bytearray:
+                text = bytes(text)
+            elif kind is not bytes:
+                return None
+            # One object, on one line: each line then gives one row or an error (a BOM,
+            # blank lines and a text of several lines are left to the per-text reader).
+            if b"\n" in text or b"\r" in text or text.lstrip()[:1] != b"{":
+                return None
+            lines.append(text)
+        if self._json_schema is None:
+            self._json_schema = pa.schema(list(_json_type(self._arrow_type())))
+        options = pj.ParseOptions(
+            explicit_schema=self._json_schema, unexpected_field_behavior="error"
+        )
+        try:
+            table = pj.read_json(pa.BufferReader(b"\n".join(lines)), parse_options=options)
+        except (pa.ArrowException, ValueError):
+            return None
+        if table.num_rows != len(lines) or not all(_read_alike(c) for c in table.columns):
+            return None
+        return self._selected(table), set()
+
+    def _arrow_type(self) -> Any:
+        if self._type is None:
+            self._type = self.root.arrow_type()
+        return self._type
+
+    def _selected(self, table: Any) -> Any:
+        """The schema's columns of a table of nested structs, by record path."""
         pl = polars()
-        table = pl.from_arrow(pa.RecordBatch.from_struct_array(nested))
+        frame = pl.from_arrow(table)
         columns = [_field(leaf.path).alias(leaf.path) for leaf in self.schema.leaves]
         columns += [pl.col(field.path) for field in self.schema.lists]
-        return table.select(columns), set()
+        return frame.select(columns)
+
+
+def _json_type(kind: Any) -> Any:
+    """``kind`` with the types pyarrow's JSON reader fills (text and lists, not their large
+    variants)."""
+    import pyarrow as pa
+
+    if pa.types.is_large_string(kind):
+        return pa.string()
+    if pa.types.is_large_list(kind):
+        return pa.list_(_json_type(kind.value_type))
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _json_type(f.type)) for f in kind])
+    return kind
+
+
+def _read_alike(column: Any) -> bool:
+    """Whether pyarrow's JSON reader read a column as the models would: no list holding a
+    null in place of a record, and no sub-record without a value (an empty object, or one
+    of nulls: :func:`_exported` refuses the first, and the two cannot be told apart)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else (column,):
+        if pa.types.is_list(kind):
+            if chunk.flatten().null_count:
+                return False
+        elif pa.types.is_struct(kind):
+            fields = [chunk.field(i) for i in range(kind.num_fields)]
+            empty = chunk.is_valid()
+            for field in fields:
+                empty = pc.and_(empty, field.is_null())
+            if pc.any(empty).as_py() or not all(_read_alike(field) for field in fields):
+                return False
+    return True
 
 
 def _field(path: str) -> Any:
@@ -419,17 +509,22 @@ class RecordDecider:
         compiled = self._for(as_of)
         if compiled is None:
             return out
-        rows: list[int] = []
-        nested: list[dict[str, Any]] = []
-        for index, record in enumerate(records):
-            data = _applicant_dict(record)
-            if data is not None:
-                rows.append(index)
-                nested.append(data)
+        read = None
+        if all(type(record) is bytes or type(record) is str for record in records):
+            read = self._exports.frame_json(records)  # (as texts: the models read them)
+        if read is not None:
+            rows, nested = list(range(len(records))), list(records)
+        else:
+            rows, nested = [], []
+            for index, record in enumerate(records):
+                data = _applicant_dict(record)
+                if data is not None:
+                    rows.append(index)
+                    nested.append(data)
         if not rows:
             return out
         with gc_paused():
-            raw, bad = self._exports.frame(nested) or self._flattener.frame(nested)
+            raw, bad = read or self._exports.frame(nested) or self._flattener.frame(nested)
             table = validate_table(raw, self.schema, records=nested)
             for position, checked in table.checked.items():
                 if isinstance(checked, BaseModel):  # validated once: the per-record path
@@ -455,13 +550,18 @@ class RecordDecider:
                 for rule, column in applied.items()
                 if column[position] is not None
             }
-            made = decide(
-                [column[position] for column in codes],
-                held,
-                as_of=as_of if given else dates[position],
-                as_of_given=given,
-                record=labels[position],
-            )
+            row = [column[position] for column in codes]
+            date = as_of if given else dates[position]
+            made = decide(row, held, as_of=date, as_of_given=given, record=labels[position])
+            if made is None:  # a rule unknown column-wise: run on the record's model
+                try:
+                    model = as_record(nested[position])
+                except TitleRulesError:  # (the per-record path says it)
+                    continue
+                out[index] = model  # (validated once, whatever the decision)
+                made = decide(
+                    row, held, as_of=date, as_of_given=given, record=labels[position], model=model
+                )
             if made is not None:
                 out[index] = made
         return out

@@ -521,16 +521,20 @@ class Policy:
         as_of: dt.date | None,
         as_of_given: bool,
         record: str | None,
+        model: BaseModel | None = None,
     ) -> Decision | None:
         """The decision on an applicant whose rule outcomes were decided elsewhere (column
         by column): ``codes``, the outcome codes (:attr:`RuleOutcome.code`) of the applicant
         rules in evaluation order (:meth:`compiled_rules`); ``applied``, by rule position,
         the position of the exception that held, for a rule passed by one; the evaluation
         date, whether the caller gave it (else it is the record's submission date), and the
-        record's label.  None when a rule is unknown (its missing facts are the per-record
-        path's to say).  It is the decision :meth:`evaluate` makes (without explanations)
-        when the outcomes are those of :func:`~titlerules.engine.verdict.run_rule` and no
-        working-day answer touched a provisional calendar year."""
+        record's label.  A rule unknown there (code 2) is run on ``model``, the applicant's
+        validated record, which says its missing facts; None when it is unknown and no
+        model is given, or when a rule run touched a provisional calendar year (the receipt
+        names those: the per-record path's to say).  It is the decision :meth:`evaluate`
+        makes (without explanations) when the outcomes are those of
+        :func:`~titlerules.engine.verdict.run_rule` and no working-day answer touched a
+        provisional calendar year."""
         coded = self._coded
         if coded is None:
             from titlerules.facts import Applicant
@@ -546,12 +550,22 @@ class Policy:
             ]
         results: list[RuleResult] = []
         worst = 0
+        missing: set[str] = set()
+        env: Env | None = None
         for position, (step, blocking, shared) in enumerate(coded):
             code = codes[position]
             result = shared[code]
-            if result is None:  # unknown
-                return None
-            if code == 0 and applied:
+            if result is None:  # unknown: the rule run on the record, as _decisions runs it
+                if model is None:
+                    return None
+                if env is None:
+                    env = Env({"applicant": model}, as_of, self.calendar)
+                verdict = run_rule(step.compiled, env)
+                result = step.result(verdict, None, env)
+                code = verdict.outcome.code
+                if blocking and verdict.outcome is RuleOutcome.UNKNOWN:
+                    missing |= verdict.missing
+            elif code == 0 and applied:
                 which = applied.get(position)
                 if which is not None:
                     exception = step.compiled.exceptions[which]
@@ -560,6 +574,8 @@ class Policy:
             results.append(result)
             if blocking and code > worst:
                 worst = code
+        if env is not None and env.provisional_years:
+            return None
         source = None if as_of_given else self._applicant_date
         return _construct(
             Decision,
@@ -568,7 +584,7 @@ class Policy:
                 "subject": "applicant",
                 "record": record,
                 "rules": results,
-                "missing_facts": [],
+                "missing_facts": sorted(missing),
                 "receipt": self._receipt(as_of, (), source),
             },
         )
