@@ -11,7 +11,10 @@ and, for JSONL, the records as parsed.  Nothing is dropped: every input row come
   record never spans lines (:mod:`titlerules.csvlines`), so a stray quote cannot swallow the
   rows after it.
 * JSONL: one record per line (bare, or under ``applicant:``); ``row`` is the line number;
-  a line that is not a JSON object is an error row; blank lines are skipped.
+  a line that is not a JSON object is an error row; blank lines are skipped.  A chunk whose
+  lines all spell records as a system exports them is parsed by pyarrow's JSON reader in
+  one step (:meth:`~titlerules.batch.records.ExportReader.frame_json`); any other chunk is
+  read line by line.
 * Parquet: columns named by record path, typed or text, lists as lists of structs or JSON
   text; ``row`` counts from 1.
 
@@ -32,6 +35,7 @@ from typing import Any, BinaryIO, TextIO
 from titlerules.argcheck import checked
 from titlerules.atomic import AtomicOutput
 from titlerules.batch._polars import polars, pyarrow_parquet
+from titlerules.batch.records import ExportReader
 from titlerules.batch.runner import ColumnarPolicy, PerRecordReasons, unreadable_rows
 from titlerules.batch.schema import TableSchema, flatten_record
 from titlerules.boundedread import read_line_at_most
@@ -52,7 +56,7 @@ class Chunk:
     raw: Any  # polars.DataFrame
     rows: Sequence[int]
     errors: list[tuple[int, str]] = field(default_factory=list)
-    records: list[dict[str, Any]] | None = None
+    records: list[Any] | None = None  # (JSONL: each row's record, a dict or its JSON text)
     progress: float | None = None  # fraction of the input read so far, when known
 
 
@@ -167,55 +171,70 @@ def _fraction(handle: BinaryIO, size: int) -> float | None:
 
 
 def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[Chunk]:
-    pl = polars()
     size = max(path.stat().st_size, 1)
-    flats: list[dict[str, str | None]] = []
-    records: list[dict[str, Any]] = []
-    numbers: list[int] = []
-    errors: list[tuple[int, str]] = []
-
-    def chunk(progress: float | None) -> Chunk:
-        names = sorted({name for flat in flats for name in flat})
-        raw = pl.DataFrame(
-            {name: [flat.get(name) for flat in flats] for name in names},
-            schema={name: pl.String for name in names},
-        )
-        if not names:
-            raw = pl.DataFrame({"__empty": [None] * len(flats)}, schema={"__empty": pl.String})
-        return Chunk(raw, list(numbers), list(errors), list(records), progress)
-
-    not_json = object()
+    exports = ExportReader(schema)
+    lines: list[tuple[int, bytes]] = []  # (line number, line) of the lines not blank
     with path.open("rb") as handle:
         number = 0
         while line := read_line_at_most(handle, MAX_LINE_BYTES, file=str(path), line=number + 1):
             number += 1
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                data = loads_json(text)  # a line nested too deeply is a ValueError too
-            except DuplicateJSONKeyError as exc:  # JSON alone would keep the last silently
-                found = duplicate_key_error(
-                    exc, str(path), line.decode("utf-8", "replace"), first_line=number
-                )
-                errors.append((number, f"line {number}: {found.location}: {found.message}"))
-                data = not_json
-            except ValueError as exc:
-                errors.append((number, f"line {number}: not JSON ({exc})"))
-                data = not_json
-            if data is not not_json and not isinstance(data, dict):  # null too: never dropped
-                errors.append((number, f"line {number}: expected a JSON object (a record)"))
-            elif isinstance(data, dict):
-                if set(data) == {"applicant"} and isinstance(data["applicant"], dict):
-                    data = data["applicant"]
-                flats.append(flatten_record(data, schema))
-                records.append(data)
-                numbers.append(number)
-            if len(flats) + len(errors) >= chunk_rows:
-                yield chunk(min(handle.tell() / size, 1.0))
-                flats, records, numbers, errors = [], [], [], []
-    if flats or errors:
-        yield chunk(1.0)
+            if line.strip():
+                lines.append((number, line))
+            if len(lines) >= chunk_rows:
+                yield _jsonl_chunk(path, lines, schema, exports, min(handle.tell() / size, 1.0))
+                lines = []
+    if lines:
+        yield _jsonl_chunk(path, lines, schema, exports, 1.0)
+
+
+def _jsonl_chunk(
+    path: Path,
+    lines: list[tuple[int, bytes]],
+    schema: TableSchema,
+    exports: ExportReader,
+    progress: float,
+) -> Chunk:
+    """One chunk of JSON Lines: read by pyarrow's JSON reader when every line is a record
+    as a system exports it (:meth:`ExportReader.frame_json`; the records are the lines'
+    texts), else line by line."""
+    texts = [line.strip() for _, line in lines]
+    read = exports.frame_json(texts)
+    if read is not None:
+        return Chunk(read[0], [number for number, _ in lines], [], texts, progress)
+    pl = polars()
+    flats: list[dict[str, str | None]] = []
+    records: list[Any] = []
+    numbers: list[int] = []
+    errors: list[tuple[int, str]] = []
+    not_json = object()
+    for (number, line), text in zip(lines, texts, strict=True):
+        try:
+            data = loads_json(text)  # a line nested too deeply is a ValueError too
+        except DuplicateJSONKeyError as exc:  # JSON alone would keep the last silently
+            found = duplicate_key_error(
+                exc, str(path), line.decode("utf-8", "replace"), first_line=number
+            )
+            errors.append((number, f"line {number}: {found.location}: {found.message}"))
+            data = not_json
+        except ValueError as exc:
+            errors.append((number, f"line {number}: not JSON ({exc})"))
+            data = not_json
+        if data is not not_json and not isinstance(data, dict):  # null too: never dropped
+            errors.append((number, f"line {number}: expected a JSON object (a record)"))
+        elif isinstance(data, dict):
+            if set(data) == {"applicant"} and isinstance(data["applicant"], dict):
+                data = data["applicant"]
+            flats.append(flatten_record(data, schema))
+            records.append(data)
+            numbers.append(number)
+    names = sorted({name for flat in flats for name in flat})
+    raw = pl.DataFrame(
+        {name: [flat.get(name) for flat in flats] for name in names},
+        schema={name: pl.String for name in names},
+    )
+    if not names:
+        raw = pl.DataFrame({"__empty": [None] * len(flats)}, schema={"__empty": pl.String})
+    return Chunk(raw, numbers, errors, records, progress)
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:

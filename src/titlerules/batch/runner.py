@@ -220,7 +220,7 @@ class ColumnarPolicy:
         table: Any,
         *,
         rows: Sequence[int] | None = None,
-        records: Sequence[dict[str, Any]] | None = None,
+        records: Sequence[Any] | None = None,
         explain: bool = False,
         lang: str = "zh",
         chunk_rows: int | None = None,
@@ -231,8 +231,9 @@ class ColumnarPolicy:
         :class:`~titlerules.batch.table.ValidatedTable` (validated already, not again).
 
         ``rows`` numbers the rows (default 1..n, or the table's own); ``records`` gives the
-        nested record each row was read from, where the input had one (JSONL), for the
-        per-record path (for a validated table: given to :func:`validate_table`).
+        nested record each row was read from, where the input had one (JSONL: a dict, or its
+        JSON text), for the per-record path (for a validated table: given to
+        :func:`validate_table`).
         ``explain`` adds ``missing`` (the missing facts, as ``Decision.missing_facts``) and
         ``explanation`` (one line per failed or unknown blocking rule; ``lang`` zh or en).
 
@@ -272,7 +273,7 @@ class ColumnarPolicy:
             return polars().concat([result for result, _ in done])
 
     def _validated(
-        self, table: Any, rows: Sequence[int] | None, records: Sequence[dict[str, Any]] | None
+        self, table: Any, rows: Sequence[int] | None, records: Sequence[Any] | None
     ) -> ValidatedTable:
         if isinstance(table, ValidatedTable):
             if table.schema != self.schema:
@@ -480,7 +481,7 @@ class ColumnarPolicy:
 
     def _fallback_codes(
         self,
-        record: dict[str, Any],
+        record: Any,
         fallback: dict[str, str] | None = None,
         explain: bool = False,
         lang: str = "zh",

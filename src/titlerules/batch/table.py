@@ -45,7 +45,8 @@ class ValidatedTable:
     ``frame``: the typed columns (and the ``__slow`` mask); ``raw``: the table as given;
     ``checked``: for every row the fast reader could not read exactly (by position), its
     validated model or the reason it is not a record; ``rows``: the input row numbers
-    (default 1..n); ``records``: the nested records the rows were read from, where known;
+    (default 1..n); ``records``: the nested records the rows were read from, where known
+    (dicts, or their JSON texts: :func:`~titlerules.engine.policy.as_record` reads either);
     ``reasons``: for each row of ``checked``, why the fast reader left it to the models
     (the reason, and the value it could not read; :func:`~titlerules.batch.schema.slow_reasons`).
     """
@@ -55,7 +56,7 @@ class ValidatedTable:
     schema: TableSchema
     checked: dict[int, BaseModel | str] = field(default_factory=dict)
     rows: Sequence[int] | None = None
-    records: Sequence[dict[str, Any]] | None = None
+    records: Sequence[Any] | None = None
     reasons: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
@@ -86,13 +87,13 @@ class ValidatedTable:
             {i - offset: v for i, v in self.reasons.items() if offset <= i < end},
         )
 
-    def record(self, index: int) -> dict[str, Any]:
+    def record(self, index: int) -> Any:
         """The nested record of row ``index`` (as the per-record path reads it)."""
         if self.records is not None:
             return self.records[index]
         return row_record(self.raw.row(index, named=True), self.schema)
 
-    def records_at(self, indices: Sequence[int]) -> list[dict[str, Any]]:
+    def records_at(self, indices: Sequence[int]) -> list[Any]:
         """The nested records of several rows (as :meth:`record`, taken out of the table
         together)."""
         if self.records is not None:
@@ -127,7 +128,7 @@ def validate_table(
     schema: TableSchema | None = None,
     *,
     rows: Sequence[int] | None = None,
-    records: Sequence[dict[str, Any]] | None = None,
+    records: Sequence[Any] | None = None,
 ) -> ValidatedTable:
     """Read and validate every column of ``frame`` (a ``polars.DataFrame`` of record-path
     columns, text or typed) once; see :class:`ValidatedTable`.
