@@ -11,9 +11,9 @@
 3. 10^7 rows streamed from Parquet through the columnar path (``titlerules check ...
    --out``, in a child process): throughput and peak memory (RSS);
 4. policy load: cold (parse + check + compile), from the disk cache, from memory;
-5. tables from CSV through ``titlerules check ... --out`` (a child process): list cells in
-   natural JSON and quoted, beside the same records from Parquet; throughput, peak memory,
-   the rows decided per record by reason;
+5. tables through ``titlerules check ... --out`` (a child process): CSV list cells in
+   natural JSON and quoted, and JSON Lines, beside the same records from Parquet;
+   throughput, peak memory, the rows decided per record by reason;
 6. the language server: diagnostics after a change on the largest bundled policy, over
    stdio, against the same check in process (benchmarks/lsp_latency.py);
 7. records as users hand them in: the full policy from JSON-spelled dicts (with and without
@@ -258,7 +258,7 @@ def bench_simple(data: dict[str, Any], results: list[dict[str, Any]]) -> None:
         "titlerules from JSON dicts",
         secs,
         from_dicts,
-        "Policy.evaluate_many(dicts), a Decision each: batches of 8,192, each on the quicker "
+        "Policy.evaluate_many(dicts), a Decision each: batches of 32,768, each on the quicker "
         "route for the policy (per record, or column-wise: titlerules.batch.records), timed on "
         "its first batch; the dicts rule-engine gets",
     )

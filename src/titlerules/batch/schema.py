@@ -465,8 +465,9 @@ def _reading(
     pl = polars()
     frame = raw
     parts: list[SlowPart] = []
+    given = dict(frame.schema)  # (frame.schema makes its mapping anew at each look-up)
     for field in schema.lists:
-        if field.path in frame.columns and frame.schema[field.path] == pl.String:
+        if given.get(field.path) == pl.String:
             cells = frame.get_column(field.path)
             structs, why = json_lists(cells, field)
             frame = frame.with_columns(structs.alias(field.path))
@@ -476,9 +477,10 @@ def _reading(
     exprs: list[Any] = []
     typed: dict[str, Any] = {}
     values: list[Any] = []  # (the first stage)
+    dtypes = dict(frame.schema)
     for leaf in schema.leaves:
-        if leaf.path in frame.columns:
-            dtype = frame.schema[leaf.path]
+        dtype = dtypes.get(leaf.path)
+        if dtype is not None:
             value = leaf_value(pl.col(leaf.path), dtype, leaf)
             values.append(value.alias(_STAGED + leaf.path))
             value = pl.col(_STAGED + leaf.path)
@@ -495,9 +497,9 @@ def _reading(
             if leaf.required:
                 parts.append(SlowPart(f"{leaf.path}: missing (it is required)", pl.lit(True)))
     for field in schema.lists:
-        if field.path in frame.columns:
+        if field.path in dtypes:
             value, list_parts, first = _list_value(
-                pl.col(field.path), frame.schema[field.path], field, detail=detail
+                pl.col(field.path), dtypes[field.path], field, detail=detail
             )
             if first is not None:
                 values.append(first.alias(_STAGED + field.path))
@@ -515,12 +517,12 @@ def _reading(
         else:
             exprs.append(pl.lit(None, dtype=list_dtype(field)).alias(field.path))
     known = set(schema.columns)
-    for column in frame.columns:
+    for column, dtype in dtypes.items():
         if column not in known:
             parts.append(
                 SlowPart(
                     f"{column}: a column the records do not have",
-                    ~_missing(pl.col(column), frame.schema[column]),
+                    ~_missing(pl.col(column), dtype),
                     pl.col(column),
                 )
             )
