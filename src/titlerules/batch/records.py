@@ -56,6 +56,7 @@ from titlerules.errors import TitleRulesError
 from titlerules.readers import json_object_or_none
 
 LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
+_TEXT_TYPES = (bytes, bytearray, str)  # JSON text, as evaluate_many takes it
 
 
 class Flattener:
@@ -376,7 +377,7 @@ def _read_alike(column: Any) -> bool:
             if chunk.flatten().null_count:
                 return False
         elif pa.types.is_struct(kind):
-            fields = [chunk.field(i) for i in range(kind.num_fields)]
+            fields = chunk.flatten()  # (the children as sliced, nulls where it is null)
             empty = chunk.is_valid()
             for field in fields:
                 empty = pc.and_(empty, field.is_null())
@@ -510,7 +511,7 @@ class RecordDecider:
         if compiled is None:
             return out
         read = None
-        if all(type(record) is bytes or type(record) is str for record in records):
+        if all(type(record) in _TEXT_TYPES for record in records):
             read = self._exports.frame_json(records)  # (as texts: the models read them)
         if read is not None:
             rows, nested = list(range(len(records))), list(records)
