@@ -346,7 +346,7 @@ def test_json_texts_are_read_as_the_export_reader_reads_their_records(
     small_batches: None,
 ) -> None:
     schema = applicant_schema()
-    records = _exported(applicants(300, seed=6, missing=0.1))
+    records = _exported(applicants(200, seed=6, missing=0.1))
     texts = _texts(records)
     read, from_dicts = ExportReader(schema).frame_json(texts), ExportReader(schema).frame(records)
     assert read is not None and from_dicts is not None
