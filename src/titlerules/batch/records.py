@@ -262,7 +262,9 @@ class ExportReader:
     Int64 and Boolean columns, lists of structs).  A batch with any other spelling is left to
     :class:`Flattener`, which reads every spelling the fast reader reads.  (pyarrow does not
     refuse everything the models refuse, a fraction in a whole number or a key the records
-    do not have: :func:`_exported` checks those first, in Python.)"""
+    do not have: :func:`_exported` checks those first, in Python.)  JSON texts of such
+    records, one object on one line each, are parsed into the same columns by pyarrow's
+    JSON reader (:meth:`frame_json`)."""
 
     def __init__(self, schema: TableSchema) -> None:
         self.root = _Level()
