@@ -648,8 +648,9 @@ def test_jsonl_of_exported_records_is_read_in_one_step_as_line_by_line(
 ) -> None:
     """A chunk of JSON Lines spelled as a system exports records is parsed by pyarrow's JSON
     reader (blank lines skipped, rows numbered by line); its result rows, explanations
-    included, are those of the same lines read one by one; a chunk with an odd line is read
-    line by line."""
+    included, are those of the same lines read one by one; a chunk with an odd line is
+    halved until the part holding it is small enough to be read line by line."""
+    from titlerules.batch import io as batch_io
     from titlerules.batch.records import ExportReader
     from titlerules.facts import Applicant
 
@@ -682,9 +683,12 @@ def test_jsonl_of_exported_records_is_read_in_one_step_as_line_by_line(
     lines[40] = lines[40].replace('"id": ', '"id": 1, "nonsense": ', 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(ExportReader, "frame_json", spy)
+    monkeypatch.setattr(batch_io, "JSONL_PART_ROWS", 8)
     read.clear()
     _summary, mixed = run_file(columnar, path, chunk_rows=30)
-    assert read == [True, False]
+    # rows 31-60 refused; rows 31-45 refused, 46-60 read; 31-37 read, 38-45 (line 41's
+    # part, 8 rows) refused and read line by line
+    assert read == [True, False, False, True, False, True]
     assert mixed["outcome"].to_list()[38] == "error"  # line 41
     others = by_line.select(mixed.columns).filter(pl.col("row") != 41)
     assert mixed.filter(pl.col("row") != 41).equals(others)

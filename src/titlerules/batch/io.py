@@ -13,7 +13,8 @@ and, for JSONL, the records as parsed.  Nothing is dropped: every input row come
 * JSONL: one record per line (bare, or under ``applicant:``); ``row`` is the line number;
   a line that is not a JSON object is an error row; blank lines are skipped.  A chunk whose
   lines all spell records as a system exports them is parsed by pyarrow's JSON reader in
-  one step (:meth:`~titlerules.batch.records.ExportReader.frame_json`); any other chunk is
+  one step (:meth:`~titlerules.batch.records.ExportReader.frame_json`); a chunk it refuses
+  is halved until each part is read so or holds at most ``JSONL_PART_ROWS`` lines, which are
   read line by line.
 * Parquet: columns named by record path, typed or text, lists as lists of structs or JSON
   text; ``row`` counts from 1.
@@ -181,26 +182,49 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
             if line.strip():
                 lines.append((number, line))
             if len(lines) >= chunk_rows:
-                yield _jsonl_chunk(path, lines, schema, exports, min(handle.tell() / size, 1.0))
+                progress = min(handle.tell() / size, 1.0)
+                yield from _jsonl_parts(path, lines, schema, exports, progress)
                 lines = []
     if lines:
-        yield _jsonl_chunk(path, lines, schema, exports, 1.0)
+        yield from _jsonl_parts(path, lines, schema, exports, 1.0)
 
 
-def _jsonl_chunk(
+#: The most lines of a part of a JSON Lines chunk read line by line: a chunk the JSON
+#: reader refuses is halved until its parts are read, or this small.
+JSONL_PART_ROWS = 4096
+
+
+def _jsonl_parts(
     path: Path,
     lines: list[tuple[int, bytes]],
     schema: TableSchema,
     exports: ExportReader,
     progress: float,
-) -> Chunk:
-    """One chunk of JSON Lines: read by pyarrow's JSON reader when every line is a record
-    as a system exports it (:meth:`ExportReader.frame_json`; the records are the lines'
-    texts), else line by line."""
+) -> Iterator[Chunk]:
+    """One chunk of JSON Lines, in order: read by pyarrow's JSON reader when every line is a
+    record as a system exports it (:meth:`ExportReader.frame_json`; the records are the
+    lines' texts); else halved, each half read so, down to :data:`JSONL_PART_ROWS` lines
+    read line by line (a few odd lines slow down only the parts that hold them)."""
     texts = [line.strip() for _, line in lines]
     read = exports.frame_json(texts)
     if read is not None:
-        return Chunk(read[0], [number for number, _ in lines], [], texts, progress)
+        yield Chunk(read[0], [number for number, _ in lines], [], texts, progress)
+    elif len(lines) > JSONL_PART_ROWS:
+        half = len(lines) // 2
+        yield from _jsonl_parts(path, lines[:half], schema, exports, progress)
+        yield from _jsonl_parts(path, lines[half:], schema, exports, progress)
+    else:
+        yield _jsonl_lines(path, lines, texts, schema, progress)
+
+
+def _jsonl_lines(
+    path: Path,
+    lines: list[tuple[int, bytes]],
+    texts: list[bytes],
+    schema: TableSchema,
+    progress: float,
+) -> Chunk:
+    """Lines of JSON Lines read one by one (each stripped in ``texts``)."""
     pl = polars()
     flats: list[dict[str, str | None]] = []
     records: list[Any] = []
