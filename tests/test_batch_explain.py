@@ -684,11 +684,24 @@ def test_jsonl_of_exported_records_is_read_in_one_step_as_line_by_line(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(ExportReader, "frame_json", spy)
     monkeypatch.setattr(batch_io, "JSONL_PART_ROWS", 8)
+    monkeypatch.setattr(batch_io, "JSONL_SAMPLE_ROWS", 4)
     read.clear()
     _summary, mixed = run_file(columnar, path, chunk_rows=30)
-    # rows 31-60 refused; rows 31-45 refused, 46-60 read; 31-37 read, 38-45 (line 41's
-    # part, 8 rows) refused and read line by line
-    assert read == [True, False, False, True, False, True]
+    # rows 31-60 refused, their first 4 read: halved; rows 31-45 refused (31-34 read),
+    # 31-37 read, 38-45 (line 41's part, 8 rows) refused and read line by line; 46-60 read
+    assert read == [True, False, True, False, True, True, False, True]
     assert mixed["outcome"].to_list()[38] == "error"  # line 41
     others = by_line.select(mixed.columns).filter(pl.col("row") != 41)
     assert mixed.filter(pl.col("row") != 41).equals(others)
+    # every line spelled otherwise (a number as text): each chunk and its first lines are
+    # refused, and the chunk is read line by line at once
+    quoted = []
+    for record in records:
+        record = json.loads(json.dumps(record))
+        record["application"]["year"] = str(record["application"]["year"])
+        quoted.append(json.dumps(record, ensure_ascii=False))
+    path.write_text("\n".join(quoted) + "\n", encoding="utf-8")
+    read.clear()
+    _summary, by_text = run_file(columnar, path, chunk_rows=30)
+    assert read == [False, False, False, False]
+    assert by_text.drop("row").equals(by_line.select(by_text.columns).drop("row"))

@@ -15,7 +15,8 @@ and, for JSONL, the records as parsed.  Nothing is dropped: every input row come
   lines all spell records as a system exports them is parsed by pyarrow's JSON reader in
   one step (:meth:`~titlerules.batch.records.ExportReader.frame_json`); a chunk it refuses
   is halved until each part is read so or holds at most ``JSONL_PART_ROWS`` lines, which are
-  read line by line.
+  read line by line (at once when the chunk's first ``JSONL_SAMPLE_ROWS`` lines are refused
+  too).
 * Parquet: columns named by record path, typed or text, lists as lists of structs or JSON
   text; ``row`` counts from 1.
 
@@ -192,6 +193,10 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
 #: The most lines of a part of a JSON Lines chunk read line by line: a chunk the JSON
 #: reader refuses is halved until its parts are read, or this small.
 JSONL_PART_ROWS = 4096
+#: The lines of a refused chunk the JSON reader is tried on before it is halved: when these
+#: are refused too, the lines are taken to be spelled otherwise throughout (numbers quoted,
+#: records under ``applicant:``) and read line by line at once.
+JSONL_SAMPLE_ROWS = 256
 
 
 def _jsonl_parts(
@@ -204,12 +209,13 @@ def _jsonl_parts(
     """One chunk of JSON Lines, in order: read by pyarrow's JSON reader when every line is a
     record as a system exports it (:meth:`ExportReader.frame_json`; the records are the
     lines' texts); else halved, each half read so, down to :data:`JSONL_PART_ROWS` lines
-    read line by line (a few odd lines slow down only the parts that hold them)."""
+    read line by line (a few odd lines slow down only the parts that hold them), unless its
+    first :data:`JSONL_SAMPLE_ROWS` lines are refused too."""
     texts = [line.strip() for _, line in lines]
     read = exports.frame_json(texts)
     if read is not None:
         yield Chunk(read[0], [number for number, _ in lines], [], texts, progress)
-    elif len(lines) > JSONL_PART_ROWS:
+    elif len(lines) > JSONL_PART_ROWS and exports.frame_json(texts[:JSONL_SAMPLE_ROWS]) is not None:
         half = len(lines) // 2
         yield from _jsonl_parts(path, lines[:half], schema, exports, progress)
         yield from _jsonl_parts(path, lines[half:], schema, exports, progress)
