@@ -705,3 +705,36 @@ def test_jsonl_of_exported_records_is_read_in_one_step_as_line_by_line(
     _summary, by_text = run_file(columnar, path, chunk_rows=30)
     assert read == [False, False, False, False]
     assert by_text.drop("row").equals(by_line.select(by_text.columns).drop("row"))
+
+
+@pytest.mark.parametrize("by_line", [False, True])
+def test_an_empty_text_in_jsonl_is_the_models_to_read(
+    by_line: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line's ``""`` is a value the record models refuse (a CSV cell left empty is a missing
+    fact): its row is the models' error, whether the chunk is read by the JSON reader or line
+    by line."""
+    from titlerules.batch.records import ExportReader
+    from titlerules.facts import Applicant
+
+    policy, columnar = _compiled("eryuan-2024")
+    records = [
+        Applicant.model_validate(r).model_dump(mode="json", exclude_none=True)
+        for r in applicants(12, seed=15)
+    ]
+    records[3]["person"]["name"] = ""
+    records[5].setdefault("assessments", []).append({"year": 2020, "grade": ""})
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    if by_line:
+        monkeypatch.setattr(ExportReader, "frame_json", lambda self, texts: None)
+    summary, result = run_file(columnar, path)
+    for row, record in zip(result.iter_rows(named=True), records, strict=True):
+        try:
+            expected = policy.evaluate(record, explain=False).outcome.value
+        except TitleRulesError as exc:
+            assert row["outcome"] == "error" and row["error"] == str(exc)
+        else:
+            assert row["outcome"] == expected
+    assert result["outcome"].to_list()[3] == result["outcome"].to_list()[5] == "error"
+    assert any("an empty text" in line for line in summary.per_record_reasons.lines())

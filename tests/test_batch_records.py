@@ -466,3 +466,44 @@ def test_a_rule_unknown_column_wise_is_run_on_the_model() -> None:
             is None
         )
     assert policy.evaluate(moved, explain=False).receipt.provisional_calendar_years
+
+
+# A record's empty text is a value the models refuse, where a table's empty cell is a
+# missing fact: such a row is decided per record (RECORDS_ONLY), whichever reader read it.
+_EMPTY_TEXTS = [
+    ("person.name", ""),
+    ("person.gender", ""),
+    ("application.specialty", ""),
+    ("application.submitted_on", ""),
+    ("education[0].level", ""),
+    ("assessments[0].grade", ""),
+    ("titles[0].title_name", ""),
+    ("unit_debrief", ""),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), _EMPTY_TEXTS)
+@pytest.mark.parametrize("spelling", ["dicts", "messy dicts", "json"])
+def test_an_empty_text_is_the_models_to_read(
+    path: str, value: Any, spelling: str, small_batches: None
+) -> None:
+    schema = applicant_schema()
+    records = [
+        r
+        for r in _exported(population("eryuan-2024", 60, seed=8))
+        if r.get("education") and r.get("assessments") and r.get("titles")
+    ][:40]
+    records[7] = _change(records[7], path, value)
+    batch: list[Any] = [json.loads(json.dumps(r)) for r in records]
+    if spelling == "messy dicts":  # (the flattener reads such a batch)
+        batch[0]["application"]["year"] = str(batch[0]["application"]["year"])
+        assert ExportReader(schema).frame(batch) is None
+    elif spelling == "json":
+        batch = [json.dumps(r, ensure_ascii=False).encode() for r in batch]
+        # (text where a record is expected: the JSON reader refuses the batch itself)
+        read = ExportReader(schema).frame_json(batch)
+        assert (read is None) == (path == "unit_debrief")
+    policy = load_policy("eryuan-2024")
+    expected = _per_record(policy, batch)
+    assert isinstance(expected[7], TitleRulesError)
+    _assert_same(list(policy.evaluate_many(batch)), expected)

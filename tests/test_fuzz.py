@@ -721,6 +721,68 @@ def test_evaluate_many_fuzz() -> None:
     run_counted(run, count, SECONDARY_EXAMPLES)
 
 
+def _exported_population() -> list[dict[str, Any]]:
+    from titlerules.facts import Applicant
+    from titlerules.synthetic import population
+
+    return [
+        Applicant.model_validate(r).model_dump(mode="json", exclude_none=True)
+        for r in population("eryuan-2024", 60, seed=31)
+    ]
+
+
+def _json_texts(rnd: random.Random, records: list[dict[str, Any]]) -> list[Any]:
+    """A batch of exported records as JSON texts (bytes or str), one to three of them with
+    a field deleted, or given a value of another type, or a key added."""
+    batch = [copy.deepcopy(r) for r in rnd.sample(records, rnd.randrange(20, 40))]
+    for _ in range(rnd.randrange(1, 4)):
+        record = rnd.choice(batch)
+        path = rnd.choice(list(_paths(record)))
+        parent: Any = record
+        for step in path[:-1]:
+            parent = parent[step]
+        roll = rnd.random()
+        if roll < 0.2:
+            del parent[path[-1]]
+        elif roll < 0.3 and isinstance(parent, dict):
+            parent[random_text(rnd, 6)] = junk(rnd, plain=True)
+        else:
+            parent[path[-1]] = junk(rnd, plain=True)
+    texts: list[Any] = []
+    for record in batch:
+        text = json.dumps(record, ensure_ascii=rnd.random() < 0.5)
+        texts.append(text if rnd.random() < 0.3 else text.encode("utf-8", "surrogatepass"))
+    return texts
+
+
+def test_evaluate_many_json_texts_fuzz(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of JSON texts decided column-wise (pyarrow's JSON reader, or text by text when
+    it refuses one) give every record the per-record path's decision or error, in order."""
+    pytest.importorskip("polars")
+    from titlerules.engine import policy as policy_module
+
+    monkeypatch.setattr(policy_module, "BATCH_MIN", 1)
+    monkeypatch.setattr(policy_module, "BATCH_ROUTE", "table")
+    policy = load_policy("eryuan-2024")
+    records = _exported_population()
+    count = [0]
+
+    @fuzz_settings(max(SECONDARY_EXAMPLES // 20, 10))
+    @given(texts=seeded(lambda rnd: _json_texts(rnd, records)))
+    def run(texts: list[Any]) -> None:
+        count[0] += 1
+        got = list(policy.evaluate_many(texts))
+        expected = list(policy._decisions(texts, None, False, errors=True))
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected, strict=True):
+            if isinstance(b, Decision):
+                assert isinstance(a, Decision) and a == b
+            else:
+                assert type(a) is type(b) and str(a) == str(b)
+
+    run_counted(run, count, max(SECONDARY_EXAMPLES // 20, 10))
+
+
 def test_audit_fuzz() -> None:
     """``titlerules.audit.audit`` on procedure records with fields of every wrong type."""
     audit_module = pytest.importorskip("titlerules.audit")

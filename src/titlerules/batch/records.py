@@ -46,6 +46,7 @@ from titlerules.batch.runner import DEFER, _Variant
 from titlerules.batch.schema import (
     JSON_FALSE,
     JSON_TRUE,
+    RECORDS_ONLY,
     TableSchema,
     applicant_schema,
     cell_text,
@@ -67,7 +68,9 @@ class Flattener:
     the records do not have (whatever its value), or whose list holds something the fast
     reader leaves to the models there (such a key, an element that is not a record, a number
     or true/false where text, a term or a date is expected, a list that is not one), is
-    named among the rows to decide per record."""
+    named among the rows to decide per record; a row holding an empty text is marked
+    :data:`~titlerules.batch.schema.RECORDS_ONLY`, as :func:`flatten_record
+    <titlerules.batch.schema.flatten_record>` marks it."""
 
     def __init__(self, schema: TableSchema) -> None:
         self.lists = {field.path: field for field in schema.lists}
@@ -103,12 +106,15 @@ class Flattener:
         columns: dict[str, list[str | None]] = {}
         lists: dict[str, _ListCells] = {}
         bad: set[int] = set()
+        empty: set[int] = set()  # rows holding an empty text (RECORDS_ONLY)
         known, named, kinds = self._known, self._named, self._kinds
 
         def fill(data: Mapping[str, Any], prefix: str, row: int) -> int:
             stated = 0  # cells written that state something
             names = known.get(prefix) or known.setdefault(prefix, {})
             for key, value in data.items():
+                if value == "":
+                    empty.add(row)
                 found = names.get(key)
                 path, kind = found if found is not None else named(prefix, key)
                 if kind == 3:
@@ -148,6 +154,13 @@ class Flattener:
 
         for row, data in enumerate(records):
             fill(data, "", row)
+        for cells in lists.values():
+            empty |= cells.empty
+        if empty:
+            marks: list[str | None] = [None] * count
+            for row in empty:
+                marks[row] = JSON_TRUE
+            columns[RECORDS_ONLY] = marks
         return columns, lists, bad
 
     def frame(self, records: Sequence[Mapping[str, Any]]) -> tuple[Any, set[int]]:
@@ -344,12 +357,30 @@ class ExportReader:
         return self._type
 
     def _selected(self, table: Any) -> Any:
-        """The schema's columns of a table of nested structs, by record path."""
+        """The schema's columns of a table of nested structs, by record path, and the
+        :data:`~titlerules.batch.schema.RECORDS_ONLY` marks of the rows holding an empty
+        text."""
         pl = polars()
         frame = pl.from_arrow(table)
         columns = [_field(leaf.path).alias(leaf.path) for leaf in self.schema.leaves]
         columns += [pl.col(field.path) for field in self.schema.lists]
-        return frame.select(columns)
+        frame = frame.select(columns)
+        empty = frame.select(self._empty_text().alias(RECORDS_ONLY)).to_series()
+        if empty.any():
+            frame = frame.with_columns(empty.replace(False, None))
+        return frame
+
+    def _empty_text(self) -> Any:
+        """Whether a row holds an empty text, in a field or in a list's element."""
+        pl = polars()
+        texts = [leaf.path for leaf in self.schema.leaves if _leaf_kind(leaf.kind) == 0]
+        found = [pl.col(path) == "" for path in texts]
+        for field in self.schema.lists:
+            names = [leaf.name for leaf in field.leaves if _leaf_kind(leaf.kind) == 0]
+            if names:
+                element = pl.any_horizontal(*[pl.element().struct.field(n) == "" for n in names])
+                found.append(pl.col(field.path).list.eval(element).list.any())
+        return pl.any_horizontal(*found).fill_null(False)
 
 
 def _json_type(kind: Any) -> Any:
@@ -402,13 +433,14 @@ class _ListCells:
     """A list field's elements (records of text cells), each row's in one run: ``bounds``
     holds a row's first element and the one after its last (equal for an empty list)."""
 
-    __slots__ = ("bounds", "elements", "kinds", "names")
+    __slots__ = ("bounds", "elements", "empty", "kinds", "names")
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.kinds = kinds
         self.names = list(kinds)
         self.elements: list[dict[str, Any]] = []
         self.bounds: dict[int, tuple[int, int]] = {}
+        self.empty: set[int] = set()  # rows whose list holds an empty text
 
     def add(self, row: int, value: Any) -> bool:
         """Add a row's list; False (and nothing added) when the fast reader leaves it to
@@ -421,6 +453,8 @@ class _ListCells:
         for element in value:
             if type(element) is not dict or not element.keys() <= known:
                 return False
+            if "" in element.values():
+                self.empty.add(row)
             for v in element.values():
                 if v is not None and type(v) is not str:
                     element = _cells(element, kinds)

@@ -8,7 +8,9 @@ path (docs/performance.md, "Tabular records"):
 * a list of records is one column named by its path (``education``, ``sanctions``): in CSV
   a JSON array of objects (``[{"level": "本科", "obtained_on": "2006-07-01"}]``), in Parquet
   a list of structs (or the same JSON text), in JSONL the record's own nesting;
-* an empty cell is a missing fact (unknown), exactly like a key left out of a YAML record.
+* an empty cell is a missing fact (unknown), exactly like a key left out of a YAML record;
+  an empty text in a nested record (a dict, JSON text, a JSON Lines line) is a value the
+  record models refuse: its row is marked :data:`RECORDS_ONLY` and decided per record.
 
 :func:`normalize` turns a raw chunk (text cells, or typed Parquet columns) into typed columns
 (Boolean, Int64, Date, String; an enum field is a Polars ``Enum`` of its members' English
@@ -46,6 +48,11 @@ from titlerules.uniquekeys import loads_json
 
 SLOW = "__slow"
 """Boolean column: the row goes to the per-record path."""
+
+RECORDS_ONLY = "__records_only"
+"""A raw table's column that marks (with any value) a row read from a nested record holding
+an empty text: a table cell left empty is a missing fact, but a record's ``""`` is a value,
+which the record models refuse.  The row goes to the per-record path, which says so."""
 
 DECIMAL_SCALE = 10**6
 """Decimal facts (continuing-education hours) are read as integers of millionths."""
@@ -516,7 +523,10 @@ def _reading(
                     )
         else:
             exprs.append(pl.lit(None, dtype=list_dtype(field)).alias(field.path))
-    known = set(schema.columns)
+    if RECORDS_ONLY in dtypes:
+        marked = ~_missing(pl.col(RECORDS_ONLY), dtypes[RECORDS_ONLY])
+        parts.append(SlowPart("an empty text (the record models refuse it)", marked))
+    known = {*schema.columns, RECORDS_ONLY}
     for column, dtype in dtypes.items():
         if column not in known:
             parts.append(
@@ -911,7 +921,8 @@ def flatten_record(data: Mapping[str, Any], schema: TableSchema) -> dict[str, st
     List fields become JSON text; a value where the schema has a record (or the reverse)
     is kept under its own path, which the schema does not know, so the row goes slow.  So
     is a record that states nothing (``{}``): a table cannot tell it from a missing one,
-    which the per-record path reports differently.
+    which the per-record path reports differently.  A record holding an empty text
+    anywhere is marked :data:`RECORDS_ONLY` (an empty cell would be a missing fact).
     """
     lists = {field.path for field in schema.lists}
     prefixes = {prefix for prefix, _ in schema.submodels if prefix}
@@ -934,7 +945,20 @@ def flatten_record(data: Mapping[str, Any], schema: TableSchema) -> dict[str, st
 
     for key, value in data.items():
         visit(value, str(key))
+    if has_empty_text(data):
+        out[RECORDS_ONLY] = JSON_TRUE
     return out
+
+
+def has_empty_text(value: Any) -> bool:
+    """Whether a nested record holds an empty text anywhere (see :data:`RECORDS_ONLY`)."""
+    if type(value) is str:
+        return not value
+    if isinstance(value, dict):
+        return any(has_empty_text(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_empty_text(item) for item in value)
+    return False
 
 
 def _list_text(value: Any) -> str:
