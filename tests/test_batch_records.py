@@ -471,14 +471,12 @@ def test_a_rule_unknown_column_wise_is_run_on_the_model() -> None:
 # A record's empty text is a value the models refuse, where a table's empty cell is a
 # missing fact: such a row is decided per record (RECORDS_ONLY), whichever reader read it.
 _EMPTY_TEXTS = [
-    ("person.name", ""),
-    ("person.gender", ""),
-    ("application.specialty", ""),
-    ("application.submitted_on", ""),
-    ("education[0].level", ""),
-    ("assessments[0].grade", ""),
-    ("titles[0].title_name", ""),
-    ("unit_debrief", ""),
+    ("person.name", ""),  # text
+    ("person.gender", ""),  # a term
+    ("application.submitted_on", ""),  # a date
+    ("education[0].level", ""),  # a term in a list's element
+    ("titles[0].title_name", ""),  # text in a list's element
+    ("unit_debrief", ""),  # text where a record is expected
 ]
 
 
