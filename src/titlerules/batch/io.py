@@ -184,10 +184,14 @@ def _jsonl_chunks(path: Path, schema: TableSchema, chunk_rows: int) -> Iterator[
                 lines.append((number, line))
             if len(lines) >= chunk_rows:
                 progress = min(handle.tell() / size, 1.0)
-                yield from _jsonl_parts(path, lines, schema, exports, progress)
+                yield from _jsonl_parts(path, lines, _stripped(lines), schema, exports, progress)
                 lines = []
     if lines:
-        yield from _jsonl_parts(path, lines, schema, exports, 1.0)
+        yield from _jsonl_parts(path, lines, _stripped(lines), schema, exports, 1.0)
+
+
+def _stripped(lines: list[tuple[int, bytes]]) -> list[bytes]:
+    return [line.strip() for _, line in lines]
 
 
 #: The most lines of a part of a JSON Lines chunk read line by line: a chunk the JSON
@@ -202,6 +206,7 @@ JSONL_SAMPLE_ROWS = 256
 def _jsonl_parts(
     path: Path,
     lines: list[tuple[int, bytes]],
+    texts: list[bytes],
     schema: TableSchema,
     exports: ExportReader,
     progress: float,
@@ -210,15 +215,14 @@ def _jsonl_parts(
     record as a system exports it (:meth:`ExportReader.frame_json`; the records are the
     lines' texts); else halved, each half read so, down to :data:`JSONL_PART_ROWS` lines
     read line by line (a few odd lines slow down only the parts that hold them), unless its
-    first :data:`JSONL_SAMPLE_ROWS` lines are refused too."""
-    texts = [line.strip() for _, line in lines]
+    first :data:`JSONL_SAMPLE_ROWS` lines are refused too.  ``texts``: the lines stripped."""
     read = exports.frame_json(texts)
     if read is not None:
         yield Chunk(read[0], [number for number, _ in lines], [], texts, progress)
     elif len(lines) > JSONL_PART_ROWS and exports.frame_json(texts[:JSONL_SAMPLE_ROWS]) is not None:
         half = len(lines) // 2
-        yield from _jsonl_parts(path, lines[:half], schema, exports, progress)
-        yield from _jsonl_parts(path, lines[half:], schema, exports, progress)
+        yield from _jsonl_parts(path, lines[:half], texts[:half], schema, exports, progress)
+        yield from _jsonl_parts(path, lines[half:], texts[half:], schema, exports, progress)
     else:
         yield _jsonl_lines(path, lines, texts, schema, progress)
 

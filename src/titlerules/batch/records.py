@@ -42,7 +42,7 @@ from pydantic import BaseModel
 from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.compiler.columnar import compile_rules
 from titlerules.batch.compiler.values import AS_OF_COLUMN, CompiledRuleColumns
-from titlerules.batch.runner import DEFER, _Variant
+from titlerules.batch.runner import _UNKNOWN, DEFER, _Variant
 from titlerules.batch.schema import (
     JSON_FALSE,
     JSON_TRUE,
@@ -50,6 +50,7 @@ from titlerules.batch.schema import (
     TableSchema,
     applicant_schema,
     cell_text,
+    has_empty_text,
 )
 from titlerules.batch.table import validate_table
 from titlerules.engine.policy import APPLICANT_KINDS, Policy, as_record
@@ -57,7 +58,6 @@ from titlerules.errors import TitleRulesError
 from titlerules.readers import json_object_or_none
 
 LABEL_COLUMN = "person.name"  # a decision's record label (as the engine's)
-_TEXT_TYPES = (bytes, bytearray, str)  # JSON text, as evaluate_many takes it
 
 
 class Flattener:
@@ -106,15 +106,12 @@ class Flattener:
         columns: dict[str, list[str | None]] = {}
         lists: dict[str, _ListCells] = {}
         bad: set[int] = set()
-        empty: set[int] = set()  # rows holding an empty text (RECORDS_ONLY)
         known, named, kinds = self._known, self._named, self._kinds
 
         def fill(data: Mapping[str, Any], prefix: str, row: int) -> int:
             stated = 0  # cells written that state something
             names = known.get(prefix) or known.setdefault(prefix, {})
             for key, value in data.items():
-                if value == "":
-                    empty.add(row)
                 found = names.get(key)
                 path, kind = found if found is not None else named(prefix, key)
                 if kind == 3:
@@ -152,14 +149,12 @@ class Flattener:
                     stated += text is not None
             return stated
 
+        marks: list[str | None] = [None] * count
         for row, data in enumerate(records):
             fill(data, "", row)
-        for cells in lists.values():
-            empty |= cells.empty
-        if empty:
-            marks: list[str | None] = [None] * count
-            for row in empty:
+            if has_empty_text(data):
                 marks[row] = JSON_TRUE
+        if any(marks):
             columns[RECORDS_ONLY] = marks
         return columns, lists, bad
 
@@ -433,14 +428,13 @@ class _ListCells:
     """A list field's elements (records of text cells), each row's in one run: ``bounds``
     holds a row's first element and the one after its last (equal for an empty list)."""
 
-    __slots__ = ("bounds", "elements", "empty", "kinds", "names")
+    __slots__ = ("bounds", "elements", "kinds", "names")
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.kinds = kinds
         self.names = list(kinds)
         self.elements: list[dict[str, Any]] = []
         self.bounds: dict[int, tuple[int, int]] = {}
-        self.empty: set[int] = set()  # rows whose list holds an empty text
 
     def add(self, row: int, value: Any) -> bool:
         """Add a row's list; False (and nothing added) when the fast reader leaves it to
@@ -453,8 +447,6 @@ class _ListCells:
         for element in value:
             if type(element) is not dict or not element.keys() <= known:
                 return False
-            if "" in element.values():
-                self.empty.add(row)
             for v in element.values():
                 if v is not None and type(v) is not str:
                     element = _cells(element, kinds)
@@ -546,10 +538,8 @@ class RecordDecider:
         compiled = self._for(as_of)
         if compiled is None:
             return out
-        read = None
-        if all(type(record) in _TEXT_TYPES for record in records):
-            read = self._exports.frame_json(records)  # (as texts: the models read them)
-        if read is not None:
+        read = self._exports.frame_json(records)  # (None unless every record is JSON text)
+        if read is not None:  # (the texts are the records: the models read them)
             rows, nested = list(range(len(records))), list(records)
         else:
             rows, nested = [], []
@@ -588,17 +578,21 @@ class RecordDecider:
                 if column[position] is not None
             }
             row = [column[position] for column in codes]
-            date = as_of if given else dates[position]
-            made = decide(row, held, as_of=date, as_of_given=given, record=labels[position])
-            if made is None:  # a rule unknown column-wise: run on the record's model
+            model = None
+            if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
                 try:
                     model = as_record(nested[position])
                 except TitleRulesError:  # (the per-record path says it)
                     continue
                 out[index] = model  # (validated once, whatever the decision)
-                made = decide(
-                    row, held, as_of=date, as_of_given=given, record=labels[position], model=model
-                )
+            made = decide(
+                row,
+                held,
+                as_of=as_of if given else dates[position],
+                as_of_given=given,
+                record=labels[position],
+                model=model,
+            )
             if made is not None:
                 out[index] = made
         return out
