@@ -159,6 +159,29 @@ def test_an_exception_that_held_is_listed(small_batches: None) -> None:
     assert found > 0  # the populations have applicants passed by an exception
 
 
+def test_rows_with_the_same_codes_share_rule_results_not_lists(small_batches: None) -> None:
+    """Rows decided alike share their rule results (immutable), each decision with its own
+    list of them; the labels, dates and missing facts stay each row's own."""
+    policy = load_policy("eryuan-2024")
+    records = _exported(population("eryuan-2024", 300, seed=5))
+    decided = decide_batch(policy, records, None)
+    expected = _per_record(policy, records)
+    by_rules: dict[tuple[Any, ...], list[Decision]] = {}
+    for item, reference in zip(decided, expected, strict=True):
+        if isinstance(item, Decision):
+            assert item == reference
+            key = tuple((r.id, r.outcome, tuple(r.exceptions_applied)) for r in item.rules)
+            by_rules.setdefault(key, []).append(item)
+    alike = max(by_rules.values(), key=len)
+    assert len(alike) > 1
+    first, second = alike[0], alike[1]
+    assert first.record != second.record
+    assert first.rules is not second.rules
+    assert all(a is b for a, b in zip(first.rules, second.rules, strict=True))
+    first.rules.pop()  # (a caller changing one decision's list leaves the other's)
+    assert len(second.rules) == len(first.rules) + 1
+
+
 def test_provisional_calendar_years_are_left_to_the_per_record_path(
     small_batches: None,
 ) -> None:
@@ -207,6 +230,45 @@ def test_either_route_gives_the_same_results(route: str, monkeypatch: pytest.Mon
         assert costs is not None and min(costs) > 0
     else:
         assert costs is None
+
+
+@pytest.mark.parametrize(
+    ("costs", "timed_again"),
+    [
+        ((1e-6, 1.0, 350), True),  # per record won on a smaller batch: timed on this one
+        ((1e-6, 1.0, 500), False),  # ... on a bigger one: per record
+        ((1.0, 1e-6, 350), False),  # column-wise won: column-wise
+    ],
+)
+def test_the_routes_are_timed_again_on_a_bigger_batch_while_per_record_wins(
+    costs: tuple[float, float, int], timed_again: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column-wise batch has a fixed cost (and the first pays for what is made on first
+    use), so a small first batch may find the per-record route quicker: a bigger batch is
+    timed again, while a route that won on a batch at least as big is kept."""
+    monkeypatch.setattr(policy_module, "BATCH_ROWS", 400)
+    monkeypatch.setattr(policy_module, "BATCH_MIN", 300)
+    monkeypatch.setattr(policy_module, "PROBE_ROWS", 64)
+    calls: list[int] = []
+    original = Policy.batch_decider
+    assert original is not None
+
+    def counting(policy: Policy, batch: list[Any], as_of: dt.date | None) -> list[Any]:
+        calls.append(len(batch))
+        assert original is not None
+        return original(policy, batch, as_of)
+
+    monkeypatch.setattr(Policy, "batch_decider", counting)
+    policy = Policy(load_policy("xianning-2024").resolved, [])
+    records = _mixed("xianning-2024", seed=12)[:400]
+    policy._route_costs = costs
+    _assert_same(list(policy.evaluate_many(records)), _per_record(policy, records))
+    if timed_again:
+        assert policy._route_costs is not None and policy._route_costs[2] == 400
+        assert calls == [0, 400 - 64]  # (compiled, then the part after the timed one)
+    else:
+        assert policy._route_costs == costs
+        assert calls == ([] if costs[0] < costs[1] else [400])
 
 
 def test_a_batch_the_table_cannot_take_is_decided_per_record(
@@ -445,8 +507,9 @@ def test_a_rule_unknown_column_wise_is_run_on_the_model() -> None:
     for record in [*records, moved]:
         model = Applicant.model_validate(record)
         reference = policy.evaluate(model, explain=False)
-        codes = [result.outcome.code for result in reference.rules]
-        codes[position] = 2  # as if the columns could not say it
+        coded = [result.outcome.code for result in reference.rules]
+        coded[position] = 2  # as if the columns could not say it
+        codes = tuple(coded)
         made = policy.decision_from_codes(
             codes,
             {},

@@ -34,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -557,45 +558,53 @@ class RecordDecider:
                 if isinstance(checked, BaseModel):  # validated once: the per-record path
                     out[rows[position]] = checked  # decides the model itself
             frame = collect(compiled.select(table.frame, slow=bool(table.checked)))
-        codes = [frame.get_column(f"rule.{rule_id}").to_list() for rule_id in compiled.rule_ids]
-        applied = {
-            position: frame.get_column(f"unless.{position}").to_list()
-            for position in compiled.exceptions
-        }
-        defer = frame.get_column(DEFER).to_list() if DEFER in frame.columns else None
-        dates = frame.get_column("__as_of").to_list()
-        labels = frame.get_column("__label").to_list()
-        decide = self.policy.decision_from_codes
-        given = as_of is not None
-        for position, index in enumerate(rows):
-            if (defer is not None and defer[position]) or position in table.checked:
-                continue
-            if position in bad:  # (its list is for the models to read)
-                continue
-            held = {
-                rule: column[position]
-                for rule, column in applied.items()
-                if column[position] is not None
-            }
-            row = [column[position] for column in codes]
-            model = None
-            if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
-                try:
-                    model = as_record(nested[position])
-                except TitleRulesError:  # (the per-record path says it)
+            # Per row: the rule codes, and which exception held for each rule with some.
+            codes = _rows(frame, [f"rule.{rule}" for rule in compiled.rule_ids])
+            exceptions = compiled.exceptions
+            applied = _rows(frame, [f"unless.{position}" for position in exceptions])
+            defer = frame.get_column(DEFER).to_list() if DEFER in frame.columns else None
+            dates = frame.get_column("__as_of").to_list()
+            labels = frame.get_column("__label").to_list()
+            decide = self.policy.decision_from_codes
+            given = as_of is not None
+            nothing: dict[int, int] = {}
+            for position, (index, row, held) in enumerate(zip(rows, codes, applied, strict=True)):
+                if (defer is not None and defer[position]) or position in table.checked:
                     continue
-                out[index] = model  # (validated once, whatever the decision)
-            made = decide(
-                row,
-                held,
-                as_of=as_of if given else dates[position],
-                as_of_given=given,
-                record=labels[position],
-                model=model,
-            )
-            if made is not None:
-                out[index] = made
+                if position in bad:  # (its list is for the models to read)
+                    continue
+                model = None
+                if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
+                    try:
+                        model = as_record(nested[position])
+                    except TitleRulesError:  # (the per-record path says it)
+                        continue
+                    out[index] = model  # (validated once, whatever the decision)
+                made = decide(
+                    row,
+                    {
+                        rule: which
+                        for rule, which in zip(exceptions, held, strict=True)
+                        if which is not None
+                    }
+                    if any(which is not None for which in held)
+                    else nothing,
+                    as_of=as_of if given else dates[position],
+                    as_of_given=given,
+                    record=labels[position],
+                    model=model,
+                )
+                if made is not None:
+                    out[index] = made
         return out
+
+
+def _rows(frame: Any, names: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The values of columns ``names`` of ``frame``, row by row (one empty tuple a row when
+    there are none)."""
+    if not names:
+        return repeat((), frame.height)
+    return zip(*(frame.get_column(name).to_list() for name in names), strict=True)
 
 
 def _applicant_dict(record: Any) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ import importlib
 import operator
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -92,9 +92,12 @@ BATCH_MIN = 1024
 """The fewest records of a batch decided column-wise (fewer: per record)."""
 BATCH_ROUTE = "auto"
 """How :meth:`Policy.evaluate_many` decides a batch of dicts: ``"auto"``, the quicker of the
-two routes for this policy, timed once on the policy's first batch (a part of it per
-record, the rest column-wise); ``"table"``, column-wise; ``"record"``, per record.  The
-results are the same either way."""
+two routes for this policy, timed on the policy's first batch (a part of it per record,
+the rest column-wise), and again on a bigger batch while the per-record route is the
+quicker (a column-wise batch has a fixed cost, and the first one pays for what is made on
+first use); ``"table"``, column-wise; ``"record"``, per record.  The results are the same
+either way."""
+_FROM_CODES_SIZE = 4096  # combinations decision_from_codes keeps (then it starts again)
 PROBE_ROWS = 256  # the part of the first batch decided per record, to time it
 BATCH_MODULE = "titlerules.batch.records"  # registers Policy.batch_decider
 
@@ -166,9 +169,13 @@ class Policy:
         }
         self._coded: list[tuple[_Step, bool, tuple[RuleResult | None, ...]]] | None = None
         self._applicant_date: str | None = None  # (with _coded: the applicant's date path)
-        # Seconds per record of evaluate_many's two routes, per record and column-wise (see
-        # BATCH_ROUTE): timed on the first batch.
-        self._route_costs: tuple[float, float] | None = None
+        # decision_from_codes's rule results and worst code, by outcome codes (and the
+        # exceptions that held), for rows without an unknown rule: a population has a few
+        # hundred such combinations.
+        self._from_codes: dict[Any, tuple[list[RuleResult], int]] = {}
+        # Seconds per record of evaluate_many's two routes, per record and column-wise, and
+        # the size of the batch they were timed on (see BATCH_ROUTE).
+        self._route_costs: tuple[float, float, int] | None = None
 
     # ------------------------------------------------ description
     @property
@@ -468,7 +475,9 @@ class Policy:
             yield from self._table(decider, batch, as_of)
             return
         costs = self._route_costs
-        if costs is None:  # the first batch: each route timed on a part of it
+        if costs is None or (costs[1] >= costs[0] and len(batch) > costs[2]):
+            # The first batch, or a bigger one than the per-record route won on: each route
+            # timed on a part of it.
             probe, rest = batch[:PROBE_ROWS], batch[PROBE_ROWS:]
             warm = PROBE_ROWS // 8  # (the first records fill the per-record path's caches)
             done = list(self._decisions(probe[:warm], as_of, False, errors=True))
@@ -479,7 +488,7 @@ class Policy:
             start = time.perf_counter()
             done += self._table(decider, rest, as_of)
             table = (time.perf_counter() - start) / max(1, len(rest))
-            self._route_costs = (per_record, table)
+            self._route_costs = (per_record, table, len(batch))
             yield from done
             return
         if costs[1] < costs[0]:
@@ -518,7 +527,7 @@ class Policy:
 
     def decision_from_codes(
         self,
-        codes: Sequence[int],
+        codes: tuple[int, ...],
         applied: Mapping[int, int],
         *,
         as_of: dt.date | None,
@@ -537,7 +546,8 @@ class Policy:
         names those: the per-record path's to say).  It is the decision :meth:`evaluate`
         makes (without explanations) when the outcomes are those of
         :func:`~titlerules.engine.verdict.run_rule` and no working-day answer touched a
-        provisional calendar year."""
+        provisional calendar year.  Rows with the same codes (and exceptions), none
+        unknown, share the rule results (each decision has its own list of them)."""
         coded = self._coded
         if coded is None:
             from titlerules.facts import Applicant
@@ -551,7 +561,12 @@ class Policy:
                 )
                 for step in self._steps["applicant"]
             ]
-        results: list[RuleResult] = []
+        key: Any = codes if not applied else (codes, frozenset(applied.items()))
+        known = self._from_codes.get(key)
+        if known is not None:  # (only rows without an unknown rule are kept)
+            results, worst = known
+            return self._coded_decision(list(results), worst, set(), as_of, as_of_given, record)
+        results = []
         worst = 0
         missing: set[str] = set()
         env: Env | None = None
@@ -577,8 +592,25 @@ class Policy:
             results.append(result)
             if blocking and code > worst:
                 worst = code
-        if env is not None and env.provisional_years:
-            return None
+        if env is not None:
+            if env.provisional_years:
+                return None
+        else:
+            if len(self._from_codes) >= _FROM_CODES_SIZE:
+                self._from_codes.clear()
+            self._from_codes[key] = (results, worst)
+            results = list(results)
+        return self._coded_decision(results, worst, missing, as_of, as_of_given, record)
+
+    def _coded_decision(
+        self,
+        results: list[RuleResult],
+        worst: int,
+        missing: set[str],
+        as_of: dt.date | None,
+        as_of_given: bool,
+        record: str | None,
+    ) -> Decision:
         source = None if as_of_given else self._applicant_date
         return _construct(
             Decision,
