@@ -29,7 +29,10 @@ demo: $(STAMP)
 # tests need a Java runtime (.ci/run installs both when missing).
 TEST_WORKERS ?= auto
 TEST_DIST ?= --dist worksteal
+# The sources are compiled to byte-code first: the processes the tests start (the command
+# line, Spark's Python workers) then import it, even where PYTHONDONTWRITEBYTECODE is set.
 test: $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 src
 	.ci/postgres.sh run -- $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(TEST_DIST)
 
 # The whole suite with the long budgets of its big differential and property tests

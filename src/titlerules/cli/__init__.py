@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -164,6 +165,11 @@ def start_up() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     global _PROCESS_COMMAND
     _PROCESS_COMMAND = argv is None
+    if _PROCESS_COMMAND:
+        # The command validates titlerules' own records: pydantic's plugins (found by reading
+        # every installed package's metadata, a tenth of a one-record check) are not looked
+        # for, unless PYDANTIC_DISABLE_PLUGINS is set (to "" for all of them).
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     try:
