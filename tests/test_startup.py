@@ -131,6 +131,35 @@ def test_a_check_called_from_python_leaves_the_collector_alone() -> None:
     assert gc.get_freeze_count() == frozen and gc.isenabled()
 
 
+_PLUGINS = """
+import json, os, sys
+from titlerules.cli import main
+sys.argv = ["titlerules", "check", "eryuan-2024", {one!r}]
+assert main({argv}) == 0
+from pydantic.plugin import _loader  # (its cache of the plugins found: None until looked up)
+print(json.dumps([os.environ.get("PYDANTIC_DISABLE_PLUGINS"), _loader._plugins is not None]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "argv", "expected"),
+    [
+        (None, "", ["__all__", False]),  # the command line: no look-up of pydantic's plugins
+        ("", "", ["", True]),  # ... unless PYDANTIC_DISABLE_PLUGINS is set (here: none off)
+        (None, "sys.argv[1:]", [None, True]),  # main([...]) from Python leaves it alone
+    ],
+)
+def test_the_command_line_does_not_look_for_pydantic_plugins(
+    given: str | None, argv: str, expected: list[Any]
+) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    assert _printed(_PLUGINS.format(one=str(ONE), argv=argv), env) == expected
+
+
 def test_version_loads_no_command() -> None:
     loaded = _loaded_after(
         "from titlerules.cli import main\n"
