@@ -144,6 +144,26 @@ def test_anything_else_keeps_its_place(small_batches: None) -> None:
     _assert_same(got, expected)
 
 
+def test_models_among_dicts_are_decided_in_their_places(small_batches: None) -> None:
+    """Models are decided as they come (one per-record loop, fed a model at a time), dicts
+    in batches around them, and a model the policy cannot decide gives its error in its
+    place: the results, in order, are the per-record loop's."""
+    from pydantic import BaseModel
+
+    class Stranger(BaseModel):
+        name: str = "not a record"
+
+    policy = load_policy("yuncheng-2024")
+    dicts = _exported(population("yuncheng-2024", 150, seed=8))
+    models: list[Any] = [Applicant.model_validate(r) for r in dicts[:60]]
+    models[7] = Stranger()
+    records: list[Any] = [*models[:30], *dicts[60:], *models[30:], *dicts[60:90], models[0]]
+    got = list(policy.evaluate_many(records))
+    _assert_same(got, _per_record(policy, records))
+    assert isinstance(got[7], TitleRulesError)
+    assert sum(isinstance(item, Decision) for item in got) == len(records) - 1
+
+
 def test_an_exception_that_held_is_listed(small_batches: None) -> None:
     """Rules passed by an exception (unless ...) carry its label, column-wise too."""
     found = 0

@@ -451,9 +451,16 @@ class Policy:
         """:meth:`_decisions` without explanations, batches of dicts and JSON text going
         through the registered :attr:`batch_decider` (see :meth:`evaluate_many`)."""
         batch: list[Any] = []
+        # Models are decided as they come, by one per-record loop fed a model at a time (it
+        # gives one result a record): its environment is made once, not once a model.
+        feed = _Feed()
+        models: Iterator[Decision | TitleRulesError] | None = None
         for record in records:
             if isinstance(record, BaseModel) and not batch:
-                yield from self._decisions((record,), as_of, False, errors=True)
+                feed.item = record
+                if models is None:
+                    models = self._decisions(feed, as_of, False, errors=True)
+                yield next(models)
                 continue
             batch.append(record)
             if len(batch) >= BATCH_ROWS:
@@ -1148,6 +1155,26 @@ _set_private = _slot_setter("__pydantic_private__")
 # A set, as pydantic keeps it; never changed (a decision is frozen, and pydantic copies the
 # set before changing it, in model_copy).
 _DECISION_FIELDS = set(Decision.model_fields)
+
+
+class _Feed:
+    """An iterator that gives the one record its caller put in ``item``, then stops until
+    given another (see :meth:`Policy._batched`)."""
+
+    __slots__ = ("item",)
+
+    def __init__(self) -> None:
+        self.item: BaseModel | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> BaseModel:
+        item = self.item
+        if item is None:
+            raise StopIteration
+        self.item = None
+        return item
 
 
 def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
