@@ -38,7 +38,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from titlerules.batch._polars import collect, gc_paused, polars
 from titlerules.batch.compiler.columnar import compile_rules
@@ -226,6 +226,12 @@ def _leaf_kind(kind: str) -> int:
     return 1 if kind == "int" else 2 if kind == "bool" else 0
 
 
+JSON_BLOCK_MIN = 1 << 20
+JSON_BLOCK_MAX = 8 << 20
+"""The bytes of JSON text pyarrow's JSON reader reads as one block
+(:meth:`ExportReader.frame_json`): an eighth of a batch's text, within these bounds."""
+
+
 def _exported(data: dict[str, Any], level: _Level) -> bool:
     """Whether pyarrow reads a record as the models would (see :class:`ExportReader`): known
     keys only, whole numbers as ints, each sub-record a non-empty dict, each list a list of
@@ -339,8 +345,17 @@ class ExportReader:
         options = pj.ParseOptions(
             explicit_schema=self._json_schema, unexpected_field_behavior="error"
         )
+        text = b"\n".join(lines)
+        # Blocks of an eighth of the text (1 to 8 MB): read on every core, and a table of a
+        # few chunks (pyarrow's 1 MB blocks made one of ~100 for a batch, and every check and
+        # conversion after the read went through them one by one: twice the read's time).
+        block = min(max(len(text) // 8, JSON_BLOCK_MIN), JSON_BLOCK_MAX)
         try:
-            table = pj.read_json(pa.BufferReader(b"\n".join(lines)), parse_options=options)
+            table = pj.read_json(
+                pa.BufferReader(text),
+                parse_options=options,
+                read_options=pj.ReadOptions(block_size=block),
+            )
         except (pa.ArrowException, ValueError):
             return None
         if table.num_rows != len(lines) or not all(_read_alike(c) for c in table.columns):
@@ -566,6 +581,7 @@ class RecordDecider:
             dates = frame.get_column("__as_of").to_list()
             labels = frame.get_column("__label").to_list()
             decide = self.policy.decision_from_codes
+            read_model = _json_model if read is not None else as_record
             given = as_of is not None
             nothing: dict[int, int] = {}
             for position, (index, row, held) in enumerate(zip(rows, codes, applied, strict=True)):
@@ -576,7 +592,7 @@ class RecordDecider:
                 model = None
                 if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
                     try:
-                        model = as_record(nested[position])
+                        model = read_model(nested[position])
                     except TitleRulesError:  # (the per-record path says it)
                         continue
                     out[index] = model  # (validated once, whatever the decision)
@@ -597,6 +613,19 @@ class RecordDecider:
                 if made is not None:
                     out[index] = made
         return out
+
+
+def _json_model(text: Any) -> BaseModel:
+    """The applicant a text :meth:`ExportReader.frame_json` read: validated by pydantic-core
+    alone (the JSON reader refused a key given twice, which the models would read once), or,
+    when that fails, read as :func:`~titlerules.engine.policy.as_record` reads it (its
+    error)."""
+    from titlerules.facts import Applicant
+
+    try:
+        return Applicant.model_validate_json(text)
+    except ValidationError:
+        return as_record(text)
 
 
 def _rows(frame: Any, names: list[str]) -> Iterator[tuple[Any, ...]]:
