@@ -626,3 +626,47 @@ exclusion credit "失信" {
     for row, record in zip(result.iter_rows(named=True), records, strict=True):
         expected = policy.evaluate(record, as_of=on, explain=False)
         assert row["outcome"] == expected.outcome.value
+
+
+# ---------------------------------------------------------------- list methods in rounds
+
+
+def test_list_methods_run_in_rounds_of_those_that_wait_for_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stages run in rounds: the list methods that wait for no other list method's result
+    share one collect of the frame and one collect_all of their queries; a list method
+    that reads another's result (through a computed column) waits for the next round."""
+    from titlerules.batch.compiler import values
+
+    def list_stage(reads: str, makes: str) -> values.Stage:
+        def query(frame: Any) -> Any:
+            return frame.lazy().select(pl.col("r"), (pl.col(reads) * 10).alias(makes))
+
+        def join(frame: Any, result: Any) -> Any:
+            return frame.hstack([result.sort("r").get_column(makes)])
+
+        return values.Stage({"r", reads}, {makes}, query=query, join=join)
+
+    stages = [
+        list_stage("v", "a"),
+        values.Stage({"a"}, {"e"}, exprs=[(pl.col("a") + 1).alias("e")]),
+        list_stage("e", "b"),  # waits for a, through e
+        list_stage("v", "c"),  # waits for nothing: runs with a
+        values.Stage({"b", "c"}, {"s"}, exprs=[(pl.col("b") + pl.col("c")).alias("s")]),
+    ]
+    batches: list[int] = []
+    collect_all = values.collect_all
+
+    def counted(frames: list[Any]) -> list[Any]:
+        batches.append(len(frames))
+        return collect_all(frames)
+
+    monkeypatch.setattr(values, "collect_all", counted)
+    frame = pl.LazyFrame({"r": [0, 1, 2], "v": [1, 2, 3]})
+    got = values.run_stages(frame, stages).collect()
+    assert batches == [2, 1]
+    assert got.get_column("a").to_list() == [10, 20, 30]
+    assert got.get_column("b").to_list() == [110, 210, 310]
+    assert got.get_column("c").to_list() == [10, 20, 30]
+    assert got.get_column("s").to_list() == [120, 230, 340]

@@ -86,8 +86,9 @@ PROCEDURE_KINDS = ("procedure",)
 BATCH_ROWS = 32768
 """Records :meth:`Policy.evaluate_many` reads ahead (without explanations).  A batch decided
 column-wise has a fixed cost (about 0.15 to 0.2 s for eryuan-2024 on a 2-core machine: the
-validation plan over every column, and a collect per list stage), about 5 µs a record at
-this size (20 µs at 8,192), for about 7.5 KB of memory a record while it is decided."""
+validation plan over every column, and the rules' list methods, collected in rounds),
+about 5 µs a record at this size (20 µs at 8,192), for about 7.5 KB of memory a record while
+it is decided."""
 BATCH_MIN = 1024
 """The fewest records of a batch decided column-wise (fewer: per record)."""
 BATCH_ROUTE = "auto"

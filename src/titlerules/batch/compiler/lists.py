@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from titlerules.batch._polars import collect, polars
+from titlerules.batch._polars import polars
 from titlerules.batch.compiler.core import CompilerCore
 from titlerules.batch.compiler.masks import Mask, relative
 from titlerules.batch.compiler.values import (
@@ -298,7 +298,7 @@ class ListMethods(CompilerCore):
         needed_sorted = sorted(needed - {row_id})
         k = self._new_name("k")
 
-        def apply(frame: Any) -> Any:
+        def query(frame: Any) -> Any:
             columns = [pl.col(row_id), *[pl.col(c) for c in needed_sorted], list_expr.alias(x)]
             if known is not None:
                 columns.append(known.alias(k))
@@ -310,12 +310,14 @@ class ListMethods(CompilerCore):
             sub = sub.explode([x, bit] if bits is not None else [x])
             sub = sub.filter(pl.col(x).is_not_null())
             sub = run_stages(sub.with_row_index(child.row_id), child_stages)
-            grouped = collect(sub.group_by(row_id).agg(aggs))
+            return sub.group_by(row_id).agg(aggs)
+
+        def join(frame: Any, grouped: Any) -> Any:
             return frame.hstack(_aligned(grouped, row_id, frame.height))
 
         outputs = {out + "_u", out + "_t", out + "_f", out + "_b"}
         outputs |= {name for names in mask_columns.values() for name in names}
-        parent.stages.append(Stage(needed_inputs | {row_id}, outputs, apply=apply))
+        parent.stages.append(Stage(needed_inputs | {row_id}, outputs, query=query, join=join))
         if child.flags:
             self._flag(pl.col(out + "_f"), first_reason(child.flags))
         elements = Mask()

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from titlerules import calendar as cal
-from titlerules.batch._polars import collect, polars
+from titlerules.batch._polars import collect, collect_all, polars
 from titlerules.batch.compiler.masks import Mask
 from titlerules.batch.schema import DECIMAL_SCALE, ListField
 from titlerules.engine.runtime import Duration, Unknown
@@ -143,33 +143,60 @@ Value = Const | Scalar | Number | Dur | Rec | Lst
 @dataclass
 class Stage:
     """A step that adds columns to a frame: computed columns (``exprs``, aliased), or a list
-    method over an exploded table joined back (``apply`` takes and gives a DataFrame; see
-    :func:`run_stages`)."""
+    method over an exploded table joined back: ``query`` takes the frame (a DataFrame) and
+    gives the LazyFrame of the method's results per row, ``join`` adds them to the frame
+    (see :func:`run_stages`)."""
 
     inputs: set[str]
     outputs: set[str]
     exprs: list[Expr] = field(default_factory=list)
-    apply: Callable[[Any], Any] | None = None
+    query: Callable[[Any], Any] | None = None
+    join: Callable[[Any, Any], Any] | None = None
 
     @property
     def explode(self) -> bool:
-        return self.apply is not None
+        return self.query is not None
 
 
 def run_stages(frame: Any, stages: Sequence[Stage]) -> Any:
-    """Apply stages to a LazyFrame.  Consecutive column stages that do not read each other
-    are one ``with_columns`` (computed in parallel).  The frame is collected before each
-    exploded stage: a join of a frame with an aggregate of itself would otherwise repeat
-    the whole plan on both sides, doubling it at every list method."""
+    """Apply stages to a LazyFrame.  A list method's stage needs the frame collected (a join
+    of a frame with an aggregate of itself would otherwise repeat the whole plan on both
+    sides, doubling it at every list method), so the stages run in rounds: a stage's round
+    is the number of list methods it waits for, through what it reads; each round computes
+    its columns (consecutive ones that do not read each other in one ``with_columns``,
+    computed in parallel), collects the frame once, and runs the queries of all its list
+    methods together (``collect_all``) before joining their results back.  A policy's list
+    methods mostly read the record, not one another: a few rounds, not a collect per
+    method."""
+    made_in: dict[str, int] = {}  # each column a stage makes: the round it is ready in
+    rounds: list[tuple[list[Stage], list[Stage]]] = []  # per round: column stages, lists
+    for stage in stages:
+        ready = max((made_in[name] for name in stage.inputs if name in made_in), default=0)
+        while len(rounds) <= ready:
+            rounds.append(([], []))
+        columns, lists = rounds[ready]
+        (lists if stage.query is not None else columns).append(stage)
+        after = ready + 1 if stage.query is not None else ready
+        for name in stage.outputs:
+            made_in[name] = after
+    for columns, lists in rounds:
+        frame = _with_columns(frame, columns)
+        if lists:
+            table = collect(frame)
+            results = collect_all([stage.query(table) for stage in lists if stage.query])
+            for stage, result in zip(lists, results, strict=True):
+                assert stage.join is not None
+                table = stage.join(table, result)
+            frame = table.lazy()
+    return frame
+
+
+def _with_columns(frame: Any, stages: Sequence[Stage]) -> Any:
+    """``frame`` with the columns of ``stages``, in order: consecutive ones that do not read
+    each other in one ``with_columns``."""
     batch: list[Expr] = []
     made: set[str] = set()
     for stage in stages:
-        if stage.apply is not None:
-            if batch:
-                frame = frame.with_columns(batch)
-                batch, made = [], set()
-            frame = stage.apply(collect(frame)).lazy()
-            continue
         if stage.inputs & made:
             frame = frame.with_columns(batch)
             batch, made = [], set()
