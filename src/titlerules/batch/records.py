@@ -337,7 +337,7 @@ class ExportReader:
                 return None
             # One object, on one line: each line then gives one row or an error (a BOM,
             # blank lines and a text of several lines are left to the per-text reader).
-            if b"\n" in text or b"\r" in text or text.lstrip()[:1] != b"{":
+            if b"\n" in text or b"\r" in text or (text[:1] != b"{" and text.lstrip()[:1] != b"{"):
                 return None
             lines.append(text)
         if self._json_schema is None:
@@ -603,7 +603,7 @@ class RecordDecider:
                         for rule, which in zip(exceptions, held, strict=True)
                         if which is not None
                     }
-                    if any(which is not None for which in held)
+                    if held.count(None) < len(held)
                     else nothing,
                     as_of=as_of if given else dates[position],
                     as_of_given=given,

@@ -573,7 +573,7 @@ class Policy:
         known = self._from_codes.get(key)
         if known is not None:  # (only rows without an unknown rule are kept)
             results, worst = known
-            return self._coded_decision(list(results), worst, set(), as_of, as_of_given, record)
+            return self._coded_decision(list(results), worst, (), as_of, as_of_given, record)
         results = []
         worst = 0
         missing: set[str] = set()
@@ -614,7 +614,7 @@ class Policy:
         self,
         results: list[RuleResult],
         worst: int,
-        missing: set[str],
+        missing: Iterable[str],
         as_of: dt.date | None,
         as_of_given: bool,
         record: str | None,
