@@ -10,11 +10,15 @@ venv: $(STAMP)
 
 # The project and its extras, installed with uv (from the package index, several times as fast
 # as pip on a fresh machine); with pip when uv cannot be installed (no index, offline wheels).
+# Both leave the packages compiled to byte-code (uv only when asked: --compile-bytecode), so
+# that no process compiles them from source at start-up (where PYTHONDONTWRITEBYTECODE is set,
+# every process would: a third of a one-record `titlerules check`).
 EXTRAS := test,lint,notebook,audit,fast,lsp,db,spark
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	if $(BIN)/python -m pip install --quiet uv && $(BIN)/python -m uv --version >/dev/null; then \
-		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e ".[$(EXTRAS)]"; \
+		$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python \
+			-e ".[$(EXTRAS)]"; \
 	else \
 		$(BIN)/python -m pip install --quiet --upgrade pip && \
 		$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"; \
