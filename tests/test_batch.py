@@ -670,3 +670,45 @@ def test_list_methods_run_in_rounds_of_those_that_wait_for_the_same(
     assert got.get_column("b").to_list() == [110, 210, 310]
     assert got.get_column("c").to_list() == [10, 20, 30]
     assert got.get_column("s").to_list() == [120, 230, 340]
+
+
+# ---------------------------------------------------------------- plans small enough to plan
+
+
+def test_a_date_months_after_another_is_computed_in_small_expressions(
+    make_policy: Callable[[str], Policy],
+) -> None:
+    """A date some months after a column's (clamped to the month's end, through the
+    day-number formula) reads its year, month and day several times: each is computed once,
+    into a column, so that no expression repeats the others' trees (inline, one shift was a
+    tree of about 10 KB, and the plans of a policy with several were slow to plan: tens of
+    milliseconds a batch).  The shifted dates stay the engine's (the calendar tests of
+    tests/test_batch_explain.py compare them)."""
+    from titlerules.batch.compiler.columnar import compile_rules
+    from titlerules.batch.schema import applicant_schema
+    from titlerules.engine.policy import APPLICANT_KINDS
+
+    policy = make_policy(
+        """
+requirement shifted "年限" {
+  cite 一 "年限"
+  require applicant.employment.current_post_start + 18 months + 7 months
+          <= applicant.application.submitted_on
+}
+"""
+    )
+    rules = policy.compiled_rules(APPLICANT_KINDS)
+    compiler, columns, fallback = compile_rules(
+        policy.core,
+        policy.params,
+        [c.core for c in rules],
+        applicant_schema(),
+        policy.calendar,
+        None,
+    )
+    assert not fallback
+    exprs = [e for stage in compiler.root.stages for e in stage.exprs]
+    exprs += [c.violation for c in columns.values()]
+    sizes = [len(e.meta.serialize(format="json")) for e in exprs]
+    assert len(sizes) > 6  # (the shifts' parts are columns of their own)
+    assert max(sizes) < 4_000

@@ -107,12 +107,15 @@ def _month_length(year: Any, month: Any) -> Any:
     return pl.when(month == 2).then(28 + leap).otherwise(30 + (month + month // 8) % 2)
 
 
-def _days_from_civil(year: Any, month: Any, day: Any) -> Any:
-    """Day number of a proleptic Gregorian date (H. Hinnant's closed form, any year)."""
+def _days_from_civil(
+    year: Any, month: Any, day: Any, bind: Callable[[Any], Any] = lambda e: e
+) -> Any:
+    """Day number of a proleptic Gregorian date (H. Hinnant's closed form, any year).
+    ``bind`` computes a value read several times once (:meth:`CompilerCore._bind`)."""
     pl = polars()
-    y = year - (int(month <= 2) if isinstance(month, int) else (month <= 2).cast(pl.Int64))
+    y = bind(year - (int(month <= 2) if isinstance(month, int) else (month <= 2).cast(pl.Int64)))
     era = y // 400
-    yoe = y - era * 400
+    yoe = bind(y - era * 400)
     doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
@@ -234,10 +237,12 @@ class Functions(CompilerCore):
         """(day plus whole months, clamped to the month's end; the resulting year)."""
         y, m, d = _ymd(day)
         total = m - 1 + months
+        # (each value read several times computed once: inline, the expression of a date
+        # several months after another grows to thousands of nodes, slow to plan)
         year = self._bind(y + total // 12)
-        month = total % 12 + 1
+        month = self._bind(total % 12 + 1)
         dom = _min(d, _month_length(year, month))
-        return _as_date(_days_from_civil(year, month, dom)), year
+        return _as_date(_days_from_civil(year, month, dom, self._bind)), year
 
     def _months_between(self, start: DateLike, end: DateLike) -> Expr:
         """Whole months from start to end, truncated towards zero (runtime.months_between):
