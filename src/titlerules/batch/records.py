@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any, cast
 
@@ -177,7 +177,7 @@ class _Level:
     """The keys of one level of a record, each with its kind: text (0), a whole number (1),
     true/false (2), a sub-record (3) or a list of records (4); the level of each sub-record
     and of each list's elements (``records``), and the keys of each kind that
-    :func:`_exported` checks (``ints``, ``subs``, ``lists``)."""
+    :func:`exported_check` checks (``ints``, ``subs``, ``lists``)."""
 
     __slots__ = ("ints", "kinds", "lists", "records", "subs")
 
@@ -232,41 +232,49 @@ JSON_BLOCK_MAX = 8 << 20
 (:meth:`ExportReader.frame_json`): an eighth of a batch's text, within these bounds."""
 
 
-def _exported(data: dict[str, Any], level: _Level) -> bool:
+def exported_check(level: _Level) -> Callable[[Any], bool]:
     """Whether pyarrow reads a record as the models would (see :class:`ExportReader`): known
     keys only, whole numbers as ints, each sub-record a non-empty dict, each list a list of
     dicts of known keys.  pyarrow itself refuses the rest (a number where text is expected,
     text or a number where true/false is), except what is checked here: it ignores a key
     its type does not have, reads a fraction as a whole number, a tuple as a record and a
-    string as a list of characters."""
-    if not data.keys() <= level.kinds.keys():
-        return False
-    for key in level.ints:
-        value = data.get(key)
-        if value is not None and type(value) is not int:
-            return False
-    for key in level.subs:
-        value = data.get(key)
-        if value is not None and not (
-            type(value) is dict and value and _exported(value, level.records[key])
-        ):
-            return False
-    for key in level.lists:
-        items = data.get(key)
-        if items is None:
-            continue
-        if type(items) is not list:
-            return False
-        element = level.records[key]
-        known = element.kinds.keys()
-        for item in items:
-            if type(item) is not dict or not item.keys() <= known:
-                return False
-            for name in element.ints:
-                value = item.get(name)
-                if value is not None and type(value) is not int:
-                    return False
-    return True
+    string as a list of characters.  The check of every level is written out as one
+    function (a fifth quicker than walking the levels: it runs on every record)."""
+    known: list[frozenset[str]] = []
+    lines = ["def exported(d0):"]
+
+    def keys(var: str, level: _Level, pad: str) -> None:
+        known.append(frozenset(level.kinds))
+        lines.append(f"{pad}if not {var}.keys() <= K{len(known) - 1}: return False")
+
+    def ints(var: str, level: _Level, pad: str) -> None:
+        for key in level.ints:
+            lines.append(f"{pad}v = {var}.get({key!r})")
+            lines.append(f"{pad}if v is not None and type(v) is not int: return False")
+
+    def check(var: str, level: _Level, pad: str, depth: int) -> None:
+        keys(var, level, pad)
+        ints(var, level, pad)
+        sub = f"d{depth + 1}"
+        for key in level.subs:
+            lines.append(f"{pad}{sub} = {var}.get({key!r})")
+            lines.append(f"{pad}if {sub} is not None:")
+            lines.append(f"{pad}    if type({sub}) is not dict or not {sub}: return False")
+            check(sub, level.records[key], pad + "    ", depth + 1)
+        for key in level.lists:
+            lines.append(f"{pad}items = {var}.get({key!r})")
+            lines.append(f"{pad}if items is not None:")
+            lines.append(f"{pad}    if type(items) is not list: return False")
+            lines.append(f"{pad}    for item in items:")
+            lines.append(f"{pad}        if type(item) is not dict: return False")
+            keys("item", level.records[key], pad + "        ")
+            ints("item", level.records[key], pad + "        ")
+
+    check("d0", level, "    ", 0)
+    lines.append("    return True")
+    namespace: dict[str, Any] = {f"K{n}": names for n, names in enumerate(known)}
+    exec(compile("\n".join(lines), "<titlerules exported records>", "exec"), namespace)
+    return cast("Callable[[Any], bool]", namespace["exported"])
 
 
 class ExportReader:
@@ -277,7 +285,7 @@ class ExportReader:
     Int64 and Boolean columns, lists of structs).  A batch with any other spelling is left to
     :class:`Flattener`, which reads every spelling the fast reader reads.  (pyarrow does not
     refuse everything the models refuse, a fraction in a whole number or a key the records
-    do not have: :func:`_exported` checks those first, in Python.)  JSON texts of such
+    do not have: :func:`exported_check` checks those first, in Python.)  JSON texts of such
     records, one object on one line each, are parsed into the same columns by pyarrow's
     JSON reader (:meth:`frame_json`)."""
 
@@ -293,6 +301,7 @@ class ExportReader:
             for leaf in field.leaves:
                 element.kinds[leaf.name] = _leaf_kind(leaf.kind)
         self.root.settle()
+        self._exported = exported_check(self.root)
         self.schema = schema
         self._type: Any = None
         self._json_schema: Any = None
@@ -302,9 +311,9 @@ class ExportReader:
         when a record is spelled otherwise (or pyarrow refuses a value)."""
         import pyarrow as pa
 
-        root = self.root
+        exported = self._exported
         for data in records:
-            if not _exported(data, root):
+            if not exported(data):
                 return None
         try:
             nested = pa.array(records, type=self._arrow_type())
@@ -316,7 +325,7 @@ class ExportReader:
         """:meth:`frame` of a batch of JSON texts (bytes or str), each one object on one
         line, parsed by pyarrow's JSON reader into the same typed columns without a Python
         object per value; None when a text is spelled otherwise.  The reader refuses what
-        :func:`_exported` looks for (a key the records do not have or one given twice, a
+        :func:`exported_check` looks for (a key the records do not have or one given twice, a
         fraction, true/false or text in a whole number, a list where a record is expected
         and the reverse), and anything else a value's type does not hold; what it reads
         otherwise than the models is looked for in the table (:func:`_read_alike`)."""
@@ -411,7 +420,7 @@ def _json_type(kind: Any) -> Any:
 def _read_alike(column: Any) -> bool:
     """Whether pyarrow's JSON reader read a column as the models would: no list holding a
     null in place of a record, and no sub-record without a value (an empty object, or one
-    of nulls: :func:`_exported` refuses the first, and the two cannot be told apart)."""
+    of nulls: :func:`exported_check` refuses the first, and the two cannot be told apart)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
