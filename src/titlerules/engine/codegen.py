@@ -45,6 +45,8 @@ from titlerules.engine.runtime import (
     arithmetic,
     comparator,
     finish_read,
+    list_elements,
+    list_result,
     unbind,
     unknown,
     var_path,
@@ -363,28 +365,31 @@ class _Generator:
         return out
 
     def _listmethod(self, e: n.ListMethod) -> str:
-        if e.method not in ("any", "all") or e.body is None:
-            return self.fallback(e)
-        return self._quantifier(e.method == "any", e.obj, e.var, e.body)
+        self.names["list_elements"] = list_elements
+        self.names["list_result"] = list_result
+        if e.body is None:  # .count(): how many elements
+            given, out = self.value(e.obj), self.temp()
+            self.line(
+                f"{out} = {given} if type({given}) is U else len(list_elements({given}).items)"
+            )
+            return out
+        if e.method in ("any", "all"):
+            return self._quantifier(e.method == "any", e.obj, e.var, e.body)
+        return self._collected(e.method, e.obj, e.var, e.body, e)
 
     def _quantifier(self, decisive: bool, obj: n.Expr, param: str, lam_body: n.Expr) -> str:
         """``xs.any(x -> C)`` / ``xs.all(x -> C)`` as a loop (the closures' _quantifier):
-        every element is evaluated.  When the body calls a closure, the variable is bound in
-        the environment too, as the closures bind it, and put back afterwards."""
-        out, items, var = self.temp(), self.temp(), self.const(param)
-        item, index, element = self.temp(), self.temp(), self.temp()
-        found, missing, saved, saved_path = self.temp(), self.temp(), self.temp(), self.temp()
+        every element is evaluated."""
+        out, found, missing = self.temp(), self.temp(), self.temp()
         path = self._record_path(obj)
         if path is not None:
             # A list read from the record is not wrapped in a Seq when nothing is traced:
             # its elements' paths are spelled from the list's path, only when needed.
             seq = self._read(*path, raw_list=True)
             full = self.const(".".join([path[0], *path[1]]))
-            cursor = f"element_path({seq}, {full}, {index})"
         else:
-            seq = self.value(obj)
-            full = ""
-            cursor = f"{seq}.paths[{index}]"
+            seq, full = self.value(obj), ""
+        items = self.temp()
         self.line(f"if type({seq}) is U: {out} = {seq}")
         self.line("else:")
         self.depth += 1
@@ -395,12 +400,69 @@ class _Generator:
         self.line(f"if not {items}: {out} = {not decisive}")
         self.line("else:")
         self.depth += 1
+        self.line(f"{found} = False")
+        self.line(f"{missing} = None")
+
+        def each(body: str) -> None:
+            self.line(f"if {body} is {decisive}: {found} = True")
+            self.line(f"elif type({body}) is U:")
+            self.line(
+                f"    {missing} = {body}.paths if {missing} is None else {missing} | {body}.paths"
+            )
+
+        self._loop(seq, items, full, param, lam_body, each)
+        self.line(f"if {found}: {out} = {decisive}")
+        self.line(f"else: {out} = {not decisive} if {missing} is None else U({missing})")
+        self.depth -= 2
+        return out
+
+    def _collected(
+        self, method: str, obj: n.Expr, param: str, lam_body: n.Expr, e: n.ListMethod
+    ) -> str:
+        """``xs.where(x -> C)``, ``count``, ``sum``, ``min``, ``max`` with a body: the body
+        inlined in a loop that keeps every element's value, the method's value from those
+        as the closures make it (:func:`~titlerules.engine.runtime.list_result`)."""
+        out, seq, values = self.temp(), self.temp(), self.temp()
+        given = self.value(obj)
+        self.line(f"if type({given}) is U: {out} = {given}")
+        self.line("else:")
+        self.depth += 1
+        self.line(f"{seq} = list_elements({given})")
+        self.line(f"{values} = []")
+        self.line(f"if {seq}.items:")
+        self.depth += 1
+
+        def each(body: str) -> None:
+            self.line(f"{values}.append({body})")
+
+        self._loop(seq, f"{seq}.items", "", param, lam_body, each)
+        self.depth -= 1
+        where = self.const(self.compiler.list_path(e.obj))
+        self.line(f"{out} = list_result({self.const(method)}, {values}, {seq}, env, {where})")
+        self.depth -= 1
+        return out
+
+    def _loop(
+        self,
+        seq: str,
+        items: str,
+        full: str,
+        param: str,
+        lam_body: n.Expr,
+        each: Callable[[str], None],
+    ) -> None:
+        """A loop over ``items`` (the elements of ``seq``: a Seq, or a list read from the
+        record at the path ``full`` names) evaluating the body for every element, ``each``
+        emitting what is done with its value.  When the body calls a closure, the variable
+        is bound in the environment too, as the closures bind it, and put back afterwards."""
+        var = self.const(param)
+        item, index, element = self.temp(), self.temp(), self.temp()
+        saved, saved_path = self.temp(), self.temp()
+        cursor = f"element_path({seq}, {full}, {index})" if full else f"{seq}.paths[{index}]"
         # The body first, into a buffer of its own: whether it calls a closure decides
         # whether the variable must be bound in the environment.
         body, body_lines, binds = self._bound_body(lam_body, {param: (item, cursor)}, 2)
         self.line(f"if {self.words()} is not None: words.bind({var}, None)")  # an element
-        self.line(f"{found} = False")
-        self.line(f"{missing} = None")
         if binds:
             self.line(f"{saved} = env.vars.get({var}, ABSENT)")
             self.line(f"{saved_path} = env.var_paths.get({var})")
@@ -418,21 +480,13 @@ class _Generator:
             body_lines = [line[4:] for line in body_lines]  # no try block around the loop
         self.lines.extend(body_lines)
         self.depth += 1
-        self.line(f"if {body} is {decisive}: {found} = True")
-        self.line(f"elif type({body}) is U:")
-        self.line(
-            f"    {missing} = {body}.paths if {missing} is None else {missing} | {body}.paths"
-        )
+        each(body)
         self.depth -= 1
         if binds:
             self.depth -= 1
             self.line("finally:")
             self.line(f"    unbind(env.vars, env.var_paths, {var}, {saved}, {saved_path})")
         self.line(f"if {self.words()} is not None: words.unbind({var})")
-        self.line(f"if {found}: {out} = {decisive}")
-        self.line(f"else: {out} = {not decisive} if {missing} is None else U({missing})")
-        self.depth -= 2
-        return out
 
     def _bound_body(
         self, e: n.Expr, bound: dict[str, tuple[str, str]], indent: int

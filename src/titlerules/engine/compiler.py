@@ -32,7 +32,8 @@ from titlerules.engine.runtime import (
     arithmetic,
     comparator,
     finish_read,
-    rank,
+    list_elements,
+    list_result,
     unbind,
     unknown,
     var_path,
@@ -520,23 +521,7 @@ def _root_reader(root: str, names: list[str]) -> Fn:
     return read
 
 
-def empty_list_reason(method: str, path: str) -> str:
-    """The missing fact of a ``min``/``max`` of an empty list: the list, by its record path
-    (``applicant.titles: empty, no min``); the columnar path spells it the same way."""
-    return f"{path}: empty, no {method}"
-
-
 def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO_PATH) -> Fn:
-    def elements(env: Env) -> Any:
-        seq = obj(env)
-        if type(seq) is Unknown:
-            return seq
-        if isinstance(seq, (set, frozenset)):  # a set: a stable order, whatever the hashing
-            seq = Seq.of(sorted(seq, key=lambda v: (str(rank(v)), str(v))), "(set)")
-        elif not isinstance(seq, Seq):
-            seq = Seq.of(list(seq), "(list)")
-        return seq
-
     def each(env: Env, seq: Seq) -> list[Any]:
         """The body's value for every element (all of them: each may add to the trace)."""
         assert body is not None
@@ -565,43 +550,13 @@ def _list_method(method: str, obj: Fn, var: str, body: Fn | None, path: Fn = _NO
         return _quantifier(method == "any", obj, var, body)
 
     def run(env: Env) -> Any:
-        seq = elements(env)
+        seq = obj(env)
         if type(seq) is Unknown:
             return seq
+        seq = list_elements(seq)
         if body is None:  # .count()
             return len(seq.items)
-        if not seq.items:
-            values: list[Any] = []
-        else:
-            values = each(env, seq)
-        missing = [r for r in values if type(r) is Unknown]
-        if method in ("any", "all"):
-            decisive = method == "any"
-            if any(r is decisive for r in values):
-                return decisive
-            if missing:
-                return Unknown(frozenset().union(*(m.paths for m in missing)))
-            return not decisive
-        if method in ("count", "where"):
-            if missing:
-                return Unknown(frozenset().union(*(m.paths for m in missing)))
-            if method == "count":
-                return sum(1 for r in values if r)
-            kept = [i for i, r in enumerate(values) if r]
-            paths = seq.paths
-            return Seq(tuple(seq.items[i] for i in kept), tuple(paths[i] for i in kept))
-        if missing:
-            return Unknown(frozenset().union(*(m.paths for m in missing)))
-        if method == "sum":
-            if not values:
-                return 0
-            total: Any = values[0]
-            for value in values[1:]:
-                total = arithmetic("+", total, value, env)
-            return total
-        if not values:
-            return unknown(empty_list_reason(method, str(path(env) or "(list)")))
-        return (min if method == "min" else max)(values, key=rank)
+        return list_result(method, each(env, seq) if seq.items else [], seq, env, path)
 
     return run
 

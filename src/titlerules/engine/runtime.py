@@ -575,3 +575,56 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return str(value)
+
+
+# ---------------------------------------------------------------- list methods
+
+
+def empty_list_reason(method: str, path: str) -> str:
+    """The missing fact of a ``min``/``max`` of an empty list: the list, by its record path
+    (``applicant.titles: empty, no min``); the columnar path spells it the same way."""
+    return f"{path}: empty, no {method}"
+
+
+def list_elements(seq: Any) -> Seq:
+    """The elements a list method runs over, in order: a set's in a stable order, whatever
+    the hashing."""
+    if isinstance(seq, (set, frozenset)):
+        return Seq.of(sorted(seq, key=lambda v: (str(rank(v)), str(v))), "(set)")
+    if not isinstance(seq, Seq):
+        return Seq.of(list(seq), "(list)")
+    return seq
+
+
+def list_result(
+    method: str, values: list[Any], seq: Seq, env: Env, path: Callable[[Env], Any]
+) -> Any:
+    """A list method's value from its body's value for every element of ``seq`` (the
+    closures' and the generated code's): Kleene for ``any``/``all``, unknown when an element
+    is for the rest; ``path`` gives the record path an empty ``min``/``max`` names."""
+    missing = [r for r in values if type(r) is Unknown]
+    if method in ("any", "all"):
+        decisive = method == "any"
+        if any(r is decisive for r in values):
+            return decisive
+        if missing:
+            return Unknown(frozenset().union(*(m.paths for m in missing)))
+        return not decisive
+    if missing:
+        return Unknown(frozenset().union(*(m.paths for m in missing)))
+    if method == "count":
+        return sum(1 for r in values if r)
+    if method == "where":
+        kept = [i for i, r in enumerate(values) if r]
+        paths = seq.paths
+        return Seq(tuple(seq.items[i] for i in kept), tuple(paths[i] for i in kept))
+    if method == "sum":
+        if not values:
+            return 0
+        total: Any = values[0]
+        for value in values[1:]:
+            total = arithmetic("+", total, value, env)
+        return total
+    if not values:
+        return unknown(empty_list_reason(method, str(path(env) or "(list)")))
+    return (min if method == "min" else max)(values, key=rank)

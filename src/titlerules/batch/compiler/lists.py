@@ -40,7 +40,7 @@ from titlerules.batch.compiler.values import (
     run_stages,
 )
 from titlerules.core import nodes as n
-from titlerules.engine.compiler import empty_list_reason
+from titlerules.engine.runtime import empty_list_reason
 
 
 def _aligned(grouped: Any, row_id: str, height: int) -> list[Any]:
