@@ -895,8 +895,7 @@ def _median(values: list[float]) -> float:
 def bench_startup(results: list[dict[str, Any]], runs: int = 7) -> dict[str, Any]:
     """Whole processes, as a user starts them: the median wall time of ``runs`` runs (after
     two untimed runs: the first writes the byte-code and the policy's disk cache, as a first
-    run on a machine does, and the second writes the cache entry again with the generated
-    functions the first had to compile; from the third on nothing is written)."""
+    run on a machine does; from the second on nothing is written)."""
     executable = str(Path(sys.executable).parent / "titlerules")
     one = ROOT / "examples" / "eryuan-2024" / "applicants" / "li-hua.yaml"
     cache = Path(tempfile.mkdtemp(prefix="titlerules-startup-cache-"))

@@ -292,10 +292,9 @@ def test_the_disk_cache_keeps_the_generated_code(tmp_path: Path) -> None:
 
     first = generated_compiles()  # compiles, and fills the cache
     assert len(first) > 40
-    # From the cache: the code is reused; only a function whose generated source differs
-    # from the parsing process's (a few number their constants by the identity of equal
-    # strings) is compiled, and kept: the next processes compile nothing.
-    assert len(generated_compiles()) < len(first) / 5
+    # From the cache: the code is reused.  A policy read from the cache holds the same
+    # texts as the parsed one, shared otherwise: the generated sources are the same (their
+    # constants are numbered by value for texts), and nothing is compiled again.
     for _ in range(2):
         assert generated_compiles() == []
 

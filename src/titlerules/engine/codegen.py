@@ -83,6 +83,10 @@ def generate_violation(compiler: Compiler, required: n.Expr, name: str = "violat
     return gen.finish(name, closures)
 
 
+_COLLECTED = frozenset({"where", "count", "sum", "min", "max"})
+"""The list methods with a body that keep every element's value (any/all stop early)."""
+
+
 def _union(*values: Any) -> Unknown:
     """The unknown of several operands, some unknown (the closures' ``a | b``)."""
     paths: frozenset[str] = frozenset()
@@ -162,7 +166,7 @@ class _Generator:
             "element_path": _element_path,
             "var_path": var_path,
         }
-        self._constants: dict[int, str] = {}
+        self._constants: dict[Any, str] = {}
         self._temps = 0
         # Lambda variables bound by a loop of this function: name -> (item, cursor) locals.
         self._loops: list[dict[str, tuple[str, str]]] = []
@@ -191,7 +195,10 @@ class _Generator:
         return f"t{self._temps}"
 
     def const(self, value: Any) -> str:
-        key = id(value)
+        # Text by its value, the rest by identity: equal texts are one constant whether or
+        # not the process shares them (a parsed policy and one read from the disk cache
+        # share different ones), so that the source is the same in every process.
+        key: Any = ("text", value) if type(value) is str else id(value)
         name = self._constants.get(key)
         if name is None:
             name = f"k{len(self._constants)}"
@@ -375,6 +382,8 @@ class _Generator:
             return out
         if e.method in ("any", "all"):
             return self._quantifier(e.method == "any", e.obj, e.var, e.body)
+        if e.method not in _COLLECTED:
+            return self.fallback(e)
         return self._collected(e.method, e.obj, e.var, e.body, e)
 
     def _quantifier(self, decisive: bool, obj: n.Expr, param: str, lam_body: n.Expr) -> str:
@@ -438,7 +447,9 @@ class _Generator:
         self._loop(seq, f"{seq}.items", "", param, lam_body, each)
         self.depth -= 1
         where = self.const(self.compiler.list_path(e.obj))
-        self.line(f"{out} = list_result({self.const(method)}, {values}, {seq}, env, {where})")
+        # (the method's name is one of the language's own, not text a policy holds: a literal,
+        # so that the source is the same in every process, whatever strings are shared)
+        self.line(f"{out} = list_result({method!r}, {values}, {seq}, env, {where})")
         self.depth -= 1
         return out
 

@@ -1616,9 +1616,8 @@ def _read_entry(file: Path, sha256: str) -> Policy | None:
             policy = Policy(resolved, diagnostics, code=kept, core=core)
             if len(policy.code) != known:
                 # A generated function whose source differs from the process's that wrote
-                # the entry (a few number their constants by the identity of equal strings,
-                # which a policy parsed and one unpickled share differently) was compiled:
-                # kept for the next load, which unpickles the same policy as this one.
+                # the entry was compiled (a generator's change; the sources are otherwise
+                # the same in every process): kept for the next load.
                 _store_entry(file, resolved, policy)
             return policy
     except Exception:  # written by another build of the same version: a miss, never an error
