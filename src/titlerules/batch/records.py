@@ -233,7 +233,8 @@ JSON_BLOCK_MAX = 8 << 20
 
 
 def exported_check(level: _Level) -> Callable[[Any], bool]:
-    """Whether pyarrow reads a record as the models would (see :class:`ExportReader`): known
+    """The test of a record (a dict) with the keys of ``level``: whether pyarrow reads it as
+    the models would (see :class:`ExportReader`): known
     keys only, whole numbers as ints, each sub-record a non-empty dict, each list a list of
     dicts of known keys.  pyarrow itself refuses the rest (a number where text is expected,
     text or a number where true/false is), except what is checked here: it ignores a key
