@@ -107,9 +107,7 @@ def _month_length(year: Any, month: Any) -> Any:
     return pl.when(month == 2).then(28 + leap).otherwise(30 + (month + month // 8) % 2)
 
 
-def _days_from_civil(
-    year: Any, month: Any, day: Any, bind: Callable[[Any], Any] = lambda e: e
-) -> Any:
+def _days_from_civil(year: Any, month: Any, day: Any, bind: Callable[[Any], Any]) -> Any:
     """Day number of a proleptic Gregorian date (H. Hinnant's closed form, any year).
     ``bind`` computes a value read several times once (:meth:`CompilerCore._bind`)."""
     pl = polars()
