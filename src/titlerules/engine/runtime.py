@@ -599,17 +599,11 @@ def list_elements(seq: Any) -> Seq:
 def list_result(
     method: str, values: list[Any], seq: Seq, env: Env, path: Callable[[Env], Any]
 ) -> Any:
-    """A list method's value from its body's value for every element of ``seq`` (the
-    closures' and the generated code's): Kleene for ``any``/``all``, unknown when an element
-    is for the rest; ``path`` gives the record path an empty ``min``/``max`` names."""
+    """The value of ``where``, ``count``, ``sum``, ``min`` or ``max`` from its body's value
+    for every element of ``seq`` (the closures' and the generated code's; ``any`` and
+    ``all``, Kleene, have loops of their own): unknown when an element's value is; ``path``
+    gives the record path an empty ``min``/``max`` names."""
     missing = [r for r in values if type(r) is Unknown]
-    if method in ("any", "all"):
-        decisive = method == "any"
-        if any(r is decisive for r in values):
-            return decisive
-        if missing:
-            return Unknown(frozenset().union(*(m.paths for m in missing)))
-        return not decisive
     if missing:
         return Unknown(frozenset().union(*(m.paths for m in missing)))
     if method == "count":
