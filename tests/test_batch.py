@@ -23,7 +23,13 @@ from titlerules.cli import main  # noqa: E402
 from titlerules.engine.policy import Policy, load_policy  # noqa: E402
 from titlerules.errors import TitleRulesError  # noqa: E402
 from titlerules.resources import policies_dir  # noqa: E402
-from titlerules.synthetic import applicants, flat_rows, population, spelled  # noqa: E402
+from titlerules.synthetic import (  # noqa: E402
+    applicants,
+    flat_rows,
+    population,
+    spelled,
+    typed_table,
+)
 
 SIMPLE = """
 param service_cutoff: date = 2024-12-31
@@ -712,3 +718,34 @@ requirement shifted "年限" {
     sizes = [len(e.meta.serialize(format="json")) for e in exprs]
     assert len(sizes) > 6  # (the shifts' parts are columns of their own)
     assert max(sizes) < 4_000
+
+
+# ---------------------------------------------------------------- rows back to records
+
+
+def test_rows_taken_out_through_arrow_are_the_rows_polars_gives() -> None:
+    """The records a raw frame's rows spell (for the rows decided per record, and the
+    rows explained by the engine) are the same taken out through Arrow as by Polars' own
+    row dicts: typed tables, text tables, a time with a zone, a categorical column, and a
+    column of Python objects (Arrow would hold their addresses: such a frame is read by
+    Polars)."""
+    from titlerules.batch.schema import applicant_schema, row_record
+    from titlerules.batch.table import raw_records
+
+    schema = applicant_schema()
+    records = population("eryuan-2024", 60, seed=31)
+    typed = typed_table(records)
+    text = pl.DataFrame(flat_rows(records, quoted=False)).cast(pl.String)
+    zoned = typed.with_columns(
+        pl.lit(dt.datetime(2024, 5, 1, 9, 30), dtype=pl.Datetime("us", "Asia/Shanghai")).alias(
+            "application.submitted_on"
+        )
+    )
+    categorical = typed.with_columns(pl.col("person.gender").cast(pl.Categorical))
+    objects = typed.with_columns(
+        pl.Series("person.name", [f"名{n}" for n in range(typed.height)], dtype=pl.Object)
+    )
+    for frame in (typed, text, zoned, categorical, objects, typed.head(0)):
+        by_polars = [row_record(row, schema) for row in frame.to_dicts()]
+        assert raw_records(frame, schema) == by_polars
+    assert raw_records(objects, schema)[3]["person"]["name"] == "名3"
