@@ -488,7 +488,7 @@ def _reading(
     return frame, exprs, [*parts, *more], stages
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _typed(
     columns: tuple[tuple[str, Any], ...], schema: TableSchema, detail: bool
 ) -> tuple[list[Any], list[SlowPart], list[list[Any]]]:
