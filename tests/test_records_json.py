@@ -150,6 +150,34 @@ def test_every_spelling_accepted_before_is_accepted_with_the_same_value(
     assert Applicant.model_validate(record) == exact.validate_python(record)
 
 
+def test_every_spelling_is_found_as_a_value_without_the_missing_hook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lookup by value (``cls(text)``, which pydantic-core's enum validator makes for a
+    text that is not a value, a record's Chinese term) finds every spelling of every
+    vocabulary as ``parse`` does, without ``_missing_`` once the vocabulary's spellings are
+    known; a text that is no spelling still goes there, and is refused."""
+    from titlerules.facts.enums import ZhEnum
+
+    def vocabularies(base: type[ZhEnum]) -> list[type[ZhEnum]]:
+        found = []
+        for cls in base.__subclasses__():
+            found += [cls, *vocabularies(cls)]
+        return [cls for cls in found if len(cls)]
+
+    missed: list[str] = []
+    for cls in vocabularies(ZhEnum):
+        spellings = cls.spellings()
+        monkeypatch.setattr(cls, "_missing_", classmethod(lambda c, v: missed.append(v)))
+        for text, member in spellings.items():
+            assert cls(text) is member is cls.parse(text), (cls, text)
+        assert not missed, (cls, missed)
+        with pytest.raises(ValueError):
+            cls("no such term 无此术语")
+        assert missed == ["no such term 无此术语"]
+        missed.clear()
+
+
 BAD: list[dict[str, Any]] = [
     {"person": {"gender": "x"}},
     {"person": {"gender": 3}},

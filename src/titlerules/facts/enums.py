@@ -192,6 +192,12 @@ def _spellings(cls: type[ZhEnum]) -> dict[str, ZhEnum]:
             table.setdefault(english, member)
         for term in member.terms:
             table.setdefault(term, member)
+    # Each spelling is also looked up as a value: ``cls(text)``, which pydantic-core's enum
+    # validator calls for a text that is not a value (a record's Chinese terms), then finds
+    # the member without going through _missing_ (a third of such a record's validation).
+    values = cls._value2member_map_
+    for text, member in table.items():
+        values.setdefault(text, member)
     return table
 
 
