@@ -35,7 +35,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
@@ -590,17 +590,21 @@ class RecordDecider:
             defer = frame.get_column(DEFER).to_list() if DEFER in frame.columns else None
             dates = frame.get_column("__as_of").to_list()
             labels = frame.get_column("__label").to_list()
+            unknown = frame.get_column("__unknown").to_list()
+            # The rows the per-record path decides: deferred, validated there, or with a list
+            # only the models read.
+            elsewhere = set(table.checked) | bad
+            if defer is not None:
+                elsewhere.update(compress(range(len(defer)), defer))
             decide = self.policy.decision_from_codes
             read_model = _json_model if read is not None else as_record
             given = as_of is not None
             nothing: dict[int, int] = {}
             for position, (index, row, held) in enumerate(zip(rows, codes, applied, strict=True)):
-                if (defer is not None and defer[position]) or position in table.checked:
-                    continue
-                if position in bad:  # (its list is for the models to read)
+                if position in elsewhere:
                     continue
                 model = None
-                if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
+                if unknown[position]:  # a rule unknown column-wise: run on the record's model
                     try:
                         model = read_model(nested[position])
                     except TitleRulesError:  # (the per-record path says it)
@@ -708,6 +712,8 @@ class _Compiled:
         plan = self.variant.plan()
         frame = plan.frame(typed, slow=slow)
         columns = [pl.col(f"rule.{rule_id}") for rule_id in self.rule_ids]
+        unknown = [pl.col(f"rule.{rule_id}") == _UNKNOWN for rule_id in self.rule_ids]
+        columns.append(pl.any_horizontal(*unknown, pl.lit(False)).alias("__unknown"))
         for position in self.exceptions:
             first = _first_exception(self.variant.columns[self.rule_ids[position]])
             columns.append(first.alias(f"unless.{position}"))
