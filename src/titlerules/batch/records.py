@@ -304,6 +304,7 @@ class ExportReader:
         self.root.settle()
         self._exported = exported_check(self.root)
         self.schema = schema
+        self._empty: Any = None  # (_empty_text, made on first use)
         self._type: Any = None
         self._json_schema: Any = None
 
@@ -386,7 +387,9 @@ class ExportReader:
         columns = [_field(leaf.path).alias(leaf.path) for leaf in self.schema.leaves]
         columns += [pl.col(field.path) for field in self.schema.lists]
         frame = frame.select(columns)
-        empty = frame.select(self._empty_text().alias(RECORDS_ONLY)).to_series()
+        if self._empty is None:
+            self._empty = self._empty_text().alias(RECORDS_ONLY)
+        empty = frame.select(self._empty).to_series()
         if empty.any():
             frame = frame.with_columns(empty.replace(False, None))
         return frame
@@ -590,7 +593,6 @@ class RecordDecider:
             defer = frame.get_column(DEFER).to_list() if DEFER in frame.columns else None
             dates = frame.get_column("__as_of").to_list()
             labels = frame.get_column("__label").to_list()
-            unknown = frame.get_column("__unknown").to_list()
             # The rows the per-record path decides: deferred, validated there, or with a list
             # only the models read.
             elsewhere = set(table.checked) | bad
@@ -604,7 +606,7 @@ class RecordDecider:
                 if position in elsewhere:
                     continue
                 model = None
-                if unknown[position]:  # a rule unknown column-wise: run on the record's model
+                if _UNKNOWN in row:  # a rule unknown column-wise: run on the record's model
                     try:
                         model = read_model(nested[position])
                     except TitleRulesError:  # (the per-record path says it)
@@ -712,8 +714,6 @@ class _Compiled:
         plan = self.variant.plan()
         frame = plan.frame(typed, slow=slow)
         columns = [pl.col(f"rule.{rule_id}") for rule_id in self.rule_ids]
-        unknown = [pl.col(f"rule.{rule_id}") == _UNKNOWN for rule_id in self.rule_ids]
-        columns.append(pl.any_horizontal(*unknown, pl.lit(False)).alias("__unknown"))
         for position in self.exceptions:
             first = _first_exception(self.variant.columns[self.rule_ids[position]])
             columns.append(first.alias(f"unless.{position}"))

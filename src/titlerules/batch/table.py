@@ -174,9 +174,12 @@ def validate_table(
     if slow.any():
         positions = slow.arg_true().to_list()
         reasons = dict(zip(positions, slow_reasons(frame[positions], schema), strict=True))
-        raw_rows = raw_records(frame[positions], schema) if records is None else None
-        for k, index in enumerate(positions):
-            record = records[index] if records is not None else raw_rows[k]  # type: ignore[index]
+        given = (
+            [records[index] for index in positions]
+            if records is not None
+            else raw_records(frame[positions], schema)
+        )
+        for index, record in zip(positions, given, strict=True):
             try:
                 checked[index] = as_record(record)
             except TitleRulesError as exc:

@@ -165,6 +165,8 @@ class _Generator:
             "unbind": unbind,
             "element_path": _element_path,
             "var_path": var_path,
+            "list_elements": list_elements,
+            "list_result": list_result,
         }
         self._constants: dict[Any, str] = {}
         self._temps = 0
@@ -372,8 +374,6 @@ class _Generator:
         return out
 
     def _listmethod(self, e: n.ListMethod) -> str:
-        self.names["list_elements"] = list_elements
-        self.names["list_result"] = list_result
         if e.body is None:  # .count(): how many elements
             given, out = self.value(e.obj), self.temp()
             self.line(
@@ -384,7 +384,7 @@ class _Generator:
             return self._quantifier(e.method == "any", e.obj, e.var, e.body)
         if e.method not in _COLLECTED:
             return self.fallback(e)
-        return self._collected(e.method, e.obj, e.var, e.body, e)
+        return self._collected(e, e.body)
 
     def _quantifier(self, decisive: bool, obj: n.Expr, param: str, lam_body: n.Expr) -> str:
         """``xs.any(x -> C)`` / ``xs.all(x -> C)`` as a loop (the closures' _quantifier):
@@ -425,14 +425,12 @@ class _Generator:
         self.depth -= 2
         return out
 
-    def _collected(
-        self, method: str, obj: n.Expr, param: str, lam_body: n.Expr, e: n.ListMethod
-    ) -> str:
+    def _collected(self, e: n.ListMethod, lam_body: n.Expr) -> str:
         """``xs.where(x -> C)``, ``count``, ``sum``, ``min``, ``max`` with a body: the body
         inlined in a loop that keeps every element's value, the method's value from those
         as the closures make it (:func:`~titlerules.engine.runtime.list_result`)."""
         out, seq, values = self.temp(), self.temp(), self.temp()
-        given = self.value(obj)
+        given = self.value(e.obj)
         self.line(f"if type({given}) is U: {out} = {given}")
         self.line("else:")
         self.depth += 1
@@ -444,12 +442,12 @@ class _Generator:
         def each(body: str) -> None:
             self.line(f"{values}.append({body})")
 
-        self._loop(seq, f"{seq}.items", "", param, lam_body, each)
+        self._loop(seq, f"{seq}.items", "", e.var, lam_body, each)
         self.depth -= 1
         where = self.const(self.compiler.list_path(e.obj))
         # (the method's name is one of the language's own, not text a policy holds: a literal,
         # so that the source is the same in every process, whatever strings are shared)
-        self.line(f"{out} = list_result({method!r}, {values}, {seq}, env, {where})")
+        self.line(f"{out} = list_result({e.method!r}, {values}, {seq}, env, {where})")
         self.depth -= 1
         return out
 
